@@ -1,0 +1,101 @@
+/*
+ * onnxopt.h - the onnx-opt library: load an ONNX model, run optimization
+ * passes over it, save it. This is the only header library users need.
+ *
+ *     onnxopt_model *m = NULL;
+ *     if (onnxopt_load_file("in.onnx", &m) != ONNXOPT_OK ||
+ *         onnxopt_run(m, "fuse,fold", 0) != ONNXOPT_OK ||
+ *         onnxopt_save_file(m, "out.onnx") != ONNXOPT_OK)
+ *             fprintf(stderr, "%s\n", onnxopt_last_error());
+ *     onnxopt_model_free(m);
+ *
+ * Every function returns a status; on failure onnxopt_last_error() gives a
+ * one-line message for the calling thread. Nothing here exits or aborts on
+ * bad input.
+ */
+#ifndef ONNXOPT_H
+#define ONNXOPT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ONNXOPT_VERSION "0.1.0"
+
+typedef enum onnxopt_status {
+	ONNXOPT_OK = 0,
+	ONNXOPT_ERR_IO = 1,      /* missing file, cannot write */
+	ONNXOPT_ERR_PARSE = 2,   /* not an ONNX model, truncated */
+	ONNXOPT_ERR_INVALID = 3, /* undefined value, cycle, ... */
+	ONNXOPT_ERR_USAGE = 4,   /* unknown pass name, bad argument */
+	ONNXOPT_ERR_PASS = 5,    /* a pass failed */
+} onnxopt_status;
+
+typedef struct onnxopt_model onnxopt_model;
+
+/* Flags for onnxopt_run_ex. */
+enum {
+	ONNXOPT_FIXED_POINT = 1 << 0, /* repeat the pipeline until stable */
+	ONNXOPT_VERIFY = 1 << 1,      /* check the IR after every pass */
+	ONNXOPT_NO_VERIFY = 1 << 2,   /* skip checks even in debug builds */
+};
+
+const char *onnxopt_version(void);
+const char *onnxopt_last_error(void);
+
+/* Load from a path ("-" is standard input) or from memory. The buffer is
+ * copied, so the caller may free it after the call. */
+onnxopt_status onnxopt_load_file(const char *path, onnxopt_model **out);
+onnxopt_status onnxopt_load_buffer(const void *data, size_t size,
+                                   onnxopt_model **out);
+void onnxopt_model_free(onnxopt_model *model);
+
+/* Run a comma-separated list of pass and group names; NULL or "" runs the
+ * default pipeline and "none" runs nothing. */
+onnxopt_status onnxopt_run(onnxopt_model *model, const char *passes,
+                           unsigned flags);
+
+/* Check a pass list without running it (an unknown name is an error). */
+onnxopt_status onnxopt_check_passes(const char *passes);
+
+typedef struct onnxopt_pass_report {
+	const char *pass;
+	int iteration;
+	int changes;
+	double seconds;
+} onnxopt_pass_report;
+
+typedef void (*onnxopt_report_fn)(const onnxopt_pass_report *report,
+                                  void *user);
+onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
+                              unsigned flags, onnxopt_report_fn report,
+                              void *user);
+
+/* Save to a path ("-" is standard output). A file is written to a
+ * temporary name and renamed into place, so a failure leaves none. */
+onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path);
+/* Save to a malloc'd buffer the caller frees with onnxopt_free. */
+onnxopt_status onnxopt_save_buffer(onnxopt_model *model, void **data,
+                                   size_t *size);
+void onnxopt_free(void *data);
+
+/* Node counts by op type (recursing into subgraphs), for statistics. */
+typedef void (*onnxopt_op_count_fn)(const char *domain, const char *op_type,
+                                    int count, void *user);
+void onnxopt_op_counts(const onnxopt_model *model, onnxopt_op_count_fn fn,
+                       void *user);
+
+/* Every pass: name, group and one-line summary. */
+typedef void (*onnxopt_pass_info_fn)(const char *name, const char *group,
+                                     const char *summary, void *user);
+void onnxopt_list_passes(onnxopt_pass_info_fn fn, void *user);
+/* The default pipeline, as a pass list. */
+const char *onnxopt_default_pipeline(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

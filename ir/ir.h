@@ -1,0 +1,346 @@
+/*
+ * ir.h - onnx-opt's internal, mutable SSA-style IR for ONNX models.
+ *
+ * This header is internal: library users see only include/onnxopt.h.
+ *
+ * Invariants (checked by ir_verify(), asserted where they matter):
+ *  - Every ir_value has exactly one definition: a graph input, an
+ *    initializer (value->tensor != NULL), or one output slot of one node.
+ *    An initializer that is also listed as a graph input (IR < 4 style) is
+ *    one value with both is_graph_input and a tensor.
+ *  - value->uses lists exactly the (node, input index) pairs whose input
+ *    slot points at the value, including nodes inside subgraphs that read
+ *    the value from an outer scope. Only the mutation API below edits use
+ *    lists, so "replace all uses" costs O(uses).
+ *  - A graph's nodes are a doubly linked list in topological order.
+ *  - A value's name is unique in its graph's scope table; subgraphs resolve
+ *    names lexically: their own table first, then their ancestors'.
+ *  - Everything the IR does not model is kept by pointing at the original
+ *    protobuf-c message ("origin"), which the exporter copies through. So
+ *    unknown fields and newer-IR fields survive a load/save round trip.
+ *
+ * Memory: every object belongs to its ir_model and is freed with it
+ * (ir_model_free). Large tensor payloads are borrowed from the loaded file
+ * buffer until a pass gives a tensor new data.
+ */
+#ifndef ONNXOPT_IR_H
+#define ONNXOPT_IR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <uthash.h>
+
+#include "onnx.pb-c.h"
+#include "ir_status.h"
+
+typedef struct ir_model ir_model;
+typedef struct ir_graph ir_graph;
+typedef struct ir_node ir_node;
+typedef struct ir_value ir_value;
+typedef struct ir_tensor ir_tensor;
+typedef struct ir_attr ir_attr;
+typedef struct ir_buffer ir_buffer;
+
+/* ONNX TensorProto element types, by their wire numbers. */
+enum {
+	IR_UNDEFINED = 0,
+	IR_FLOAT = 1,
+	IR_UINT8 = 2,
+	IR_INT8 = 3,
+	IR_UINT16 = 4,
+	IR_INT16 = 5,
+	IR_INT32 = 6,
+	IR_INT64 = 7,
+	IR_STRING = 8,
+	IR_BOOL = 9,
+	IR_FLOAT16 = 10,
+	IR_DOUBLE = 11,
+	IR_UINT32 = 12,
+	IR_UINT64 = 13,
+	IR_COMPLEX64 = 14,
+	IR_COMPLEX128 = 15,
+	IR_BFLOAT16 = 16,
+	IR_FLOAT8E4M3FN = 17,
+	IR_FLOAT8E4M3FNUZ = 18,
+	IR_FLOAT8E5M2 = 19,
+	IR_FLOAT8E5M2FNUZ = 20,
+	IR_UINT4 = 21,
+	IR_INT4 = 22,
+	IR_FLOAT4E2M1 = 23,
+	IR_FLOAT8E8M0 = 24,
+};
+
+/* Size in bits of one element of a fixed-size element type; 0 for STRING,
+ * UNDEFINED and types this build does not know. */
+int ir_elem_bits(int elem_type);
+const char *ir_elem_name(int elem_type);
+
+/* ---------------------------------------------------------------- types */
+
+typedef enum { IR_DIM_UNKNOWN, IR_DIM_VALUE, IR_DIM_PARAM } ir_dim_kind;
+
+typedef struct ir_dim {
+	ir_dim_kind kind;
+	int64_t value;     /* IR_DIM_VALUE */
+	const char *param; /* IR_DIM_PARAM, owned by the model */
+} ir_dim;
+
+/* A value's type as far as the IR understands it. Only tensor types are
+ * modelled; sequence/optional/map/sparse types stay in `proto`. */
+typedef struct ir_type {
+	bool is_tensor;   /* proto is absent or a tensor type */
+	int elem_type;    /* IR_UNDEFINED when unknown */
+	int rank;         /* -1 when the shape is unknown */
+	ir_dim *dims;     /* rank entries */
+	const Onnx__TypeProto *proto; /* as loaded; NULL for values without one */
+} ir_type;
+
+/* --------------------------------------------------------------- tensor */
+
+/*
+ * A tensor constant. Data is either little-endian `raw` bytes (borrowed
+ * from the file buffer or owned by the model), or still in the typed
+ * fields of `origin` (float_data, int64_data, string_data...), or external.
+ */
+struct ir_tensor {
+	int elem_type;
+	int rank;
+	int64_t *dims;
+	const void *raw;  /* NULL when the data is not raw */
+	size_t raw_size;
+	bool external;    /* data_location == EXTERNAL: kept as a reference */
+	bool modified;    /* set by ir_tensor_set_raw; forces re-export */
+	const Onnx__TensorProto *origin; /* as loaded; NULL for new tensors */
+};
+
+/* Number of elements, or -1 if a dim is negative or it overflows. */
+int64_t ir_tensor_numel(const ir_tensor *tensor);
+
+/* ------------------------------------------------------------ attribute */
+
+struct ir_attr {
+	const char *name;
+	int type; /* ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__* */
+	/* Scalar and list payloads, ref_attr_name, doc_string and unknown
+	 * fields live in the proto. Tensors and graphs are lifted into the IR
+	 * so that passes can see and rewrite them. */
+	const Onnx__AttributeProto *proto;
+	ir_tensor *tensor;   /* TENSOR */
+	ir_tensor **tensors; /* TENSORS, proto->n_tensors entries */
+	ir_graph *graph;     /* GRAPH */
+	ir_graph **graphs;   /* GRAPHS, proto->n_graphs entries */
+};
+
+/* ----------------------------------------------------------------- value */
+
+typedef enum { IR_DEF_INPUT, IR_DEF_INITIALIZER, IR_DEF_NODE } ir_def_kind;
+
+typedef struct ir_use {
+	ir_node *node;
+	int index;
+} ir_use;
+
+struct ir_value {
+	const char *name;
+	ir_graph *graph; /* the scope that defines it */
+	ir_def_kind def;
+	ir_node *producer;  /* IR_DEF_NODE */
+	int producer_index; /* output slot in producer */
+	ir_tensor *tensor;  /* initializer data (IR_DEF_INITIALIZER) */
+	const Onnx__SparseTensorProto *sparse; /* sparse initializer */
+	bool is_graph_input; /* listed in graph inputs */
+	ir_type type;
+	bool type_changed; /* exporter must rebuild the type proto */
+	/* Original ValueInfoProto entries, copied through on export. */
+	const Onnx__ValueInfoProto *input_info;
+	ir_use *uses;
+	int n_uses, cap_uses;
+	bool removed;
+	void *scratch; /* free for one pass at a time; NULL between passes */
+	UT_hash_handle hh; /* in graph->scope */
+};
+
+/* ------------------------------------------------------------------ node */
+
+struct ir_node {
+	const char *op_type;
+	const char *domain; /* "" is the default ONNX domain */
+	const char *name;
+	ir_graph *graph;
+	ir_node *prev, *next;
+	ir_value **inputs; /* NULL entry: absent optional input ("") */
+	int n_inputs, cap_inputs;
+	ir_value **outputs; /* NULL entry: absent optional output ("") */
+	int n_outputs;
+	ir_attr *attrs;
+	int n_attrs, cap_attrs;
+	const char *doc_string;
+	/* overload, metadata_props, device configurations, unknown fields */
+	const Onnx__NodeProto *origin;
+	int64_t order; /* scratch for ordering checks */
+	bool removed;
+	void *scratch;
+};
+
+/* ----------------------------------------------------------------- graph */
+
+typedef struct ir_value_info {
+	ir_value *value;
+	const Onnx__ValueInfoProto *proto;
+} ir_value_info;
+
+struct ir_graph {
+	ir_model *model;
+	ir_graph *parent;      /* NULL for the main graph */
+	ir_node *parent_node;  /* the If/Loop/Scan that owns this body */
+	const char *name;
+	const Onnx__GraphProto *origin; /* doc_string, metadata, annotations */
+	ir_node *first, *last;
+	int n_nodes;
+	/* Ordered lists, as in the file. */
+	ir_value **inputs;
+	int n_inputs, cap_inputs;
+	ir_value **outputs;
+	const Onnx__ValueInfoProto **output_infos; /* parallel to outputs */
+	int n_outputs, cap_outputs;
+	ir_value **initializers; /* dense and sparse, in file order */
+	int n_initializers, cap_initializers;
+	/* value_info entries in file order; value is NULL for an entry that
+	 * names no value of this graph (kept verbatim, as in the file). */
+	struct ir_value_info *value_infos;
+	int n_value_infos, cap_value_infos;
+	ir_value *scope; /* uthash on name: the values this graph defines */
+	ir_graph **subgraphs; /* every graph whose parent is this one */
+	int n_subgraphs, cap_subgraphs;
+};
+
+/* ----------------------------------------------------------------- model */
+
+typedef struct ir_opset {
+	const char *domain;
+	int64_t version;
+} ir_opset;
+
+struct ir_model {
+	int64_t ir_version;
+	const char *producer_name, *producer_version, *domain, *doc_string;
+	int64_t model_version;
+	ir_opset *opsets;
+	int n_opsets;
+	ir_graph *graph;
+	/* metadata_props, functions, training_info, configuration and
+	 * unknown fields are carried in the original message. */
+	const Onnx__ModelProto *origin;
+	struct ir_arena *arena;
+	ir_buffer *file;  /* the loaded bytes that tensors borrow */
+	Onnx__ModelProto *unpacked; /* protobuf-c tree, freed with the model */
+	uint64_t name_counter; /* for fresh unique names */
+	int n_graphs_total;
+};
+
+/* ---------------------------------------------------------------- memory */
+
+void *ir_alloc(ir_model *model, size_t size);   /* zeroed, arena-owned */
+char *ir_strdup(ir_model *model, const char *s);
+void *ir_memdup(ir_model *model, const void *data, size_t size);
+/* Grow an arena array (uses, lists) to hold `need` elements. */
+void *ir_grow(ir_model *model, void *array, int *cap, int need,
+              size_t elem_size);
+
+/* ------------------------------------------------------------- load/save */
+
+/* Read a model from a file path ("-" is stdin). Returns NULL and fills
+ * *status on failure. */
+ir_model *ir_model_load_file(const char *path, ir_status *status);
+/* Load from bytes the caller keeps alive for the model's lifetime when
+ * `borrow` is true; otherwise the bytes are copied first. */
+ir_model *ir_model_load_buffer(const void *data, size_t size, bool borrow,
+                               ir_status *status);
+void ir_model_free(ir_model *model);
+
+/* Stream the model to `out` through `write` (no second copy of it). */
+typedef bool (*ir_write_fn)(void *out, const void *data, size_t size);
+bool ir_model_save(ir_model *model, ir_write_fn write, void *out,
+                   ir_status *status);
+/* Write to a temporary file next to `path`, then rename it into place, so
+ * a failure never leaves a partial file. "-" writes to stdout. */
+bool ir_model_save_file(ir_model *model, const char *path, ir_status *status);
+/* Build the ModelProto the exporter would write; freed with
+ * ir_export_free. Used by save and by tests. */
+Onnx__ModelProto *ir_export(ir_model *model, struct ir_arena **arena_out);
+void ir_export_free(struct ir_arena *arena);
+
+/* --------------------------------------------------------------- queries */
+
+int64_t ir_model_opset(const ir_model *model, const char *domain);
+ir_value *ir_graph_lookup(const ir_graph *graph, const char *name);
+bool ir_value_is_graph_output(const ir_value *value);
+bool ir_value_is_constant(const ir_value *value); /* has data, not overridable */
+const ir_attr *ir_node_attr(const ir_node *node, const char *name);
+int64_t ir_attr_int(const ir_node *node, const char *name, int64_t fallback);
+float ir_attr_float(const ir_node *node, const char *name, float fallback);
+const char *ir_attr_string(const ir_node *node, const char *name,
+                           const char *fallback);
+bool ir_node_is(const ir_node *node, const char *op_type); /* ONNX domain */
+int ir_node_count(const ir_graph *graph, bool recursive);
+
+#define ir_graph_for_each_node(graph, node)                                   \
+	for (ir_node *node = (graph)->first, *node##_next_ =                  \
+	         node ? node->next : NULL;                                     \
+	     node; node = node##_next_,                                        \
+	              node##_next_ = node ? node->next : NULL)
+
+/* ------------------------------------------------------------- mutation */
+
+/* A new value with a fresh unique name derived from `hint`. */
+ir_value *ir_value_create(ir_graph *graph, const char *hint);
+/* A node with the given inputs (NULL for absent) and n_outputs fresh
+ * values; it is not in the graph until inserted. */
+ir_node *ir_node_create(ir_graph *graph, const char *op_type,
+                        const char *domain, ir_value *const *inputs,
+                        int n_inputs, int n_outputs);
+void ir_node_insert_before(ir_node *anchor, ir_node *node);
+void ir_node_insert_after(ir_node *anchor, ir_node *node);
+void ir_node_append(ir_graph *graph, ir_node *node);
+/* Unlink the node and drop its input uses. Its outputs must be unused. */
+void ir_node_remove(ir_node *node);
+void ir_node_set_input(ir_node *node, int index, ir_value *value);
+void ir_node_add_input(ir_node *node, ir_value *value);
+void ir_node_set_attr_int(ir_node *node, const char *name, int64_t v);
+void ir_node_set_attr_ints(ir_node *node, const char *name,
+                           const int64_t *v, int n);
+void ir_node_set_attr_float(ir_node *node, const char *name, float v);
+void ir_node_set_attr_string(ir_node *node, const char *name,
+                             const char *v);
+void ir_node_remove_attr(ir_node *node, const char *name);
+/* Point every use of `from` at `to`. Graph outputs keep their names: if
+ * `from` is a graph output, the caller must handle that (see
+ * ir_value_replace_output). */
+void ir_value_replace_all_uses(ir_value *from, ir_value *to);
+/* New initializer holding a tensor that the model owns. */
+ir_value *ir_initializer_add(ir_graph *graph, const char *hint,
+                             ir_tensor *tensor);
+ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
+                            const int64_t *dims, const void *raw,
+                            size_t raw_size);
+/* Remove an unused initializer, its graph-input entry and value_info. */
+void ir_initializer_remove(ir_value *value);
+/* Drop the value_info entry of a value (e.g. after a rewrite). */
+void ir_value_info_remove(ir_value *value);
+void ir_value_set_type(ir_value *value, int elem_type, int rank,
+                       const ir_dim *dims);
+/* Re-sort nodes topologically (stable). False if there is a cycle. */
+bool ir_graph_toposort(ir_graph *graph, ir_status *status);
+/* Call fn on graph and every nested subgraph, parents first. */
+void ir_graph_walk(ir_graph *graph, void (*fn)(ir_graph *, void *),
+                   void *ctx);
+
+/* ------------------------------------------------------------- verifier */
+
+/* Check every invariant listed at the top of this file, recursively.
+ * Returns false with a message naming the first violation. */
+bool ir_verify(const ir_model *model, ir_status *status);
+
+#endif

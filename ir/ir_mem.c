@@ -1,0 +1,151 @@
+/*
+ * ir_mem.c - the one place onnx-opt allocates memory.
+ *
+ * IR objects live in a per-model bump arena and are freed all at once with
+ * the model. Growable arrays (use lists, graph lists) are heap blocks that
+ * the model frees when it walks its graphs. Running out of memory is not a
+ * property of the input model, so it is the one failure that ends the
+ * process, with a message, rather than an error value.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir_arena.h"
+#include "ir_status.h"
+
+bool ir_fail(ir_status *status, ir_status_code code, const char *format, ...)
+{
+	if (!status)
+		return false;
+	/* Keep the first error: it names the root cause. */
+	if (status->code != IR_OK)
+		return false;
+	status->code = code;
+	va_list args;
+	va_start(args, format);
+	vsnprintf(status->message, sizeof status->message, format, args);
+	va_end(args);
+	return false;
+}
+
+_Noreturn void ir_out_of_memory(void)
+{
+	fputs("onnx-opt: out of memory\n", stderr);
+	abort();
+}
+
+void *ir_xmalloc(size_t size)
+{
+	void *p = malloc(size ? size : 1);
+	if (!p)
+		ir_out_of_memory();
+	return p;
+}
+
+void *ir_xcalloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+	if (!p)
+		ir_out_of_memory();
+	return p;
+}
+
+void *ir_xrealloc(void *old, size_t size)
+{
+	void *p = realloc(old, size ? size : 1);
+	if (!p)
+		ir_out_of_memory();
+	return p;
+}
+
+/* Chunks grow geometrically so that a big model costs few mallocs; an
+ * allocation larger than a chunk gets a chunk of its own. */
+struct ir_arena_chunk {
+	struct ir_arena_chunk *next;
+	size_t used, size;
+	_Alignas(16) unsigned char data[];
+};
+
+struct ir_arena {
+	struct ir_arena_chunk *head;
+	size_t next_size;
+	size_t total;
+};
+
+struct ir_arena *ir_arena_create(void)
+{
+	struct ir_arena *arena = ir_xcalloc(1, sizeof *arena);
+	arena->next_size = 64 * 1024;
+	return arena;
+}
+
+void *ir_arena_alloc(struct ir_arena *arena, size_t size)
+{
+	size = (size + 15) & ~(size_t)15;
+	struct ir_arena_chunk *chunk = arena->head;
+	if (!chunk || chunk->size - chunk->used < size) {
+		size_t chunk_size = arena->next_size;
+		if (chunk_size < size)
+			chunk_size = size;
+		else if (arena->next_size < 8 * 1024 * 1024)
+			arena->next_size *= 2;
+		chunk = ir_xmalloc(sizeof *chunk + chunk_size);
+		chunk->used = 0;
+		chunk->size = chunk_size;
+		chunk->next = arena->head;
+		arena->head = chunk;
+	}
+	void *p = chunk->data + chunk->used;
+	chunk->used += size;
+	arena->total += size;
+	memset(p, 0, size);
+	return p;
+}
+
+char *ir_arena_strdup(struct ir_arena *arena, const char *s)
+{
+	if (!s)
+		return NULL;
+	size_t n = strlen(s) + 1;
+	char *p = ir_arena_alloc(arena, n);
+	memcpy(p, s, n);
+	return p;
+}
+
+size_t ir_arena_total(const struct ir_arena *arena)
+{
+	return arena->total;
+}
+
+void ir_arena_free(struct ir_arena *arena)
+{
+	if (!arena)
+		return;
+	struct ir_arena_chunk *chunk = arena->head;
+	while (chunk) {
+		struct ir_arena_chunk *next = chunk->next;
+		free(chunk);
+		chunk = next;
+	}
+	free(arena);
+}
+
+/* Arrays that grow by doubling inside the arena: the old block is simply
+ * abandoned, which wastes at most as much as is in use and keeps every
+ * IR array freed with its model. */
+void *ir_arena_grow(struct ir_arena *arena, void *array, int *cap, int need,
+                    size_t elem_size)
+{
+	if (need <= *cap)
+		return array;
+	int new_cap = *cap ? *cap : 4;
+	while (new_cap < need)
+		new_cap *= 2;
+	void *grown = ir_arena_alloc(arena, (size_t)new_cap * elem_size);
+	if (*cap)
+		memcpy(grown, array, (size_t)*cap * elem_size);
+	*cap = new_cap;
+	return grown;
+}

@@ -1,0 +1,679 @@
+/*
+ * ir_model.c - the IR's one mutation API and its basic queries.
+ *
+ * Passes never edit use lists, node lists or scope tables by hand; they call
+ * these functions, which keep the invariants listed in ir.h: exact use
+ * lists, one definition per value, unique names per scope.
+ */
+#include <assert.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+#include "ir_arena.h"
+#include "ir_impl.h"
+
+void *ir_alloc(ir_model *model, size_t size)
+{
+	return ir_arena_alloc(model->arena, size);
+}
+
+char *ir_strdup(ir_model *model, const char *s)
+{
+	return ir_arena_strdup(model->arena, s);
+}
+
+void *ir_grow(ir_model *model, void *array, int *cap, int need,
+              size_t elem_size)
+{
+	return ir_arena_grow(model->arena, array, cap, need, elem_size);
+}
+
+void *ir_memdup(ir_model *model, const void *data, size_t size)
+{
+	void *p = ir_arena_alloc(model->arena, size);
+	if (size)
+		memcpy(p, data, size);
+	return p;
+}
+
+int ir_elem_bits(int elem_type)
+{
+	switch (elem_type) {
+	case IR_FLOAT: case IR_INT32: case IR_UINT32: return 32;
+	case IR_UINT8: case IR_INT8: case IR_BOOL: return 8;
+	case IR_UINT16: case IR_INT16: case IR_FLOAT16: case IR_BFLOAT16:
+		return 16;
+	case IR_INT64: case IR_UINT64: case IR_DOUBLE: case IR_COMPLEX64:
+		return 64;
+	case IR_COMPLEX128: return 128;
+	case IR_FLOAT8E4M3FN: case IR_FLOAT8E4M3FNUZ: case IR_FLOAT8E5M2:
+	case IR_FLOAT8E5M2FNUZ: case IR_FLOAT8E8M0: return 8;
+	case IR_UINT4: case IR_INT4: case IR_FLOAT4E2M1: return 4;
+	default: return 0;
+	}
+}
+
+const char *ir_elem_name(int elem_type)
+{
+	static const char *const names[] = {
+	    "undefined", "float", "uint8", "int8", "uint16", "int16",
+	    "int32", "int64", "string", "bool", "float16", "double",
+	    "uint32", "uint64", "complex64", "complex128", "bfloat16",
+	    "float8e4m3fn", "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz",
+	    "uint4", "int4", "float4e2m1", "float8e8m0"};
+	if (elem_type >= 0 &&
+	    elem_type < (int)(sizeof names / sizeof names[0]))
+		return names[elem_type];
+	return "unknown";
+}
+
+int64_t ir_tensor_numel(const ir_tensor *tensor)
+{
+	int64_t n = 1;
+	for (int i = 0; i < tensor->rank; i++) {
+		int64_t d = tensor->dims[i];
+		if (d < 0 || (d && n > INT64_MAX / d))
+			return -1;
+		n *= d;
+	}
+	return n;
+}
+
+/* ------------------------------------------------------------- queries */
+
+static bool is_onnx_domain(const char *domain)
+{
+	return !domain || !domain[0] || strcmp(domain, "ai.onnx") == 0;
+}
+
+int64_t ir_model_opset(const ir_model *model, const char *domain)
+{
+	bool want_onnx = is_onnx_domain(domain);
+	for (int i = 0; i < model->n_opsets; i++) {
+		const char *d = model->opsets[i].domain;
+		if (want_onnx ? is_onnx_domain(d) : (d && !strcmp(d, domain)))
+			return model->opsets[i].version;
+	}
+	return 0;
+}
+
+ir_value *ir_graph_lookup(const ir_graph *graph, const char *name)
+{
+	for (const ir_graph *g = graph; g; g = g->parent) {
+		ir_value *v = NULL;
+		HASH_FIND_STR(g->scope, name, v);
+		if (v)
+			return v;
+	}
+	return NULL;
+}
+
+bool ir_value_is_graph_output(const ir_value *value)
+{
+	const ir_graph *g = value->graph;
+	for (int i = 0; i < g->n_outputs; i++)
+		if (g->outputs[i] == value)
+			return true;
+	return false;
+}
+
+bool ir_value_is_constant(const ir_value *value)
+{
+	/* An initializer that is also a graph input is only a default: the
+	 * caller may feed another value, so it is not a constant. */
+	return value->def == IR_DEF_INITIALIZER && value->tensor &&
+	       !value->is_graph_input && !value->tensor->external;
+}
+
+bool ir_node_is(const ir_node *node, const char *op_type)
+{
+	return is_onnx_domain(node->domain) && !strcmp(node->op_type, op_type);
+}
+
+const ir_attr *ir_node_attr(const ir_node *node, const char *name)
+{
+	for (int i = 0; i < node->n_attrs; i++)
+		if (node->attrs[i].name && !strcmp(node->attrs[i].name, name))
+			return &node->attrs[i];
+	return NULL;
+}
+
+int64_t ir_attr_int(const ir_node *node, const char *name, int64_t fallback)
+{
+	const ir_attr *a = ir_node_attr(node, name);
+	return a && a->proto->has_i ? a->proto->i : fallback;
+}
+
+float ir_attr_float(const ir_node *node, const char *name, float fallback)
+{
+	const ir_attr *a = ir_node_attr(node, name);
+	return a && a->proto->has_f ? a->proto->f : fallback;
+}
+
+const char *ir_attr_string(const ir_node *node, const char *name,
+                           const char *fallback)
+{
+	const ir_attr *a = ir_node_attr(node, name);
+	if (!a || !a->proto->has_s)
+		return fallback;
+	/* Attribute strings are bytes; the arena copy is NUL-terminated. */
+	ir_model *model = node->graph->model;
+	char *s = ir_alloc(model, a->proto->s.len + 1);
+	memcpy(s, a->proto->s.data, a->proto->s.len);
+	return s;
+}
+
+int ir_node_count(const ir_graph *graph, bool recursive)
+{
+	int n = graph->n_nodes;
+	if (recursive)
+		for (int i = 0; i < graph->n_subgraphs; i++)
+			n += ir_node_count(graph->subgraphs[i], true);
+	return n;
+}
+
+void ir_graph_walk(ir_graph *graph, void (*fn)(ir_graph *, void *), void *ctx)
+{
+	fn(graph, ctx);
+	for (int i = 0; i < graph->n_subgraphs; i++)
+		ir_graph_walk(graph->subgraphs[i], fn, ctx);
+}
+
+/* ------------------------------------------------------------ use lists */
+
+static void use_add(ir_value *value, ir_node *node, int index)
+{
+	value->uses = ir_grow(value->graph->model, value->uses, &value->cap_uses,
+	                      value->n_uses + 1, sizeof *value->uses);
+	value->uses[value->n_uses++] = (ir_use){node, index};
+}
+
+static void use_remove(ir_value *value, ir_node *node, int index)
+{
+	for (int i = 0; i < value->n_uses; i++) {
+		if (value->uses[i].node == node &&
+		    value->uses[i].index == index) {
+			value->uses[i] = value->uses[--value->n_uses];
+			return;
+		}
+	}
+	assert(!"use list out of sync");
+}
+
+/* --------------------------------------------------------------- values */
+
+/* Names must stay unique across the whole scope chain *and* all nested
+ * subgraphs, since a subgraph could otherwise shadow a fresh outer name. A
+ * model-wide counter with a prefix no exporter uses keeps that cheap. */
+static const char *fresh_name(ir_graph *graph, const char *hint)
+{
+	ir_model *model = graph->model;
+	char buf[256];
+	for (;;) {
+		snprintf(buf, sizeof buf, "%.200s__oo%" PRIu64,
+		         hint && hint[0] ? hint : "v", model->name_counter++);
+		if (!ir_graph_lookup(graph, buf))
+			return ir_strdup(model, buf);
+	}
+}
+
+void ir_scope_add(ir_graph *graph, ir_value *value)
+{
+	HASH_ADD_KEYPTR(hh, graph->scope, value->name, strlen(value->name),
+	                value);
+}
+
+void ir_scope_remove(ir_value *value)
+{
+	HASH_DELETE(hh, value->graph->scope, value);
+	value->removed = true;
+}
+
+ir_value *ir_value_new(ir_graph *graph, const char *name, ir_def_kind def)
+{
+	ir_value *v = ir_alloc(graph->model, sizeof *v);
+	v->name = name;
+	v->graph = graph;
+	v->def = def;
+	v->type.is_tensor = true;
+	v->type.rank = -1;
+	return v;
+}
+
+ir_value *ir_value_create(ir_graph *graph, const char *hint)
+{
+	ir_value *v = ir_value_new(graph, fresh_name(graph, hint), IR_DEF_NODE);
+	ir_scope_add(graph, v);
+	return v;
+}
+
+void ir_value_set_type(ir_value *value, int elem_type, int rank,
+                       const ir_dim *dims)
+{
+	ir_model *model = value->graph->model;
+	value->type.is_tensor = true;
+	value->type.elem_type = elem_type;
+	value->type.rank = rank;
+	value->type.dims = NULL;
+	if (rank > 0) {
+		value->type.dims = ir_alloc(model, sizeof(ir_dim) * rank);
+		memcpy(value->type.dims, dims, sizeof(ir_dim) * rank);
+	}
+	value->type_changed = true;
+}
+
+void ir_value_replace_all_uses(ir_value *from, ir_value *to)
+{
+	assert(from != to);
+	/* Each ir_node_set_input call removes one entry from from->uses. */
+	while (from->n_uses > 0) {
+		ir_use use = from->uses[from->n_uses - 1];
+		ir_node_set_input(use.node, use.index, to);
+	}
+}
+
+void ir_value_info_remove(ir_value *value)
+{
+	ir_graph *g = value->graph;
+	int kept = 0;
+	for (int i = 0; i < g->n_value_infos; i++)
+		if (g->value_infos[i].value != value)
+			g->value_infos[kept++] = g->value_infos[i];
+	g->n_value_infos = kept;
+}
+
+/* ---------------------------------------------------------------- nodes */
+
+ir_node *ir_node_create(ir_graph *graph, const char *op_type,
+                        const char *domain, ir_value *const *inputs,
+                        int n_inputs, int n_outputs)
+{
+	ir_model *model = graph->model;
+	ir_node *node = ir_alloc(model, sizeof *node);
+	node->graph = graph;
+	node->op_type = ir_strdup(model, op_type);
+	node->domain = ir_strdup(model, domain ? domain : "");
+	node->name = fresh_name(graph, op_type);
+	node->inputs = ir_grow(model, NULL, &node->cap_inputs, n_inputs,
+	                       sizeof *node->inputs);
+	for (int i = 0; i < n_inputs; i++) {
+		node->inputs[i] = inputs[i];
+		if (inputs[i])
+			use_add(inputs[i], node, i);
+	}
+	node->n_inputs = n_inputs;
+	node->outputs = ir_alloc(model, sizeof(ir_value *) *
+	                                    (size_t)(n_outputs ? n_outputs : 1));
+	node->n_outputs = n_outputs;
+	for (int i = 0; i < n_outputs; i++) {
+		ir_value *v = ir_value_create(graph, op_type);
+		v->producer = node;
+		v->producer_index = i;
+		node->outputs[i] = v;
+	}
+	return node;
+}
+
+static void link_between(ir_graph *g, ir_node *prev, ir_node *node,
+                         ir_node *next)
+{
+	node->prev = prev;
+	node->next = next;
+	if (prev)
+		prev->next = node;
+	else
+		g->first = node;
+	if (next)
+		next->prev = node;
+	else
+		g->last = node;
+	g->n_nodes++;
+}
+
+void ir_node_insert_before(ir_node *anchor, ir_node *node)
+{
+	assert(anchor->graph == node->graph);
+	link_between(anchor->graph, anchor->prev, node, anchor);
+}
+
+void ir_node_insert_after(ir_node *anchor, ir_node *node)
+{
+	assert(anchor->graph == node->graph);
+	link_between(anchor->graph, anchor, node, anchor->next);
+}
+
+void ir_node_append(ir_graph *graph, ir_node *node)
+{
+	link_between(graph, graph->last, node, NULL);
+}
+
+/* Drop every use that nodes of `graph` (and its subgraphs) make, so that
+ * removing an If/Loop does not leave dangling uses of outer values. */
+static void drop_uses_in_graph(ir_graph *graph);
+
+static void drop_node_uses(ir_node *node)
+{
+	for (int i = 0; i < node->n_inputs; i++)
+		if (node->inputs[i]) {
+			use_remove(node->inputs[i], node, i);
+			node->inputs[i] = NULL;
+		}
+	for (int a = 0; a < node->n_attrs; a++) {
+		ir_attr *attr = &node->attrs[a];
+		if (attr->graph)
+			drop_uses_in_graph(attr->graph);
+		for (size_t k = 0; attr->graphs && k < attr->proto->n_graphs;
+		     k++)
+			drop_uses_in_graph(attr->graphs[k]);
+	}
+}
+
+static void drop_uses_in_graph(ir_graph *graph)
+{
+	for (ir_node *n = graph->first; n; n = n->next)
+		drop_node_uses(n);
+}
+
+void ir_graph_clear_scope(ir_graph *graph, void *unused)
+{
+	(void)unused;
+	HASH_CLEAR(hh, graph->scope);
+}
+
+/* A detached subgraph is dead: release its scope tables now, since the
+ * model will no longer reach it when it is freed. */
+static void detach_subgraph(ir_graph *parent, ir_graph *sub)
+{
+	ir_graph_walk(sub, ir_graph_clear_scope, NULL);
+	for (int i = 0; i < parent->n_subgraphs; i++)
+		if (parent->subgraphs[i] == sub) {
+			parent->subgraphs[i] =
+			    parent->subgraphs[--parent->n_subgraphs];
+			return;
+		}
+}
+
+void ir_node_remove(ir_node *node)
+{
+	ir_graph *g = node->graph;
+	drop_node_uses(node);
+	for (int a = 0; a < node->n_attrs; a++) {
+		ir_attr *attr = &node->attrs[a];
+		if (attr->graph)
+			detach_subgraph(g, attr->graph);
+		for (size_t k = 0; attr->graphs && k < attr->proto->n_graphs;
+		     k++)
+			detach_subgraph(g, attr->graphs[k]);
+	}
+	for (int i = 0; i < node->n_outputs; i++) {
+		ir_value *v = node->outputs[i];
+		if (!v)
+			continue;
+		assert(v->n_uses == 0 && "removing a node whose output is used");
+		ir_value_info_remove(v);
+		ir_scope_remove(v);
+	}
+	if (node->prev)
+		node->prev->next = node->next;
+	else
+		g->first = node->next;
+	if (node->next)
+		node->next->prev = node->prev;
+	else
+		g->last = node->prev;
+	node->prev = node->next = NULL;
+	node->removed = true;
+	g->n_nodes--;
+}
+
+void ir_node_set_input(ir_node *node, int index, ir_value *value)
+{
+	assert(index >= 0 && index < node->n_inputs);
+	if (node->inputs[index] == value)
+		return;
+	if (node->inputs[index])
+		use_remove(node->inputs[index], node, index);
+	node->inputs[index] = value;
+	if (value)
+		use_add(value, node, index);
+}
+
+void ir_node_add_input(ir_node *node, ir_value *value)
+{
+	node->inputs = ir_grow(node->graph->model, node->inputs, &node->cap_inputs,
+	                       node->n_inputs + 1, sizeof *node->inputs);
+	node->inputs[node->n_inputs++] = NULL;
+	ir_node_set_input(node, node->n_inputs - 1, value);
+}
+
+/* ----------------------------------------------------------- attributes */
+
+static Onnx__AttributeProto *attr_slot(ir_node *node, const char *name,
+                                       int type)
+{
+	ir_model *model = node->graph->model;
+	Onnx__AttributeProto *proto = ir_alloc(model, sizeof *proto);
+	onnx__attribute_proto__init(proto);
+	proto->name = ir_strdup(model, name);
+	proto->has_type = 1;
+	proto->type = type;
+	ir_attr *attr = (ir_attr *)ir_node_attr(node, name);
+	if (!attr) {
+		node->attrs = ir_grow(node->graph->model, node->attrs, &node->cap_attrs,
+		                      node->n_attrs + 1, sizeof *node->attrs);
+		attr = &node->attrs[node->n_attrs++];
+	}
+	memset(attr, 0, sizeof *attr);
+	attr->name = proto->name;
+	attr->type = type;
+	attr->proto = proto;
+	return proto;
+}
+
+void ir_node_set_attr_int(ir_node *node, const char *name, int64_t v)
+{
+	Onnx__AttributeProto *p =
+	    attr_slot(node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT);
+	p->has_i = 1;
+	p->i = v;
+}
+
+void ir_node_set_attr_ints(ir_node *node, const char *name, const int64_t *v,
+                           int n)
+{
+	Onnx__AttributeProto *p =
+	    attr_slot(node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS);
+	p->n_ints = (size_t)n;
+	p->ints = ir_memdup(node->graph->model, v, sizeof *v * (size_t)n);
+}
+
+void ir_node_set_attr_float(ir_node *node, const char *name, float v)
+{
+	Onnx__AttributeProto *p = attr_slot(
+	    node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+	p->has_f = 1;
+	p->f = v;
+}
+
+void ir_node_set_attr_string(ir_node *node, const char *name, const char *v)
+{
+	Onnx__AttributeProto *p = attr_slot(
+	    node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+	p->has_s = 1;
+	p->s.len = strlen(v);
+	p->s.data = (uint8_t *)ir_strdup(node->graph->model, v);
+}
+
+void ir_node_remove_attr(ir_node *node, const char *name)
+{
+	int kept = 0;
+	for (int i = 0; i < node->n_attrs; i++) {
+		ir_attr *a = &node->attrs[i];
+		if (a->name && !strcmp(a->name, name)) {
+			if (a->graph)
+				detach_subgraph(node->graph, a->graph);
+			continue;
+		}
+		node->attrs[kept++] = *a;
+	}
+	node->n_attrs = kept;
+}
+
+/* ---------------------------------------------------------- initializers */
+
+ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
+                            const int64_t *dims, const void *raw,
+                            size_t raw_size)
+{
+	ir_tensor *t = ir_alloc(model, sizeof *t);
+	t->elem_type = elem_type;
+	t->rank = rank;
+	t->dims = ir_memdup(model, dims, sizeof(int64_t) * (size_t)rank);
+	t->raw = ir_memdup(model, raw, raw_size);
+	t->raw_size = raw_size;
+	t->modified = true;
+	return t;
+}
+
+ir_value *ir_initializer_add(ir_graph *graph, const char *hint,
+                             ir_tensor *tensor)
+{
+	ir_value *v = ir_value_create(graph, hint);
+	v->def = IR_DEF_INITIALIZER;
+	v->tensor = tensor;
+	ir_dim *dims = ir_alloc(graph->model, sizeof(ir_dim) *
+	                                          (size_t)(tensor->rank + 1));
+	for (int i = 0; i < tensor->rank; i++)
+		dims[i] = (ir_dim){IR_DIM_VALUE, tensor->dims[i], NULL};
+	ir_value_set_type(v, tensor->elem_type, tensor->rank, dims);
+	graph->initializers =
+	    ir_grow(graph->model, graph->initializers, &graph->cap_initializers,
+	            graph->n_initializers + 1, sizeof *graph->initializers);
+	graph->initializers[graph->n_initializers++] = v;
+	return v;
+}
+
+void ir_initializer_remove(ir_value *value)
+{
+	ir_graph *g = value->graph;
+	assert(value->def == IR_DEF_INITIALIZER && value->n_uses == 0);
+	int kept = 0;
+	for (int i = 0; i < g->n_initializers; i++)
+		if (g->initializers[i] != value)
+			g->initializers[kept++] = g->initializers[i];
+	g->n_initializers = kept;
+	kept = 0;
+	for (int i = 0; i < g->n_inputs; i++)
+		if (g->inputs[i] != value)
+			g->inputs[kept++] = g->inputs[i];
+	g->n_inputs = kept;
+	ir_value_info_remove(value);
+	ir_scope_remove(value);
+}
+
+/* ------------------------------------------------------------ toposort */
+
+/* Map a use inside a subgraph to the node of `graph` that owns it. */
+static ir_node *owner_in(const ir_graph *graph, ir_node *node)
+{
+	while (node && node->graph != graph)
+		node = node->graph->parent_node;
+	return node;
+}
+
+bool ir_graph_toposort(ir_graph *graph, ir_status *status)
+{
+	int n = graph->n_nodes;
+	if (n == 0)
+		return true;
+	ir_node **nodes = ir_xmalloc(sizeof *nodes * (size_t)n);
+	int64_t *pending = ir_xcalloc((size_t)n, sizeof *pending);
+	int i = 0;
+	for (ir_node *node = graph->first; node; node = node->next) {
+		node->order = i;
+		nodes[i++] = node;
+	}
+	/* pending[k]: producers of node k (in this graph) not yet placed,
+	 * counting reads from inside node k's subgraphs too. */
+	for (int k = 0; k < n; k++) {
+		for (int o = 0; o < nodes[k]->n_outputs; o++) {
+			ir_value *v = nodes[k]->outputs[o];
+			for (int u = 0; v && u < v->n_uses; u++) {
+				ir_node *owner = owner_in(graph, v->uses[u].node);
+				if (owner)
+					pending[owner->order]++;
+			}
+		}
+	}
+	/* Stable Kahn: always take the earliest ready node in file order. */
+	ir_node **sorted = ir_xmalloc(sizeof *sorted * (size_t)n);
+	int *heap = ir_xmalloc(sizeof *heap * (size_t)n);
+	int heap_n = 0, placed = 0;
+#define HEAP_PUSH(x)                                                           \
+	do {                                                                   \
+		int c_ = heap_n++;                                             \
+		heap[c_] = (x);                                                \
+		while (c_ > 0 && heap[(c_ - 1) / 2] > heap[c_]) {              \
+			int t_ = heap[c_];                                     \
+			heap[c_] = heap[(c_ - 1) / 2];                         \
+			heap[(c_ - 1) / 2] = t_;                               \
+			c_ = (c_ - 1) / 2;                                     \
+		}                                                              \
+	} while (0)
+	for (int k = 0; k < n; k++)
+		if (pending[k] == 0)
+			HEAP_PUSH(k);
+	while (heap_n > 0) {
+		int top = heap[0];
+		heap[0] = heap[--heap_n];
+		for (int c = 0;;) {
+			int l = 2 * c + 1, r = l + 1, m = c;
+			if (l < heap_n && heap[l] < heap[m])
+				m = l;
+			if (r < heap_n && heap[r] < heap[m])
+				m = r;
+			if (m == c)
+				break;
+			int t = heap[c];
+			heap[c] = heap[m];
+			heap[m] = t;
+			c = m;
+		}
+		ir_node *node = nodes[top];
+		sorted[placed++] = node;
+		for (int o = 0; o < node->n_outputs; o++) {
+			ir_value *v = node->outputs[o];
+			for (int u = 0; v && u < v->n_uses; u++) {
+				ir_node *owner = owner_in(graph, v->uses[u].node);
+				if (owner && --pending[owner->order] == 0)
+					HEAP_PUSH((int)owner->order);
+			}
+		}
+	}
+#undef HEAP_PUSH
+	bool ok = placed == n;
+	if (!ok) {
+		ir_node *stuck = NULL;
+		for (int k = 0; k < n && !stuck; k++)
+			if (pending[k] > 0)
+				stuck = nodes[k];
+		ir_fail(status, IR_ERR_INVALID,
+		        "graph '%s' contains a cycle through node '%s' (%s)",
+		        graph->name ? graph->name : "",
+		        stuck && stuck->name ? stuck->name : "",
+		        stuck ? stuck->op_type : "?");
+	} else {
+		graph->first = graph->last = NULL;
+		graph->n_nodes = 0;
+		for (int k = 0; k < n; k++)
+			link_between(graph, graph->last, sorted[k], NULL);
+	}
+	free(nodes);
+	free(pending);
+	free(sorted);
+	free(heap);
+	return ok;
+}

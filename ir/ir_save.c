@@ -1,0 +1,421 @@
+/*
+ * ir_save.c - IR -> ONNX bytes.
+ *
+ * The exporter builds a protobuf-c ModelProto whose strings and tensor
+ * payloads point at the IR's own memory (nothing big is copied), then packs
+ * it straight into a buffered writer. Every message starts as a shallow
+ * copy of the message it was loaded from, so fields the IR does not model
+ * (doc strings, metadata, unknown fields, newer-IR fields) come out exactly
+ * as they went in; only what the IR owns is overwritten.
+ *
+ * The exported tree is never handed to protobuf_c_message_free_unpacked:
+ * its arrays live in an export arena and everything else is borrowed.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ir_arena.h"
+#include "ir_impl.h"
+
+typedef struct exporter {
+	struct ir_arena *arena;
+} exporter;
+
+/* A message that starts as a shallow copy of its origin, or as a fresh
+ * default message when it has none. */
+static void *copy_or_init(exporter *ex, const void *origin,
+                          const void *fresh, size_t size)
+{
+	void *copy = ir_arena_alloc(ex->arena, size);
+	memcpy(copy, origin ? origin : fresh, size);
+	return copy;
+}
+
+#define COPY_OR_INIT(ex, type, INIT, origin)                                   \
+	((type *)copy_or_init((ex), (origin), &(const type)INIT, sizeof(type)))
+
+static void *ex_array(exporter *ex, size_t n, size_t elem)
+{
+	return ir_arena_alloc(ex->arena, (n ? n : 1) * elem);
+}
+
+static Onnx__GraphProto *export_graph(exporter *ex, const ir_graph *g);
+
+static bool same_string(const char *a, const char *b)
+{
+	return (a ? a : (const char *)"")[0] == (b ? b : "")[0] &&
+	       strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* ---------------------------------------------------------------- types */
+
+static Onnx__TypeProto *export_type(exporter *ex, const ir_type *type)
+{
+	if (!type->is_tensor)
+		return (Onnx__TypeProto *)type->proto;
+	Onnx__TypeProto *tp = COPY_OR_INIT(ex, Onnx__TypeProto,
+	                                   ONNX__TYPE_PROTO__INIT, type->proto);
+	Onnx__TypeProto__Tensor *tt =
+	    COPY_OR_INIT(ex, Onnx__TypeProto__Tensor,
+	                 ONNX__TYPE_PROTO__TENSOR__INIT,
+	                 type->proto && type->proto->value_case ==
+	                                    ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
+	                     ? type->proto->tensor_type
+	                     : NULL);
+	tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
+	tp->tensor_type = tt;
+	tt->has_elem_type = type->elem_type != IR_UNDEFINED;
+	tt->elem_type = type->elem_type;
+	if (type->rank < 0) {
+		tt->shape = NULL;
+		return tp;
+	}
+	Onnx__TensorShapeProto *shape = ir_arena_alloc(ex->arena, sizeof *shape);
+	onnx__tensor_shape_proto__init(shape);
+	shape->n_dim = (size_t)type->rank;
+	shape->dim = ex_array(ex, shape->n_dim, sizeof *shape->dim);
+	for (int i = 0; i < type->rank; i++) {
+		Onnx__TensorShapeProto__Dimension *d =
+		    ir_arena_alloc(ex->arena, sizeof *d);
+		onnx__tensor_shape_proto__dimension__init(d);
+		if (type->dims[i].kind == IR_DIM_VALUE) {
+			d->value_case =
+			    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE;
+			d->dim_value = type->dims[i].value;
+		} else if (type->dims[i].kind == IR_DIM_PARAM) {
+			d->value_case =
+			    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM;
+			d->dim_param = (char *)type->dims[i].param;
+		}
+		shape->dim[i] = d;
+	}
+	tt->shape = shape;
+	return tp;
+}
+
+static Onnx__ValueInfoProto *export_value_info(
+    exporter *ex, const Onnx__ValueInfoProto *origin, const ir_value *value)
+{
+	if (origin && !value->type_changed &&
+	    same_string(origin->name, value->name))
+		return (Onnx__ValueInfoProto *)origin;
+	Onnx__ValueInfoProto *vi = COPY_OR_INIT(
+	    ex, Onnx__ValueInfoProto, ONNX__VALUE_INFO_PROTO__INIT, origin);
+	vi->name = (char *)value->name;
+	if (value->type_changed)
+		vi->type = export_type(ex, &value->type);
+	else if (!origin)
+		vi->type = value->type.proto ? (Onnx__TypeProto *)value->type.proto
+		                             : export_type(ex, &value->type);
+	return vi;
+}
+
+/* -------------------------------------------------------------- tensors */
+
+static Onnx__TensorProto *export_tensor(exporter *ex, const ir_tensor *t,
+                                        const char *name)
+{
+	const Onnx__TensorProto *origin = t->origin;
+	if (origin && !t->modified && same_string(origin->name, name))
+		return (Onnx__TensorProto *)origin;
+	Onnx__TensorProto *tp = COPY_OR_INIT(ex, Onnx__TensorProto,
+	                                     ONNX__TENSOR_PROTO__INIT,
+	                                     t->modified ? NULL : origin);
+	if (name || !tp->name)
+		tp->name = (char *)name;
+	if (t->modified) {
+		tp->has_data_type = 1;
+		tp->data_type = t->elem_type;
+		tp->n_dims = (size_t)t->rank;
+		tp->dims = t->dims;
+		tp->has_raw_data = 1;
+		tp->raw_data.len = t->raw_size;
+		tp->raw_data.data = (uint8_t *)t->raw;
+	}
+	return tp;
+}
+
+/* ---------------------------------------------------------------- nodes */
+
+static Onnx__AttributeProto *export_attr(exporter *ex, const ir_attr *attr)
+{
+	const Onnx__AttributeProto *origin = attr->proto;
+	if (!attr->graph && !attr->graphs && !attr->tensor && !attr->tensors)
+		return (Onnx__AttributeProto *)origin;
+	Onnx__AttributeProto *ap = COPY_OR_INIT(
+	    ex, Onnx__AttributeProto, ONNX__ATTRIBUTE_PROTO__INIT, origin);
+	if (attr->tensor)
+		ap->t = export_tensor(ex, attr->tensor, attr->tensor->origin
+		                                            ? attr->tensor->origin->name
+		                                            : NULL);
+	if (attr->tensors) {
+		ap->tensors = ex_array(ex, ap->n_tensors, sizeof *ap->tensors);
+		for (size_t k = 0; k < ap->n_tensors; k++) {
+			const ir_tensor *t = attr->tensors[k];
+			ap->tensors[k] = export_tensor(
+			    ex, t, t->origin ? t->origin->name : NULL);
+		}
+	}
+	if (attr->graph)
+		ap->g = export_graph(ex, attr->graph);
+	if (attr->graphs) {
+		ap->graphs = ex_array(ex, ap->n_graphs, sizeof *ap->graphs);
+		for (size_t k = 0; k < ap->n_graphs; k++)
+			ap->graphs[k] = export_graph(ex, attr->graphs[k]);
+	}
+	return ap;
+}
+
+static char *node_name_field(const char *ir, const char *origin_field)
+{
+	/* Keep an absent field absent when the IR did not change it. */
+	if (same_string(ir, origin_field))
+		return (char *)origin_field;
+	return (char *)ir;
+}
+
+static Onnx__NodeProto *export_node(exporter *ex, const ir_node *node)
+{
+	const Onnx__NodeProto *origin = node->origin;
+	Onnx__NodeProto *np = COPY_OR_INIT(ex, Onnx__NodeProto,
+	                                   ONNX__NODE_PROTO__INIT, origin);
+	np->op_type = node_name_field(node->op_type, origin ? origin->op_type
+	                                                   : NULL);
+	np->domain = node_name_field(node->domain,
+	                             origin ? origin->domain : NULL);
+	if (!origin && !node->domain[0])
+		np->domain = NULL;
+	np->name = node_name_field(node->name, origin ? origin->name : NULL);
+	np->doc_string = (char *)node->doc_string;
+	np->n_input = (size_t)node->n_inputs;
+	np->input = ex_array(ex, np->n_input, sizeof *np->input);
+	for (int i = 0; i < node->n_inputs; i++)
+		np->input[i] =
+		    (char *)(node->inputs[i] ? node->inputs[i]->name : "");
+	np->n_output = (size_t)node->n_outputs;
+	np->output = ex_array(ex, np->n_output, sizeof *np->output);
+	for (int i = 0; i < node->n_outputs; i++)
+		np->output[i] =
+		    (char *)(node->outputs[i] ? node->outputs[i]->name : "");
+	np->n_attribute = (size_t)node->n_attrs;
+	np->attribute = ex_array(ex, np->n_attribute, sizeof *np->attribute);
+	for (int i = 0; i < node->n_attrs; i++)
+		np->attribute[i] = export_attr(ex, &node->attrs[i]);
+	return np;
+}
+
+/* ---------------------------------------------------------------- graph */
+
+static Onnx__GraphProto *export_graph(exporter *ex, const ir_graph *g)
+{
+	Onnx__GraphProto *gp = COPY_OR_INIT(ex, Onnx__GraphProto,
+	                                    ONNX__GRAPH_PROTO__INIT, g->origin);
+	gp->name = (char *)g->name;
+	gp->n_node = (size_t)g->n_nodes;
+	gp->node = ex_array(ex, gp->n_node, sizeof *gp->node);
+	size_t k = 0;
+	for (const ir_node *n = g->first; n; n = n->next)
+		gp->node[k++] = export_node(ex, n);
+
+	size_t n_dense = 0, n_sparse = 0;
+	for (int i = 0; i < g->n_initializers; i++)
+		g->initializers[i]->sparse ? n_sparse++ : n_dense++;
+	gp->n_initializer = n_dense;
+	gp->initializer = ex_array(ex, n_dense, sizeof *gp->initializer);
+	gp->n_sparse_initializer = n_sparse;
+	gp->sparse_initializer =
+	    ex_array(ex, n_sparse, sizeof *gp->sparse_initializer);
+	n_dense = n_sparse = 0;
+	for (int i = 0; i < g->n_initializers; i++) {
+		const ir_value *v = g->initializers[i];
+		if (v->sparse)
+			gp->sparse_initializer[n_sparse++] =
+			    (Onnx__SparseTensorProto *)v->sparse;
+		else
+			gp->initializer[n_dense++] =
+			    export_tensor(ex, v->tensor, v->name);
+	}
+
+	gp->n_input = (size_t)g->n_inputs;
+	gp->input = ex_array(ex, gp->n_input, sizeof *gp->input);
+	for (int i = 0; i < g->n_inputs; i++)
+		gp->input[i] =
+		    export_value_info(ex, g->inputs[i]->input_info, g->inputs[i]);
+	gp->n_output = (size_t)g->n_outputs;
+	gp->output = ex_array(ex, gp->n_output, sizeof *gp->output);
+	for (int i = 0; i < g->n_outputs; i++)
+		gp->output[i] =
+		    export_value_info(ex, g->output_infos[i], g->outputs[i]);
+	gp->n_value_info = (size_t)g->n_value_infos;
+	gp->value_info = ex_array(ex, gp->n_value_info, sizeof *gp->value_info);
+	for (int i = 0; i < g->n_value_infos; i++) {
+		const ir_value_info *e = &g->value_infos[i];
+		gp->value_info[i] =
+		    e->value ? export_value_info(ex, e->proto, e->value)
+		             : (Onnx__ValueInfoProto *)e->proto;
+	}
+	return gp;
+}
+
+/* ---------------------------------------------------------------- model */
+
+static bool opsets_unchanged(const ir_model *model)
+{
+	const Onnx__ModelProto *mp = model->origin;
+	if (!mp || mp->n_opset_import != (size_t)model->n_opsets)
+		return false;
+	for (int i = 0; i < model->n_opsets; i++)
+		if (!same_string(mp->opset_import[i]->domain,
+		                 model->opsets[i].domain) ||
+		    mp->opset_import[i]->version != model->opsets[i].version)
+			return false;
+	return true;
+}
+
+Onnx__ModelProto *ir_export(ir_model *model, struct ir_arena **arena_out)
+{
+	exporter ex = {ir_arena_create()};
+	const Onnx__ModelProto *origin = model->origin;
+	Onnx__ModelProto *mp = COPY_OR_INIT(&ex, Onnx__ModelProto,
+	                                    ONNX__MODEL_PROTO__INIT, origin);
+	if (!origin || model->ir_version != mp->ir_version) {
+		mp->has_ir_version = 1;
+		mp->ir_version = model->ir_version;
+	}
+	if (!opsets_unchanged(model)) {
+		mp->n_opset_import = (size_t)model->n_opsets;
+		mp->opset_import =
+		    ex_array(&ex, mp->n_opset_import, sizeof *mp->opset_import);
+		for (int i = 0; i < model->n_opsets; i++) {
+			Onnx__OperatorSetIdProto *op =
+			    ir_arena_alloc(ex.arena, sizeof *op);
+			onnx__operator_set_id_proto__init(op);
+			op->domain = (char *)model->opsets[i].domain;
+			op->has_version = 1;
+			op->version = model->opsets[i].version;
+			mp->opset_import[i] = op;
+		}
+	}
+	mp->graph = export_graph(&ex, model->graph);
+	*arena_out = ex.arena;
+	return mp;
+}
+
+void ir_export_free(struct ir_arena *arena)
+{
+	ir_arena_free(arena);
+}
+
+/* --------------------------------------------------------------- writing */
+
+/* protobuf-c appends small pieces (tags, lengths) and whole payloads;
+ * batching the small ones keeps write calls few, and payloads larger than
+ * the batch go straight through. */
+typedef struct stream_buffer {
+	ProtobufCBuffer base;
+	ir_write_fn write;
+	void *out;
+	bool failed;
+	size_t used;
+	uint8_t data[1 << 16];
+} stream_buffer;
+
+static void stream_flush(stream_buffer *sb)
+{
+	if (sb->used && !sb->failed && !sb->write(sb->out, sb->data, sb->used))
+		sb->failed = true;
+	sb->used = 0;
+}
+
+static void stream_append(ProtobufCBuffer *buffer, size_t len,
+                          const uint8_t *data)
+{
+	stream_buffer *sb = (stream_buffer *)buffer;
+	if (sb->failed)
+		return;
+	if (len > sizeof sb->data - sb->used) {
+		stream_flush(sb);
+		if (len >= sizeof sb->data) {
+			if (!sb->write(sb->out, data, len))
+				sb->failed = true;
+			return;
+		}
+	}
+	memcpy(sb->data + sb->used, data, len);
+	sb->used += len;
+}
+
+bool ir_model_save(ir_model *model, ir_write_fn write, void *out,
+                   ir_status *status)
+{
+	struct ir_arena *arena;
+	Onnx__ModelProto *mp = ir_export(model, &arena);
+	stream_buffer *sb = ir_xmalloc(sizeof *sb);
+	sb->base.append = stream_append;
+	sb->write = write;
+	sb->out = out;
+	sb->failed = false;
+	sb->used = 0;
+	protobuf_c_message_pack_to_buffer(&mp->base, &sb->base);
+	stream_flush(sb);
+	bool ok = !sb->failed;
+	free(sb);
+	ir_export_free(arena);
+	if (!ok)
+		return ir_fail(status, IR_ERR_IO, "cannot write the model: %s",
+		               strerror(errno));
+	return true;
+}
+
+static bool write_fd(void *out, const void *data, size_t size)
+{
+	int fd = *(int *)out;
+	const uint8_t *p = data;
+	while (size > 0) {
+		ssize_t n = write(fd, p, size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += n;
+		size -= (size_t)n;
+	}
+	return true;
+}
+
+bool ir_model_save_file(ir_model *model, const char *path, ir_status *status)
+{
+	if (!strcmp(path, "-")) {
+		int fd = STDOUT_FILENO;
+		return ir_model_save(model, write_fd, &fd, status);
+	}
+	char tmp[PATH_MAX];
+	if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
+		return ir_fail(status, IR_ERR_IO, "output path too long: '%s'",
+		               path);
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return ir_fail(status, IR_ERR_IO, "cannot create '%s': %s", tmp,
+		               strerror(errno));
+	/* mkstemp creates 0600; give the file the mode a plain create would. */
+	mode_t mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	bool ok = ir_model_save(model, write_fd, &fd, status);
+	if (close(fd) != 0 && ok)
+		ok = ir_fail(status, IR_ERR_IO, "cannot write '%s': %s", path,
+		             strerror(errno));
+	if (ok && rename(tmp, path) != 0)
+		ok = ir_fail(status, IR_ERR_IO, "cannot rename to '%s': %s",
+		             path, strerror(errno));
+	if (!ok)
+		unlink(tmp);
+	return ok;
+}

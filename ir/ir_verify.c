@@ -1,0 +1,233 @@
+/*
+ * ir_verify.c - check the invariants listed in ir.h.
+ *
+ * The test builds run this after every pass, so a pass that corrupts the IR
+ * fails at that pass, named, instead of producing a model that some runtime
+ * later rejects. It is linear in the size of the IR.
+ */
+#include <string.h>
+
+#include "ir_impl.h"
+
+typedef struct verifier {
+	ir_status *status;
+	long input_slots; /* non-absent node input slots seen */
+	long use_entries; /* use-list entries seen */
+} verifier;
+
+static const char *nz(const char *s)
+{
+	return s ? s : "";
+}
+
+static ir_node *owner_in(const ir_graph *graph, ir_node *node)
+{
+	while (node && node->graph != graph)
+		node = node->graph->parent_node;
+	return node;
+}
+
+static bool contains(ir_value *const *list, int n, const ir_value *v)
+{
+	for (int i = 0; i < n; i++)
+		if (list[i] == v)
+			return true;
+	return false;
+}
+
+static bool verify_graph(verifier *vf, const ir_graph *g);
+
+static bool verify_value(verifier *vf, const ir_graph *g, ir_value *v)
+{
+	if (v->removed || v->graph != g)
+		return ir_fail(vf->status, IR_ERR_PASS,
+		               "value '%s' is in the scope of graph '%s' but "
+		               "belongs elsewhere or was removed",
+		               v->name, nz(g->name));
+	switch (v->def) {
+	case IR_DEF_NODE:
+		if (!v->producer || v->producer->removed ||
+		    v->producer->graph != g ||
+		    v->producer_index >= v->producer->n_outputs ||
+		    v->producer->outputs[v->producer_index] != v)
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "value '%s' names a producer that does "
+			               "not define it",
+			               v->name);
+		break;
+	case IR_DEF_INITIALIZER:
+		if ((!v->tensor && !v->sparse) ||
+		    !contains(g->initializers, g->n_initializers, v))
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "initializer '%s' has no data or is not "
+			               "listed",
+			               v->name);
+		break;
+	case IR_DEF_INPUT:
+		if (!v->is_graph_input ||
+		    !contains(g->inputs, g->n_inputs, v))
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "input '%s' is not a graph input of '%s'",
+			               v->name, nz(g->name));
+		break;
+	}
+	for (int u = 0; u < v->n_uses; u++) {
+		ir_node *user = v->uses[u].node;
+		int index = v->uses[u].index;
+		if (!user || user->removed || index < 0 ||
+		    index >= user->n_inputs || user->inputs[index] != v)
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "use list of '%s' has a stale entry (node "
+			               "'%s' input %d)",
+			               v->name, user ? nz(user->name) : "?",
+			               index);
+		if (!owner_in(g, user))
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "value '%s' is used by node '%s' outside "
+			               "its scope",
+			               v->name, nz(user->name));
+	}
+	vf->use_entries += v->n_uses;
+	return true;
+}
+
+static bool verify_node(verifier *vf, const ir_graph *g, ir_node *n)
+{
+	if (n->graph != g || n->removed)
+		return ir_fail(vf->status, IR_ERR_PASS,
+		               "node '%s' (%s) is linked into the wrong graph",
+		               nz(n->name), n->op_type);
+	for (int i = 0; i < n->n_outputs; i++) {
+		ir_value *v = n->outputs[i];
+		if (v && (v->def != IR_DEF_NODE || v->producer != n ||
+		          v->producer_index != i))
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "node '%s' (%s) output %d '%s' has "
+			               "another definition",
+			               nz(n->name), n->op_type, i, v->name);
+	}
+	for (int i = 0; i < n->n_inputs; i++) {
+		ir_value *v = n->inputs[i];
+		if (!v)
+			continue;
+		vf->input_slots++;
+		if (v->removed || ir_graph_lookup(g, v->name) != v)
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "node '%s' (%s) input %d '%s' does not "
+			               "resolve in scope",
+			               nz(n->name), n->op_type, i, v->name);
+		if (v->def != IR_DEF_NODE)
+			continue;
+		/* The producer must come first in the graph that defines
+		 * the value; for a read from a subgraph, the owning node
+		 * stands in for the reader. */
+		ir_node *reader = owner_in(v->graph, n);
+		if (!reader || v->producer->order >= reader->order)
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "node '%s' (%s) reads '%s' before it is "
+			               "defined (not in topological order)",
+			               nz(n->name), n->op_type, v->name);
+	}
+	for (int a = 0; a < n->n_attrs; a++) {
+		const ir_attr *attr = &n->attrs[a];
+		int count = attr->graph ? 1 : 0;
+		ir_graph *const *list = attr->graph ? &attr->graph : NULL;
+		if (attr->graphs) {
+			count = (int)attr->proto->n_graphs;
+			list = attr->graphs;
+		}
+		for (int k = 0; k < count; k++) {
+			const ir_graph *sub = list[k];
+			if (sub->parent != g || sub->parent_node != n)
+				return ir_fail(vf->status, IR_ERR_PASS,
+				               "subgraph of node '%s' (%s) has "
+				               "a wrong parent link",
+				               nz(n->name), n->op_type);
+			if (!verify_graph(vf, sub))
+				return false;
+		}
+	}
+	return true;
+}
+
+static bool verify_graph(verifier *vf, const ir_graph *g)
+{
+	int64_t order = 0;
+	int count = 0;
+	const ir_node *prev = NULL;
+	for (ir_node *n = g->first; n; n = n->next) {
+		if (n->prev != prev)
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "node list of graph '%s' is corrupt at "
+			               "'%s'",
+			               nz(g->name), nz(n->name));
+		n->order = order++;
+		prev = n;
+		count++;
+	}
+	if (prev != g->last || count != g->n_nodes)
+		return ir_fail(vf->status, IR_ERR_PASS,
+		               "node list of graph '%s' has %d nodes, count "
+		               "says %d",
+		               nz(g->name), count, g->n_nodes);
+	ir_value *v, *tmp;
+	HASH_ITER(hh, g->scope, v, tmp)
+	{
+		if (!verify_value(vf, g, v))
+			return false;
+	}
+	for (int i = 0; i < g->n_inputs; i++)
+		if (g->inputs[i]->removed || g->inputs[i]->graph != g)
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "graph '%s' lists a removed input",
+			               nz(g->name));
+	for (int i = 0; i < g->n_initializers; i++)
+		if (g->initializers[i]->removed ||
+		    g->initializers[i]->def != IR_DEF_INITIALIZER)
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "graph '%s' lists a removed initializer",
+			               nz(g->name));
+	for (int i = 0; i < g->n_outputs; i++) {
+		ir_value *out = g->outputs[i];
+		if (out->removed || ir_graph_lookup(g, out->name) != out)
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "output '%s' of graph '%s' does not "
+			               "resolve",
+			               out->name, nz(g->name));
+	}
+	for (int i = 0; i < g->n_value_infos; i++) {
+		const ir_value *e = g->value_infos[i].value;
+		if (e && (e->removed || e->graph != g))
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "value_info of graph '%s' names removed "
+			               "value '%s'",
+			               nz(g->name), e->name);
+	}
+	for (ir_node *n = g->first; n; n = n->next)
+		if (!verify_node(vf, g, n))
+			return false;
+	for (int i = 0; i < g->n_subgraphs; i++) {
+		const ir_graph *sub = g->subgraphs[i];
+		if (sub->parent != g || !sub->parent_node ||
+		    sub->parent_node->removed || sub->parent_node->graph != g)
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "graph '%s' keeps a subgraph of a removed "
+			               "node",
+			               nz(g->name));
+	}
+	return true;
+}
+
+bool ir_verify(const ir_model *model, ir_status *status)
+{
+	verifier vf = {status, 0, 0};
+	if (!verify_graph(&vf, model->graph))
+		return false;
+	/* Every entry points back at a real slot (checked above); equal
+	 * totals then rule out duplicate or missing entries. */
+	if (vf.input_slots != vf.use_entries)
+		return ir_fail(status, IR_ERR_PASS,
+		               "use lists hold %ld entries for %ld input slots",
+		               vf.use_entries, vf.input_slots);
+	return true;
+}

@@ -1,0 +1,96 @@
+/*
+ * registry.c - the list of passes and groups, and name resolution.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir_arena.h"
+#include "pass.h"
+
+#define PASS(name) &pass_##name,
+const pass *const pass_registry[] = {
+#include "passes.def"
+};
+#undef PASS
+const int pass_registry_count =
+    (int)(sizeof pass_registry / sizeof pass_registry[0]);
+
+const char *const pass_groups[] = {"fold", "eliminate", "fuse", "dce", NULL};
+
+/* What runs when -p is absent; grows as passes land. */
+const char *const pass_default_pipeline = "fold,eliminate,fuse,dce";
+
+const pass *pass_find(const char *name)
+{
+	for (int i = 0; i < pass_registry_count; i++)
+		if (!strcmp(pass_registry[i]->name, name))
+			return pass_registry[i];
+	return NULL;
+}
+
+static bool is_group(const char *name)
+{
+	for (int i = 0; pass_groups[i]; i++)
+		if (!strcmp(pass_groups[i], name))
+			return true;
+	return false;
+}
+
+static void pipeline_push(pipeline *p, const pass *ps)
+{
+	if (p->n == p->cap) {
+		p->cap = p->cap ? p->cap * 2 : 16;
+		p->passes = ir_xrealloc(p->passes, sizeof *p->passes *
+		                                       (size_t)p->cap);
+	}
+	p->passes[p->n++] = ps;
+}
+
+bool pipeline_parse(const char *spec, pipeline *out, ir_status *status)
+{
+	memset(out, 0, sizeof *out);
+	size_t len = strlen(spec);
+	char *copy = ir_xmalloc(len + 1);
+	memcpy(copy, spec, len + 1);
+	bool ok = true;
+	char *save = NULL;
+	for (char *tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		while (*tok == ' ')
+			tok++;
+		char *end = tok + strlen(tok);
+		while (end > tok && end[-1] == ' ')
+			*--end = 0;
+		if (!*tok || !strcmp(tok, "none"))
+			continue;
+		/* A group name runs its members in registry order; a group
+		 * and a pass may share a name ("dce"). */
+		if (is_group(tok)) {
+			for (int i = 0; i < pass_registry_count; i++) {
+				const pass *ps = pass_registry[i];
+				if (!strcmp(ps->group, tok) && !ps->opt_in)
+					pipeline_push(out, ps);
+			}
+			continue;
+		}
+		const pass *ps = pass_find(tok);
+		if (!ps) {
+			ok = ir_fail(status, IR_ERR_USAGE,
+			             "unknown pass or group '%s' (see "
+			             "--list-passes)",
+			             tok);
+			break;
+		}
+		pipeline_push(out, ps);
+	}
+	free(copy);
+	if (!ok)
+		pipeline_free(out);
+	return ok;
+}
+
+void pipeline_free(pipeline *p)
+{
+	free(p->passes);
+	memset(p, 0, sizeof *p);
+}

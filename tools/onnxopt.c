@@ -1,0 +1,258 @@
+/*
+ * onnxopt.c - the public library API (include/onnxopt.h), a thin layer
+ * that turns IR statuses into onnxopt_status codes and a per-thread
+ * message.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ir.h"
+#include "ir_arena.h"
+#include "onnxopt.h"
+#include "pass.h"
+
+struct onnxopt_model {
+	ir_model *ir;
+};
+
+static _Thread_local char last_error[512];
+
+const char *onnxopt_version(void)
+{
+	return ONNXOPT_VERSION;
+}
+
+const char *onnxopt_last_error(void)
+{
+	return last_error;
+}
+
+static onnxopt_status fail_with(const ir_status *status)
+{
+	snprintf(last_error, sizeof last_error, "%s", status->message);
+	switch (status->code) {
+	case IR_ERR_IO: return ONNXOPT_ERR_IO;
+	case IR_ERR_PARSE: return ONNXOPT_ERR_PARSE;
+	case IR_ERR_INVALID: return ONNXOPT_ERR_INVALID;
+	case IR_ERR_USAGE: return ONNXOPT_ERR_USAGE;
+	default: return ONNXOPT_ERR_PASS;
+	}
+}
+
+static onnxopt_status usage_error(const char *message)
+{
+	snprintf(last_error, sizeof last_error, "%s", message);
+	return ONNXOPT_ERR_USAGE;
+}
+
+static onnxopt_status wrap(ir_model *ir, const ir_status *status,
+                           onnxopt_model **out)
+{
+	if (!ir)
+		return fail_with(status);
+	onnxopt_model *m = ir_xmalloc(sizeof *m);
+	m->ir = ir;
+	*out = m;
+	return ONNXOPT_OK;
+}
+
+onnxopt_status onnxopt_load_file(const char *path, onnxopt_model **out)
+{
+	if (!path || !out)
+		return usage_error("onnxopt_load_file: NULL argument");
+	*out = NULL;
+	ir_status status = {0};
+	return wrap(ir_model_load_file(path, &status), &status, out);
+}
+
+onnxopt_status onnxopt_load_buffer(const void *data, size_t size,
+                                   onnxopt_model **out)
+{
+	if ((!data && size) || !out)
+		return usage_error("onnxopt_load_buffer: NULL argument");
+	*out = NULL;
+	ir_status status = {0};
+	return wrap(ir_model_load_buffer(data ? data : "", size, false,
+	                                 &status),
+	            &status, out);
+}
+
+void onnxopt_model_free(onnxopt_model *model)
+{
+	if (!model)
+		return;
+	ir_model_free(model->ir);
+	free(model);
+}
+
+typedef struct report_bridge {
+	onnxopt_report_fn fn;
+	void *user;
+} report_bridge;
+
+static void bridge_report(const pass_record *record, void *ctx)
+{
+	report_bridge *b = ctx;
+	onnxopt_pass_report r = {record->name, record->iteration,
+	                         record->changes, record->seconds};
+	b->fn(&r, b->user);
+}
+
+onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
+                              unsigned flags, onnxopt_report_fn report,
+                              void *user)
+{
+	if (!model)
+		return usage_error("onnxopt_run: NULL model");
+	ir_status status = {0};
+	pipeline p;
+	if (!pipeline_parse(passes && passes[0] ? passes
+	                                        : pass_default_pipeline,
+	                    &p, &status))
+		return fail_with(&status);
+	pipeline_options options;
+	pipeline_options_init(&options);
+	/* The default pipeline always runs to a fixed point. */
+	options.fixed_point = (flags & ONNXOPT_FIXED_POINT) ||
+	                      !passes || !passes[0];
+	if (flags & ONNXOPT_VERIFY)
+		options.verify = true;
+	if (flags & ONNXOPT_NO_VERIFY)
+		options.verify = false;
+	if (getenv("ONNXOPT_VERIFY"))
+		options.verify = true;
+	report_bridge bridge = {report, user};
+	if (report) {
+		options.report = bridge_report;
+		options.report_ctx = &bridge;
+	}
+	bool ok = pipeline_run(model->ir, &p, &options, &status);
+	pipeline_free(&p);
+	return ok ? ONNXOPT_OK : fail_with(&status);
+}
+
+onnxopt_status onnxopt_check_passes(const char *passes)
+{
+	ir_status status = {0};
+	pipeline p;
+	if (!pipeline_parse(passes && passes[0] ? passes
+	                                        : pass_default_pipeline,
+	                    &p, &status))
+		return fail_with(&status);
+	pipeline_free(&p);
+	return ONNXOPT_OK;
+}
+
+onnxopt_status onnxopt_run(onnxopt_model *model, const char *passes,
+                           unsigned flags)
+{
+	return onnxopt_run_ex(model, passes, flags, NULL, NULL);
+}
+
+onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path)
+{
+	if (!model || !path)
+		return usage_error("onnxopt_save_file: NULL argument");
+	ir_status status = {0};
+	return ir_model_save_file(model->ir, path, &status)
+	           ? ONNXOPT_OK
+	           : fail_with(&status);
+}
+
+typedef struct memory_sink {
+	unsigned char *data;
+	size_t size, cap;
+} memory_sink;
+
+static bool write_memory(void *out, const void *data, size_t size)
+{
+	memory_sink *sink = out;
+	if (sink->size + size > sink->cap) {
+		size_t cap = sink->cap ? sink->cap : 4096;
+		while (cap < sink->size + size)
+			cap *= 2;
+		unsigned char *grown = realloc(sink->data, cap);
+		if (!grown)
+			return false;
+		sink->data = grown;
+		sink->cap = cap;
+	}
+	memcpy(sink->data + sink->size, data, size);
+	sink->size += size;
+	return true;
+}
+
+onnxopt_status onnxopt_save_buffer(onnxopt_model *model, void **data,
+                                   size_t *size)
+{
+	if (!model || !data || !size)
+		return usage_error("onnxopt_save_buffer: NULL argument");
+	memory_sink sink = {0};
+	ir_status status = {0};
+	if (!ir_model_save(model->ir, write_memory, &sink, &status)) {
+		free(sink.data);
+		return fail_with(&status);
+	}
+	*data = sink.data ? (void *)sink.data : malloc(1);
+	*size = sink.size;
+	return ONNXOPT_OK;
+}
+
+void onnxopt_free(void *data)
+{
+	free(data);
+}
+
+typedef struct op_count {
+	const char *domain, *op_type;
+	int count;
+} op_count;
+
+typedef struct op_counter {
+	op_count *items;
+	int n, cap;
+} op_counter;
+
+static void count_graph(ir_graph *graph, void *ctx)
+{
+	op_counter *c = ctx;
+	for (ir_node *n = graph->first; n; n = n->next) {
+		int i = 0;
+		while (i < c->n && (strcmp(c->items[i].op_type, n->op_type) ||
+		                    strcmp(c->items[i].domain, n->domain)))
+			i++;
+		if (i == c->n) {
+			if (c->n == c->cap) {
+				c->cap = c->cap ? c->cap * 2 : 32;
+				c->items = ir_xrealloc(
+				    c->items, sizeof *c->items * (size_t)c->cap);
+			}
+			c->items[c->n++] = (op_count){n->domain, n->op_type, 0};
+		}
+		c->items[i].count++;
+	}
+}
+
+void onnxopt_op_counts(const onnxopt_model *model, onnxopt_op_count_fn fn,
+                       void *user)
+{
+	op_counter c = {0};
+	ir_graph_walk(model->ir->graph, count_graph, &c);
+	for (int i = 0; i < c.n; i++)
+		fn(c.items[i].domain, c.items[i].op_type, c.items[i].count,
+		   user);
+	free(c.items);
+}
+
+void onnxopt_list_passes(onnxopt_pass_info_fn fn, void *user)
+{
+	for (int i = 0; i < pass_registry_count; i++)
+		fn(pass_registry[i]->name, pass_registry[i]->group,
+		   pass_registry[i]->summary, user);
+}
+
+const char *onnxopt_default_pipeline(void)
+{
+	return pass_default_pipeline;
+}
