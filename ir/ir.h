@@ -110,6 +110,8 @@ struct ir_tensor {
 	int64_t *dims;
 	const void *raw;  /* NULL when the data is not raw */
 	size_t raw_size;
+	/* STRING tensors created by passes: n_strings = numel entries. */
+	const ProtobufCBinaryData *strings;
 	bool external;    /* data_location == EXTERNAL: kept as a reference */
 	bool modified;    /* set by ir_tensor_set_raw; forces re-export */
 	const Onnx__TensorProto *origin; /* as loaded; NULL for new tensors */
@@ -117,6 +119,18 @@ struct ir_tensor {
 
 /* Number of elements, or -1 if a dim is negative or it overflows. */
 int64_t ir_tensor_numel(const ir_tensor *tensor);
+/* The tensor's data as contiguous little-endian bytes, decoding the typed
+ * fields (float_data, int32_data, ...) when the file did not use raw_data.
+ * The result is borrowed or model-owned. False for STRING, external and
+ * inconsistent tensors (data size does not match the dims). */
+bool ir_tensor_raw(ir_model *model, const ir_tensor *tensor,
+                   const void **data, size_t *size);
+/* The i-th element of a STRING tensor. */
+bool ir_tensor_string(const ir_tensor *tensor, int64_t index,
+                      ProtobufCBinaryData *out);
+ir_tensor *ir_tensor_create_strings(ir_model *model, int rank,
+                                    const int64_t *dims,
+                                    const ProtobufCBinaryData *strings);
 
 /* ------------------------------------------------------------ attribute */
 
@@ -204,7 +218,7 @@ struct ir_graph {
 	int n_inputs, cap_inputs;
 	ir_value **outputs;
 	const Onnx__ValueInfoProto **output_infos; /* parallel to outputs */
-	int n_outputs, cap_outputs;
+	int n_outputs, cap_outputs, cap_output_infos;
 	ir_value **initializers; /* dense and sparse, in file order */
 	int n_initializers, cap_initializers;
 	/* value_info entries in file order; value is NULL for an entry that
@@ -294,6 +308,14 @@ int ir_node_count(const ir_graph *graph, bool recursive);
 
 /* ------------------------------------------------------------- mutation */
 
+/* An empty model importing the default ONNX domain at `opset`. */
+ir_model *ir_model_create(int64_t ir_version, int64_t opset);
+/* Set (or add) the opset version imported for a domain. */
+void ir_model_set_opset(ir_model *model, const char *domain, int64_t version);
+ir_value *ir_graph_add_input(ir_graph *graph, const char *name,
+                             int elem_type, int rank, const ir_dim *dims);
+void ir_graph_add_output(ir_graph *graph, ir_value *value);
+
 /* A new value with a fresh unique name derived from `hint`. */
 ir_value *ir_value_create(ir_graph *graph, const char *hint);
 /* A node with the given inputs (NULL for absent) and n_outputs fresh
@@ -319,6 +341,12 @@ void ir_node_remove_attr(ir_node *node, const char *name);
  * `from` is a graph output, the caller must handle that (see
  * ir_value_replace_output). */
 void ir_value_replace_all_uses(ir_value *from, ir_value *to);
+/* Make `node` the definition of `value` at output slot `index`, taking it
+ * over from its old producer (whose slot becomes absent). The value keeps
+ * its name and uses, so a fusion whose last output is a graph output keeps
+ * the graph's interface. The node's previous value in that slot, if any,
+ * must be unused; it is dropped. */
+void ir_value_move_definition(ir_value *value, ir_node *node, int index);
 /* New initializer holding a tensor that the model owns. */
 ir_value *ir_initializer_add(ir_graph *graph, const char *hint,
                              ir_tensor *tensor);

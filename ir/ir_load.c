@@ -349,8 +349,8 @@ static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 			return false;
 	g->outputs = ir_grow(model, NULL, &g->cap_outputs, (int)gp->n_output,
 	                     sizeof *g->outputs);
-	g->output_infos = ir_alloc(model, sizeof *g->output_infos *
-	                                     (gp->n_output + 1));
+	g->output_infos = ir_grow(model, NULL, &g->cap_output_infos,
+	                          (int)gp->n_output, sizeof *g->output_infos);
 	for (size_t i = 0; i < gp->n_output; i++) {
 		const Onnx__ValueInfoProto *vi = gp->output[i];
 		const char *name = str_or_empty(vi->name);

@@ -522,21 +522,83 @@ void ir_node_remove_attr(ir_node *node, const char *name)
 	node->n_attrs = kept;
 }
 
-/* ---------------------------------------------------------- initializers */
-
-ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
-                            const int64_t *dims, const void *raw,
-                            size_t raw_size)
+void ir_value_move_definition(ir_value *value, ir_node *node, int index)
 {
-	ir_tensor *t = ir_alloc(model, sizeof *t);
-	t->elem_type = elem_type;
-	t->rank = rank;
-	t->dims = ir_memdup(model, dims, sizeof(int64_t) * (size_t)rank);
-	t->raw = ir_memdup(model, raw, raw_size);
-	t->raw_size = raw_size;
-	t->modified = true;
-	return t;
+	assert(value->def == IR_DEF_NODE && value->graph == node->graph);
+	assert(index >= 0 && index < node->n_outputs);
+	ir_value *old = node->outputs[index];
+	if (old == value)
+		return;
+	if (old) {
+		assert(old->n_uses == 0 && !ir_value_is_graph_output(old));
+		ir_value_info_remove(old);
+		ir_scope_remove(old);
+	}
+	if (value->producer)
+		value->producer->outputs[value->producer_index] = NULL;
+	value->producer = node;
+	value->producer_index = index;
+	node->outputs[index] = value;
 }
+
+/* --------------------------------------------------------- model, graph */
+
+ir_model *ir_model_create(int64_t ir_version, int64_t opset)
+{
+	ir_model *model = ir_xcalloc(1, sizeof *model);
+	model->arena = ir_arena_create();
+	model->ir_version = ir_version;
+	model->graph = ir_graph_new(model, NULL, NULL);
+	model->graph->name = "main";
+	ir_model_set_opset(model, "", opset);
+	return model;
+}
+
+void ir_model_set_opset(ir_model *model, const char *domain, int64_t version)
+{
+	for (int i = 0; i < model->n_opsets; i++)
+		if (!strcmp(model->opsets[i].domain, domain)) {
+			model->opsets[i].version = version;
+			return;
+		}
+	ir_opset *grown = ir_alloc(model, sizeof *grown *
+	                                      (size_t)(model->n_opsets + 1));
+	if (model->n_opsets)
+		memcpy(grown, model->opsets,
+		       sizeof *grown * (size_t)model->n_opsets);
+	grown[model->n_opsets++] = (ir_opset){ir_strdup(model, domain), version};
+	model->opsets = grown;
+}
+
+ir_value *ir_graph_add_input(ir_graph *graph, const char *name,
+                             int elem_type, int rank, const ir_dim *dims)
+{
+	ir_value *v = ir_value_new(graph, ir_strdup(graph->model, name),
+	                           IR_DEF_INPUT);
+	assert(!ir_graph_lookup(graph, name));
+	ir_scope_add(graph, v);
+	v->is_graph_input = true;
+	ir_value_set_type(v, elem_type, rank, dims);
+	graph->inputs = ir_grow(graph->model, graph->inputs, &graph->cap_inputs,
+	                        graph->n_inputs + 1, sizeof *graph->inputs);
+	graph->inputs[graph->n_inputs++] = v;
+	return v;
+}
+
+void ir_graph_add_output(ir_graph *graph, ir_value *value)
+{
+	graph->outputs = ir_grow(graph->model, graph->outputs,
+	                         &graph->cap_outputs, graph->n_outputs + 1,
+	                         sizeof *graph->outputs);
+	graph->output_infos = ir_grow(graph->model, graph->output_infos,
+	                              &graph->cap_output_infos,
+	                              graph->n_outputs + 1,
+	                              sizeof *graph->output_infos);
+	graph->outputs[graph->n_outputs] = value;
+	graph->output_infos[graph->n_outputs++] = NULL;
+}
+
+/* ---------------------------------------------------------- initializers */
 
 ir_value *ir_initializer_add(ir_graph *graph, const char *hint,
                              ir_tensor *tensor)

@@ -134,9 +134,14 @@ static Onnx__TensorProto *export_tensor(exporter *ex, const ir_tensor *t,
 		tp->data_type = t->elem_type;
 		tp->n_dims = (size_t)t->rank;
 		tp->dims = t->dims;
-		tp->has_raw_data = 1;
-		tp->raw_data.len = t->raw_size;
-		tp->raw_data.data = (uint8_t *)t->raw;
+		if (t->elem_type == IR_STRING) {
+			tp->n_string_data = (size_t)ir_tensor_numel(t);
+			tp->string_data = (ProtobufCBinaryData *)t->strings;
+		} else {
+			tp->has_raw_data = 1;
+			tp->raw_data.len = t->raw_size;
+			tp->raw_data.data = (uint8_t *)t->raw;
+		}
 	}
 	return tp;
 }

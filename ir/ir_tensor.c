@@ -1,0 +1,158 @@
+/*
+ * ir_tensor.c - reading and creating tensor constants.
+ *
+ * ONNX stores tensor data either as little-endian raw_data or in typed
+ * repeated fields whose encoding depends on the element type (float16 bit
+ * patterns in int32_data, uint32 in uint64_data, ...). Passes want one
+ * form: contiguous little-endian bytes. This module produces it, once, and
+ * owns the knowledge of which field holds which type.
+ */
+#include <string.h>
+
+#include "ir.h"
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "onnx-opt assumes a little-endian host (ONNX raw_data is little-endian)"
+#endif
+
+static size_t packed_size(int elem_type, int64_t numel)
+{
+	int bits = ir_elem_bits(elem_type);
+	return (size_t)(((uint64_t)numel * (uint64_t)bits + 7) / 8);
+}
+
+bool ir_tensor_raw(ir_model *model, const ir_tensor *t, const void **data,
+                   size_t *size)
+{
+	int64_t numel = ir_tensor_numel(t);
+	int bits = ir_elem_bits(t->elem_type);
+	if (numel < 0 || bits == 0 || t->external)
+		return false;
+	size_t want = packed_size(t->elem_type, numel);
+	if (t->raw || t->modified || !t->origin) {
+		if (t->raw_size != want)
+			return false;
+		*data = t->raw ? t->raw : "";
+		*size = want;
+		return true;
+	}
+	const Onnx__TensorProto *p = t->origin;
+	uint8_t *out = ir_alloc(model, want ? want : 1);
+	size_t n = (size_t)numel;
+	switch (t->elem_type) {
+	case IR_FLOAT:
+	case IR_COMPLEX64:
+		if (p->n_float_data * 32 != want * 8)
+			return false;
+		memcpy(out, p->float_data, want);
+		break;
+	case IR_DOUBLE:
+	case IR_COMPLEX128:
+		if (p->n_double_data * 64 != want * 8)
+			return false;
+		memcpy(out, p->double_data, want);
+		break;
+	case IR_INT64:
+		if (p->n_int64_data != n)
+			return false;
+		memcpy(out, p->int64_data, want);
+		break;
+	case IR_UINT64:
+		if (p->n_uint64_data != n)
+			return false;
+		memcpy(out, p->uint64_data, want);
+		break;
+	case IR_UINT32:
+		/* uint32 values travel in uint64_data. */
+		if (p->n_uint64_data != n)
+			return false;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t v = (uint32_t)p->uint64_data[i];
+			memcpy(out + 4 * i, &v, 4);
+		}
+		break;
+	case IR_INT32:
+		if (p->n_int32_data != n)
+			return false;
+		memcpy(out, p->int32_data, want);
+		break;
+	case IR_INT4:
+	case IR_UINT4:
+	case IR_FLOAT4E2M1:
+		/* Two 4-bit elements per int32_data entry, low nibble first. */
+		if (p->n_int32_data != (n + 1) / 2)
+			return false;
+		for (size_t i = 0; i < want; i++)
+			out[i] = (uint8_t)p->int32_data[i];
+		break;
+	default: {
+		/* Every other type of 8 or 16 bits is one element per
+		 * int32_data entry, holding its bit pattern. */
+		if (p->n_int32_data != n || (bits != 8 && bits != 16))
+			return false;
+		for (size_t i = 0; i < n; i++) {
+			uint32_t v = (uint32_t)p->int32_data[i];
+			if (bits == 8) {
+				out[i] = (uint8_t)v;
+			} else {
+				uint16_t h = (uint16_t)v;
+				memcpy(out + 2 * i, &h, 2);
+			}
+		}
+		break;
+	}
+	}
+	*data = out;
+	*size = want;
+	return true;
+}
+
+bool ir_tensor_string(const ir_tensor *t, int64_t index,
+                      ProtobufCBinaryData *out)
+{
+	int64_t numel = ir_tensor_numel(t);
+	if (t->elem_type != IR_STRING || index < 0 || index >= numel)
+		return false;
+	if (t->strings) {
+		*out = t->strings[index];
+		return true;
+	}
+	if (!t->origin || t->origin->n_string_data != (size_t)numel)
+		return false;
+	*out = t->origin->string_data[index];
+	return true;
+}
+
+ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
+                            const int64_t *dims, const void *raw,
+                            size_t raw_size)
+{
+	ir_tensor *t = ir_alloc(model, sizeof *t);
+	t->elem_type = elem_type;
+	t->rank = rank;
+	t->dims = ir_memdup(model, dims, sizeof(int64_t) * (size_t)rank);
+	t->raw = ir_memdup(model, raw, raw_size);
+	t->raw_size = raw_size;
+	t->modified = true;
+	return t;
+}
+
+ir_tensor *ir_tensor_create_strings(ir_model *model, int rank,
+                                    const int64_t *dims,
+                                    const ProtobufCBinaryData *strings)
+{
+	ir_tensor *t = ir_alloc(model, sizeof *t);
+	t->elem_type = IR_STRING;
+	t->rank = rank;
+	t->dims = ir_memdup(model, dims, sizeof(int64_t) * (size_t)rank);
+	int64_t n = ir_tensor_numel(t);
+	ProtobufCBinaryData *copy =
+	    ir_alloc(model, sizeof *copy * (size_t)(n > 0 ? n : 1));
+	for (int64_t i = 0; i < n; i++) {
+		copy[i].len = strings[i].len;
+		copy[i].data = ir_memdup(model, strings[i].data, strings[i].len);
+	}
+	t->strings = copy;
+	t->modified = true;
+	return t;
+}
