@@ -1,0 +1,64 @@
+#!/bin/sh
+# Golden regression tests over the fixture models.
+#
+#   tests/golden.sh ONNX_OPT           check
+#   tests/golden.sh ONNX_OPT --update  rewrite tests/golden/*.hist
+#
+# For every fixtures/*.onnx and every pipeline below, the op histogram after
+# optimization must equal tests/golden/<fixture>.<pipeline>.hist exactly, and
+# the ONNX Runtime oracle must find the optimized model computing what the
+# original computes. A changed histogram fails until the golden file is
+# deliberately updated with --update (review the diff before committing).
+set -u
+opt=$1
+update=${2:-}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+golden="$here/golden"
+oracle="$here/oracle/oracle.mjs"
+pipelines="default fold eliminate fuse dce"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$golden"
+passed=0
+failed=0
+
+fail() {
+	echo "FAIL $1"
+	failed=$((failed + 1))
+}
+
+for model in "$root"/fixtures/*.onnx; do
+	name=$(basename "$model" .onnx)
+	for p in $pipelines; do
+		out="$tmp/$name.$p.onnx"
+		if [ "$p" = default ]; then set --; else set -- -p "$p"; fi
+		if ! "$opt" "$@" --stats "$model" "$out" 2>"$tmp/stats"; then
+			fail "$name [$p]: onnx-opt failed: $(tail -1 "$tmp/stats")"
+			continue
+		fi
+		# The "after" column of the --stats op table, ops with count > 0.
+		awk '/^op +before +after$/ {t=1; next} /^total / {t=0}
+		     t && NF == 3 && $3 > 0 {print $1, $3}' "$tmp/stats" \
+			>"$tmp/hist"
+		hist="$golden/$name.$p.hist"
+		if [ "$update" = --update ]; then
+			cp "$tmp/hist" "$hist"
+		elif ! diff -u "$hist" "$tmp/hist" >"$tmp/diff" 2>&1; then
+			fail "$name [$p]: op histogram differs from $hist"
+			sed 's/^/    /' "$tmp/diff" | head -20
+			continue
+		fi
+		# Identical bytes compute the same thing; skip the oracle then.
+		if ! cmp -s "$model" "$out"; then
+			if ! node "$oracle" compare "$model" "$out" --rtol 1e-3 \
+				--atol 1e-4 >"$tmp/oracle" 2>&1; then
+				fail "$name [$p]: oracle: $(tail -1 "$tmp/oracle")"
+				continue
+			fi
+		fi
+		passed=$((passed + 1))
+	done
+done
+echo "golden: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
