@@ -607,6 +607,39 @@ async function compareModels(opts) {
 }
 
 // ---------------------------------------------------------------------------
+// latency (for the bench scripts; ORT optimizations disabled)
+// ---------------------------------------------------------------------------
+
+// Median wall time of one run over --runs runs after --warmup runs, on the
+// same generated inputs as `compare` would use.
+async function latency(args) {
+  let runs = 50;
+  let warmup = 5;
+  const rest = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--runs') runs = Number(args[++i]);
+    else if (args[i] === '--warmup') warmup = Number(args[++i]);
+    else rest.push(args[i]);
+  }
+  const opts = parseCompareArgs([...rest, rest[0]]);
+  const info = loadModelInfo(opts.files[0]);
+  const rng = mulberry32(opts.seed);
+  const feeds = {};
+  for (const vi of info.inputs) feeds[vi.name] = generateInput(vi, rng, opts);
+  const session = await createSession(opts.files[0]);
+  for (let i = 0; i < warmup; i++) await session.run(feeds);
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = process.hrtime.bigint();
+    await session.run(feeds);
+    times.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  await session.release();
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+// ---------------------------------------------------------------------------
 // backend (ONNX backend-test case directories)
 // ---------------------------------------------------------------------------
 
@@ -952,6 +985,7 @@ const USAGE = `usage:
   node oracle.mjs backend CASE_DIR [MODEL.onnx]
   node oracle.mjs backend-batch LISTFILE [--jobs N] [--timeout SEC]
   node oracle.mjs ort-basic IN.onnx OUT.onnx
+  node oracle.mjs latency MODEL.onnx [--runs 50] [--warmup 5] [--dim NAME=N ...] [--seed N]
   node oracle.mjs selftest`;
 
 async function main(argv) {
@@ -984,6 +1018,13 @@ async function main(argv) {
       try { await ortBasic(args[0], args[1]); } catch (e) { console.log(`ERROR ${oneLine(e.message)}`); return 2; }
       console.log('OK');
       return 0;
+    }
+    case 'latency': {
+      try {
+        const ms = await latency(args);
+        console.log(`LATENCY_MS ${ms.toFixed(4)}`);
+        return 0;
+      } catch (e) { console.log(`ERROR ${oneLine(e.message)}`); return 2; }
     }
     case 'selftest':
       return selftest();
