@@ -121,8 +121,9 @@ struct ir_tensor {
 int64_t ir_tensor_numel(const ir_tensor *tensor);
 /* The tensor's data as contiguous little-endian bytes, decoding the typed
  * fields (float_data, int32_data, ...) when the file did not use raw_data.
- * The result is borrowed or model-owned. False for STRING, external and
- * inconsistent tensors (data size does not match the dims). */
+ * The result is 16-byte aligned, borrowed or model-owned. False for
+ * STRING, external and inconsistent tensors (data size does not match
+ * the dims). */
 bool ir_tensor_raw(ir_model *model, const ir_tensor *tensor,
                    const void **data, size_t *size);
 /* The i-th element of a STRING tensor. */
@@ -336,6 +337,8 @@ void ir_node_set_attr_ints(ir_node *node, const char *name,
 void ir_node_set_attr_float(ir_node *node, const char *name, float v);
 void ir_node_set_attr_string(ir_node *node, const char *name,
                              const char *v);
+void ir_node_set_attr_tensor(ir_node *node, const char *name,
+                             ir_tensor *tensor);
 void ir_node_remove_attr(ir_node *node, const char *name);
 /* Point every use of `from` at `to`. Graph outputs keep their names: if
  * `from` is a graph output, the caller must handle that (see
@@ -355,8 +358,23 @@ ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
                             size_t raw_size);
 /* Remove an unused initializer, its graph-input entry and value_info. */
 void ir_initializer_remove(ir_value *value);
+/* Turn a node output into an initializer holding `tensor` (model-owned).
+ * The value keeps its name, its uses and its place among the graph
+ * outputs; its producer's slot becomes absent. (ir_define.c) */
+void ir_value_make_initializer(ir_value *value, ir_tensor *tensor);
+/* Replace `node` by the nodes of its subgraph `body`, which takes no
+ * inputs (an If branch): body nodes, initializers and values move into
+ * node's graph (renamed if a name is taken elsewhere), node's outputs are
+ * bound to body's outputs (through an Identity when a body output is not
+ * a node output), and node is removed. False, untouched, on a mismatch. */
+bool ir_graph_inline_subgraph(ir_node *node, ir_graph *body,
+                              ir_status *status);
 /* Drop the value_info entry of a value (e.g. after a rewrite). */
 void ir_value_info_remove(ir_value *value);
+/* Give a node output a value_info entry in its graph, so that its type is
+ * exported (shape inference). No-op for graph inputs and outputs, whose
+ * types the graph's interface carries, and for a value that has one. */
+void ir_value_info_add(ir_value *value);
 void ir_value_set_type(ir_value *value, int elem_type, int rank,
                        const ir_dim *dims);
 /* Re-sort nodes topologically (stable). False if there is a cycle. */

@@ -10,6 +10,7 @@ struct ir_arena;
 
 struct ir_arena *ir_arena_create(void);
 void *ir_arena_alloc(struct ir_arena *arena, size_t size); /* zeroed */
+void *ir_arena_alloc_uninit(struct ir_arena *arena, size_t size);
 char *ir_arena_strdup(struct ir_arena *arena, const char *s);
 size_t ir_arena_total(const struct ir_arena *arena);
 void ir_arena_free(struct ir_arena *arena);

@@ -17,6 +17,8 @@ struct ir_buffer {
 
 ir_value *ir_value_new(ir_graph *graph, const char *name, ir_def_kind def);
 void ir_scope_add(ir_graph *graph, ir_value *value);
+/* Keep fresh names clear of a name loaded from the file. */
+void ir_reserve_fresh_name(ir_model *model, const char *name);
 void ir_scope_remove(ir_value *value);
 void ir_graph_clear_scope(ir_graph *graph, void *unused);
 ir_graph *ir_graph_new(ir_model *model, ir_graph *parent, ir_node *owner);

@@ -151,6 +151,7 @@ static bool define(loader *ld, ir_graph *g, ir_value *v)
 		               "value '%s' is defined twice in graph '%s'",
 		               v->name, str_or_empty(g->name));
 	ir_scope_add(g, v);
+	ir_reserve_fresh_name(ld->model, v->name);
 	return true;
 }
 
@@ -412,6 +413,10 @@ static ir_model *model_from_proto(Onnx__ModelProto *mp, ir_buffer *file,
 	model->graph = ir_graph_new(model, NULL, NULL);
 	loader ld = {model, status, 0};
 	if (!load_graph(&ld, model->graph, mp->graph)) {
+		/* The caller still owns `file` and frees it when loading
+		 * fails; the model frees the rest, the unpacked tree too. */
+		ir_skeleton_detach(&file->skeleton);
+		model->file = NULL;
 		ir_model_free(model);
 		return NULL;
 	}

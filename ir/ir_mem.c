@@ -83,6 +83,15 @@ struct ir_arena *ir_arena_create(void)
 
 void *ir_arena_alloc(struct ir_arena *arena, size_t size)
 {
+	void *p = ir_arena_alloc_uninit(arena, size);
+	memset(p, 0, (size + 15) & ~(size_t)15);
+	return p;
+}
+
+/* For blocks the caller fills at once (copies of tensor data): zeroing
+ * them first would touch every page twice. */
+void *ir_arena_alloc_uninit(struct ir_arena *arena, size_t size)
+{
 	size = (size + 15) & ~(size_t)15;
 	struct ir_arena_chunk *chunk = arena->head;
 	if (!chunk || chunk->size - chunk->used < size) {
@@ -100,7 +109,6 @@ void *ir_arena_alloc(struct ir_arena *arena, size_t size)
 	void *p = chunk->data + chunk->used;
 	chunk->used += size;
 	arena->total += size;
-	memset(p, 0, size);
 	return p;
 }
 

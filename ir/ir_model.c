@@ -33,7 +33,7 @@ void *ir_grow(ir_model *model, void *array, int *cap, int need,
 
 void *ir_memdup(ir_model *model, const void *data, size_t size)
 {
-	void *p = ir_arena_alloc(model->arena, size);
+	void *p = ir_arena_alloc_uninit(model->arena, size);
 	if (size)
 		memcpy(p, data, size);
 	return p;
@@ -220,6 +220,28 @@ static const char *fresh_name(ir_graph *graph, const char *hint)
 	}
 }
 
+/* The loader calls this for every name in the file. Fresh names are then
+ * numbered past any "<hint>__oo<N>" the file already uses in any graph (a
+ * model onnx-opt wrote before has them), since fresh_name only checks the
+ * scope chain upwards: a nested body could otherwise define the same name
+ * and shadow the fresh outer value for a read from inside the body. */
+void ir_reserve_fresh_name(ir_model *model, const char *name)
+{
+	const char *mark = NULL;
+	for (const char *p = strstr(name, "__oo"); p; p = strstr(p + 1, "__oo"))
+		mark = p;
+	if (!mark || !mark[4])
+		return;
+	uint64_t n = 0;
+	for (const char *d = mark + 4; *d; d++) {
+		if (*d < '0' || *d > '9' || n > (UINT64_MAX - 9) / 10)
+			return;
+		n = n * 10 + (uint64_t)(*d - '0');
+	}
+	if (n >= model->name_counter)
+		model->name_counter = n + 1;
+}
+
 void ir_scope_add(ir_graph *graph, ir_value *value)
 {
 	HASH_ADD_KEYPTR(hh, graph->scope, value->name, strlen(value->name),
@@ -283,6 +305,20 @@ void ir_value_info_remove(ir_value *value)
 		if (g->value_infos[i].value != value)
 			g->value_infos[kept++] = g->value_infos[i];
 	g->n_value_infos = kept;
+}
+
+void ir_value_info_add(ir_value *value)
+{
+	ir_graph *g = value->graph;
+	if (value->is_graph_input || ir_value_is_graph_output(value))
+		return;
+	for (int i = 0; i < g->n_value_infos; i++)
+		if (g->value_infos[i].value == value)
+			return;
+	g->value_infos = ir_grow(g->model, g->value_infos,
+	                         &g->cap_value_infos, g->n_value_infos + 1,
+	                         sizeof *g->value_infos);
+	g->value_infos[g->n_value_infos++] = (ir_value_info){value, NULL};
 }
 
 /* ---------------------------------------------------------------- nodes */
@@ -451,6 +487,20 @@ void ir_node_add_input(ir_node *node, ir_value *value)
 
 /* ----------------------------------------------------------- attributes */
 
+/* An attribute's bodies go with it: their reads of outer values leave the
+ * use lists, and the graphs leave the parent's subgraph list. */
+static void release_attr_graphs(ir_node *node, ir_attr *attr)
+{
+	if (attr->graph) {
+		drop_uses_in_graph(attr->graph);
+		detach_subgraph(node->graph, attr->graph);
+	}
+	for (size_t k = 0; attr->graphs && k < attr->proto->n_graphs; k++) {
+		drop_uses_in_graph(attr->graphs[k]);
+		detach_subgraph(node->graph, attr->graphs[k]);
+	}
+}
+
 static Onnx__AttributeProto *attr_slot(ir_node *node, const char *name,
                                        int type)
 {
@@ -465,6 +515,8 @@ static Onnx__AttributeProto *attr_slot(ir_node *node, const char *name,
 		node->attrs = ir_grow(node->graph->model, node->attrs, &node->cap_attrs,
 		                      node->n_attrs + 1, sizeof *node->attrs);
 		attr = &node->attrs[node->n_attrs++];
+	} else {
+		release_attr_graphs(node, attr);
 	}
 	memset(attr, 0, sizeof *attr);
 	attr->name = proto->name;
@@ -507,14 +559,21 @@ void ir_node_set_attr_string(ir_node *node, const char *name, const char *v)
 	p->s.data = (uint8_t *)ir_strdup(node->graph->model, v);
 }
 
+/* The tensor stays owned by the model (or borrowed from the file). */
+void ir_node_set_attr_tensor(ir_node *node, const char *name,
+                             ir_tensor *tensor)
+{
+	attr_slot(node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
+	((ir_attr *)ir_node_attr(node, name))->tensor = tensor;
+}
+
 void ir_node_remove_attr(ir_node *node, const char *name)
 {
 	int kept = 0;
 	for (int i = 0; i < node->n_attrs; i++) {
 		ir_attr *a = &node->attrs[i];
 		if (a->name && !strcmp(a->name, name)) {
-			if (a->graph)
-				detach_subgraph(node->graph, a->graph);
+			release_attr_graphs(node, a);
 			continue;
 		}
 		node->attrs[kept++] = *a;

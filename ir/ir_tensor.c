@@ -21,6 +21,14 @@ static size_t packed_size(int elem_type, int64_t numel)
 	return (size_t)(((uint64_t)numel * (uint64_t)bits + 7) / 8);
 }
 
+/* An empty repeated field is a NULL pointer, and memcpy from NULL is
+ * undefined even for zero bytes. */
+static void copy_field(void *out, const void *field, size_t size)
+{
+	if (size)
+		memcpy(out, field, size);
+}
+
 bool ir_tensor_raw(ir_model *model, const ir_tensor *t, const void **data,
                    size_t *size)
 {
@@ -32,6 +40,14 @@ bool ir_tensor_raw(ir_model *model, const ir_tensor *t, const void **data,
 	if (t->raw || t->modified || !t->origin) {
 		if (t->raw_size != want)
 			return false;
+		/* Payloads borrowed from the file sit at any byte offset, but
+		 * kernels read them as float/int64 arrays. Copy a misaligned
+		 * payload once into the (16-byte aligned) arena and keep the
+		 * copy: the bytes are the same, so export is unaffected. */
+		if (t->raw && ((uintptr_t)t->raw % 16) != 0) {
+			ir_tensor *mutable_tensor = (ir_tensor *)t;
+			mutable_tensor->raw = ir_memdup(model, t->raw, want);
+		}
 		*data = t->raw ? t->raw : "";
 		*size = want;
 		return true;
@@ -44,23 +60,23 @@ bool ir_tensor_raw(ir_model *model, const ir_tensor *t, const void **data,
 	case IR_COMPLEX64:
 		if (p->n_float_data * 32 != want * 8)
 			return false;
-		memcpy(out, p->float_data, want);
+		copy_field(out, p->float_data, want);
 		break;
 	case IR_DOUBLE:
 	case IR_COMPLEX128:
 		if (p->n_double_data * 64 != want * 8)
 			return false;
-		memcpy(out, p->double_data, want);
+		copy_field(out, p->double_data, want);
 		break;
 	case IR_INT64:
 		if (p->n_int64_data != n)
 			return false;
-		memcpy(out, p->int64_data, want);
+		copy_field(out, p->int64_data, want);
 		break;
 	case IR_UINT64:
 		if (p->n_uint64_data != n)
 			return false;
-		memcpy(out, p->uint64_data, want);
+		copy_field(out, p->uint64_data, want);
 		break;
 	case IR_UINT32:
 		/* uint32 values travel in uint64_data. */
@@ -74,7 +90,7 @@ bool ir_tensor_raw(ir_model *model, const ir_tensor *t, const void **data,
 	case IR_INT32:
 		if (p->n_int32_data != n)
 			return false;
-		memcpy(out, p->int32_data, want);
+		copy_field(out, p->int32_data, want);
 		break;
 	case IR_INT4:
 	case IR_UINT4:

@@ -218,6 +218,33 @@ static bool verify_graph(verifier *vf, const ir_graph *g)
 	return true;
 }
 
+static bool has_use(const ir_value *v, const ir_node *node, int index)
+{
+	for (int u = 0; u < v->n_uses; u++)
+		if (v->uses[u].node == node && v->uses[u].index == index)
+			return true;
+	return false;
+}
+
+/* Only on the failure path: find the slot whose use entry is missing, so
+ * the message names it. Quadratic in the worst case, which is fine here. */
+static bool name_missing_use(const ir_graph *g, ir_status *status)
+{
+	for (ir_node *n = g->first; n; n = n->next) {
+		for (int i = 0; i < n->n_inputs; i++)
+			if (n->inputs[i] && !has_use(n->inputs[i], n, i))
+				return ir_fail(status, IR_ERR_PASS,
+				               "node '%s' (%s) input %d reads '%s' "
+				               "but is missing from its use list",
+				               nz(n->name), n->op_type, i,
+				               n->inputs[i]->name);
+	}
+	for (int i = 0; i < g->n_subgraphs; i++)
+		if (!name_missing_use(g->subgraphs[i], status))
+			return false;
+	return true;
+}
+
 bool ir_verify(const ir_model *model, ir_status *status)
 {
 	verifier vf = {status, 0, 0};
@@ -225,9 +252,12 @@ bool ir_verify(const ir_model *model, ir_status *status)
 		return false;
 	/* Every entry points back at a real slot (checked above); equal
 	 * totals then rule out duplicate or missing entries. */
-	if (vf.input_slots != vf.use_entries)
+	if (vf.input_slots != vf.use_entries) {
+		if (!name_missing_use(model->graph, status))
+			return false;
 		return ir_fail(status, IR_ERR_PASS,
 		               "use lists hold %ld entries for %ld input slots",
 		               vf.use_entries, vf.input_slots);
+	}
 	return true;
 }
