@@ -1,0 +1,134 @@
+/*
+ * ops.c - the operator table (ops.def) joined with the evaluator's kernels
+ * (eval/kernels.def).
+ *
+ * The two lists are kept by different modules, so the join happens once,
+ * at the first lookup: rows are copied into a table sorted by (domain,
+ * name) and each row picks up the kernel of the same name. A kernel for an
+ * op the table does not list still gets a row (with no inference), so
+ * op_lookup finds every op that either side knows.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <threads.h>
+
+#include "ops.h"
+
+#define KERNEL(op, fn) int fn(eval_call *call);
+#include "eval/kernels.def"
+#undef KERNEL
+
+typedef struct op_row {
+	const char *name, *domain;
+	op_infer_fn infer;
+	unsigned flags;
+} op_row;
+
+static const op_row op_rows[] = {
+#define OP(name, domain, infer, flags) {#name, domain, infer, flags},
+#include "ops.def"
+#undef OP
+};
+#define N_ROWS (sizeof op_rows / sizeof op_rows[0])
+
+typedef struct kernel_row {
+	const char *name;
+	op_eval_fn eval;
+} kernel_row;
+
+static const kernel_row kernel_rows[] = {
+#define KERNEL(op, fn) {#op, fn},
+#include "eval/kernels.def"
+#undef KERNEL
+    {NULL, NULL}, /* keeps the array non-empty while kernels.def is */
+};
+#define N_KERNELS (sizeof kernel_rows / sizeof kernel_rows[0] - 1)
+
+static op_info joined[N_ROWS + N_KERNELS];
+static int n_joined;
+static once_flag join_once = ONCE_FLAG_INIT;
+
+static int info_cmp(const void *a, const void *b)
+{
+	const op_info *x = a, *y = b;
+	int c = strcmp(x->domain, y->domain);
+	return c ? c : strcmp(x->name, y->name);
+}
+
+static op_info *find(const char *domain, const char *name)
+{
+	op_info key = {.name = name, .domain = domain};
+	return bsearch(&key, joined, (size_t)n_joined, sizeof joined[0],
+	               info_cmp);
+}
+
+static void join_tables(void)
+{
+	for (size_t i = 0; i < N_ROWS; i++) {
+		const op_row *r = &op_rows[i];
+		joined[n_joined++] = (op_info){
+		    .name = r->name,
+		    .domain = r->domain,
+		    .infer = r->infer,
+		    .nondeterministic = (r->flags & OP_RANDOM) != 0,
+		    .flags = r->flags,
+		};
+	}
+	qsort(joined, (size_t)n_joined, sizeof joined[0], info_cmp);
+	int n_listed = n_joined;
+	for (size_t k = 0; k < N_KERNELS; k++) {
+		op_info key = {.name = kernel_rows[k].name, .domain = ""};
+		op_info *row = bsearch(&key, joined, (size_t)n_listed,
+		                       sizeof joined[0], info_cmp);
+		if (row)
+			row->eval = kernel_rows[k].eval;
+		else
+			joined[n_joined++] = (op_info){
+			    .name = kernel_rows[k].name,
+			    .domain = "",
+			    .eval = kernel_rows[k].eval,
+			};
+	}
+	qsort(joined, (size_t)n_joined, sizeof joined[0], info_cmp);
+}
+
+const op_info *op_lookup(const char *domain, const char *op_type)
+{
+	call_once(&join_once, join_tables);
+	if (!domain || !strcmp(domain, "ai.onnx"))
+		domain = "";
+	return op_type ? find(domain, op_type) : NULL;
+}
+
+const op_info *op_table(int *count)
+{
+	call_once(&join_once, join_tables);
+	*count = n_joined;
+	return joined;
+}
+
+bool op_node_is_nondeterministic(const ir_node *node)
+{
+	const op_info *op = op_lookup(node->domain, node->op_type);
+	if (!op)
+		return false;
+	if (op->nondeterministic)
+		return true;
+	if (!(op->flags & OP_RANDOM_IN_TRAINING))
+		return false;
+	/* Dropout: opsets 1-6 were random unless is_test = 1; 7-11 are
+	 * inference-only; from 12 a training_mode input turns it on. */
+	if (ir_model_opset(node->graph->model, node->domain) < 7)
+		return ir_attr_int(node, "is_test", 0) == 0;
+	if (node->n_inputs < 3 || !node->inputs[2])
+		return false;
+	const ir_value *mode = node->inputs[2];
+	if (!ir_value_is_constant(mode) || mode->tensor->elem_type != IR_BOOL)
+		return true;
+	const void *data;
+	size_t size;
+	if (!ir_tensor_raw(node->graph->model, mode->tensor, &data, &size) ||
+	    size != 1)
+		return true;
+	return *(const uint8_t *)data != 0;
+}

@@ -1,0 +1,60 @@
+/*
+ * shape.h - shape and type inference: the analysis that passes query.
+ *
+ *     if (!shape_infer_model(model, status))
+ *             return -1;
+ *     ... value->type now holds the inferred element type and dims ...
+ *
+ *     shape_value target;
+ *     if (shape_value_of(reshape->inputs[1], &target)) ...
+ *
+ * Inference walks every graph in topological order (bodies of If, Loop
+ * and Scan included) and asks each node's entry in the operator table
+ * (passes/ops.def) for its output types. Results only ever refine a
+ * value's type: a known element type, rank or static dim is never
+ * replaced, and a value whose inferred type would contradict what the
+ * model states is left exactly as it was. Unknown ops leave their
+ * outputs unknown. Symbolic dims come out as dim_params: plain symbols
+ * keep their names, derived ones are spelled as expressions such as
+ * "batch*sequence" or "(n+1)/2" (see dim.h), which read back as the same
+ * expressions on the next run.
+ */
+#ifndef ONNXOPT_SHAPE_H
+#define ONNXOPT_SHAPE_H
+
+#include <stdbool.h>
+
+#include "dim.h"
+#include "ir.h"
+
+/* Infer types for every value of the model. Never fails on an op it does
+ * not know; false only with a status for a model it cannot walk. */
+bool shape_infer_model(ir_model *model, ir_status *status);
+/* The same, returning how many values' types were refined (-1 on
+ * failure). */
+int shape_infer_refine(ir_model *model, ir_status *status);
+
+/* The contents of a small integer tensor of rank 0 or 1 (a "shape
+ * tensor"), element by element, as expressions in the model's symbols:
+ * Shape(x) of x:[batch,128,64] is {batch, 128, 64}, and Gather, Slice,
+ * Concat, Unsqueeze, Squeeze, Reshape, Cast, Identity, Add, Sub, Mul, Div,
+ * Neg, Min, Max, Size, ConstantOfShape, Equal and Where carry such values
+ * through (bool results are 0 and 1).
+ * Elements that cannot be derived are unknown (dim_expr.known false). */
+#define SHAPE_VALUE_MAX 16
+
+typedef struct shape_value {
+	int elem_type; /* IR_INT64, IR_INT32, ... */
+	int rank;      /* 0 or 1 */
+	int n;         /* number of elements */
+	dim_expr elems[SHAPE_VALUE_MAX];
+} shape_value;
+
+/* False when the value is not such a tensor or its length is unknown.
+ * Reads types as they are: run shape_infer_model first. */
+bool shape_value_of(ir_value *value, shape_value *out);
+/* All elements as constants; false if any is not a known constant or the
+ * value has more than max elements. */
+bool shape_value_ints(ir_value *value, int64_t *out, int max, int *n);
+
+#endif
