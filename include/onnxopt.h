@@ -57,6 +57,13 @@ void onnxopt_model_free(onnxopt_model *model);
 onnxopt_status onnxopt_run(onnxopt_model *model, const char *passes,
                            unsigned flags);
 
+/* The largest tensor, in bytes, that folding may create for this model
+ * from ops that expand data (ConstantOfShape, Expand, Tile, Range, ...),
+ * for the runs that follow. The default is 4 MiB; a negative value means
+ * no limit. */
+onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
+                                           long long bytes);
+
 /* Check a pass list without running it (an unknown name is an error). */
 onnxopt_status onnxopt_check_passes(const char *passes);
 

@@ -5,7 +5,9 @@
  * Every failure is one line on stderr and a non-zero exit; the output path
  * is only ever created by an atomic rename after a complete write.
  */
+#include <errno.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,11 @@ static void usage(FILE *out)
 	        "pass's time\n"
 	        "                     and changes (on stderr)\n"
 	        "      --verify       check IR invariants after every pass\n"
+	        "      --fold-size-limit BYTES\n"
+	        "                     largest tensor folding may create from "
+	        "ops that\n"
+	        "                     expand data (default 4194304; -1: no "
+	        "limit)\n"
 	        "      --list-passes  list passes by group\n"
 	        "  -h, --help         this help\n"
 	        "      --version      print the version\n",
@@ -153,12 +160,20 @@ static int fail(onnxopt_status status)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_FIXED = 256, OPT_STATS, OPT_LIST, OPT_VERSION, OPT_VERIFY };
+	enum {
+		OPT_FIXED = 256,
+		OPT_STATS,
+		OPT_LIST,
+		OPT_VERSION,
+		OPT_VERIFY,
+		OPT_FOLD_LIMIT,
+	};
 	static const struct option options[] = {
 	    {"passes", required_argument, NULL, 'p'},
 	    {"fixed-point", no_argument, NULL, OPT_FIXED},
 	    {"stats", no_argument, NULL, OPT_STATS},
 	    {"verify", no_argument, NULL, OPT_VERIFY},
+	    {"fold-size-limit", required_argument, NULL, OPT_FOLD_LIMIT},
 	    {"list-passes", no_argument, NULL, OPT_LIST},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
@@ -167,18 +182,46 @@ int main(int argc, char **argv)
 	const char *passes = NULL;
 	unsigned flags = 0;
 	int stats = 0, opt;
+	bool has_fold_limit = false;
+	long long fold_limit = 0;
+	/* getopt's own message would be a second line on stderr. */
+	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "p:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'p': passes = optarg; break;
 		case OPT_FIXED: flags |= ONNXOPT_FIXED_POINT; break;
 		case OPT_STATS: stats = 1; break;
 		case OPT_VERIFY: flags |= ONNXOPT_VERIFY; break;
+		case OPT_FOLD_LIMIT: {
+			char *end;
+			errno = 0;
+			fold_limit = strtoll(optarg, &end, 10);
+			if (end == optarg || *end || errno) {
+				fprintf(stderr, "onnx-opt: --fold-size-limit "
+				                "needs a number of bytes, not "
+				                "'%s'\n",
+				        optarg);
+				return EXIT_BAD_INPUT;
+			}
+			has_fold_limit = true;
+			break;
+		}
 		case OPT_LIST: list_passes(); return 0;
 		case 'h': usage(stdout); return 0;
 		case OPT_VERSION: printf("onnx-opt %s\n", onnxopt_version());
 			return 0;
 		default:
-			fprintf(stderr, "onnx-opt: bad option (try --help)\n");
+			/* optopt names a bad short option or one missing
+			 * its argument; an unknown long option is the
+			 * argument getopt just consumed. */
+			if (optopt > 0 && optopt < 256)
+				fprintf(stderr, "onnx-opt: bad option '-%c' "
+				                "(try --help)\n",
+				        optopt);
+			else
+				fprintf(stderr, "onnx-opt: bad option '%s' "
+				                "(try --help)\n",
+				        argv[optind - 1]);
 			return EXIT_BAD_INPUT;
 		}
 	}
@@ -198,6 +241,8 @@ int main(int argc, char **argv)
 	st = onnxopt_load_file(in, &model);
 	if (st != ONNXOPT_OK)
 		return fail(st);
+	if (has_fold_limit)
+		onnxopt_set_fold_size_limit(model, fold_limit);
 	double t1 = now_ms();
 	op_table table = {0};
 	if (stats) {

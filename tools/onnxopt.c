@@ -14,6 +14,8 @@
 
 struct onnxopt_model {
 	ir_model *ir;
+	bool has_fold_size_limit;
+	long long fold_size_limit;
 };
 
 static _Thread_local char last_error[512];
@@ -51,7 +53,7 @@ static onnxopt_status wrap(ir_model *ir, const ir_status *status,
 {
 	if (!ir)
 		return fail_with(status);
-	onnxopt_model *m = ir_xmalloc(sizeof *m);
+	onnxopt_model *m = ir_xcalloc(1, sizeof *m);
 	m->ir = ir;
 	*out = m;
 	return ONNXOPT_OK;
@@ -122,6 +124,8 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 		options.verify = false;
 	if (getenv("ONNXOPT_VERIFY"))
 		options.verify = true;
+	if (model->has_fold_size_limit)
+		options.pass.fold_size_limit = model->fold_size_limit;
 	report_bridge bridge = {report, user};
 	if (report) {
 		options.report = bridge_report;
@@ -130,6 +134,16 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 	bool ok = pipeline_run(model->ir, &p, &options, &status);
 	pipeline_free(&p);
 	return ok ? ONNXOPT_OK : fail_with(&status);
+}
+
+onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
+                                           long long bytes)
+{
+	if (!model)
+		return usage_error("onnxopt_set_fold_size_limit: NULL model");
+	model->has_fold_size_limit = true;
+	model->fold_size_limit = bytes;
+	return ONNXOPT_OK;
 }
 
 onnxopt_status onnxopt_check_passes(const char *passes)

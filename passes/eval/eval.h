@@ -1,0 +1,231 @@
+/*
+ * eval.h - the reference evaluator: C kernels that compute standard ONNX
+ * operators on constant tensors, for `fold` and for any pass that needs to
+ * know a value.
+ *
+ * A caller describes one node and its constant inputs in an eval_call,
+ * runs it with eval_run(), reads the outputs, and ends the call:
+ *
+ *     eval_call call;
+ *     eval_call_begin(&call, model, node, inputs, n_inputs, size_limit);
+ *     if (eval_run(&call) == EVAL_OK)
+ *             use(call.outputs[0]);        (scratch-owned)
+ *     else
+ *             log(call.reason);            ("unsupported: Op-13 why")
+ *     eval_call_end(&call);
+ *
+ * Invariants:
+ *  - Kernels never change the IR: they read call->in[] (and, for Loop,
+ *    Scan and If, the body graph) and create outputs with eval_output(),
+ *    in a scratch arena that eval_call_end() frees. A caller that keeps
+ *    an output copies it into the model (ir_tensor_create /
+ *    ir_tensor_create_strings).
+ *  - A kernel that is unsure of the semantics (an opset it does not know,
+ *    an attribute value it does not handle) returns EVAL_UNSUPPORTED with
+ *    a reason; it never guesses. EVAL_ERROR means the node is invalid for
+ *    these inputs (a shape mismatch, an index out of range).
+ *  - Every kernel is written once for all element types: either over a
+ *    wide type (double, int64_t, uint64_t; see eval_kind) or over element
+ *    bytes (data movement: elem_size bytes per element, and for STRING
+ *    tensors one ProtobufCBinaryData per element).
+ *  - Randomness is never evaluated (eval_op_is_random), nor a node in a
+ *    domain other than the default ONNX one.
+ *  - Kernels are found through the operator table (passes/ops.h), which
+ *    joins passes/eval/kernels.def with the rest of each op's facts.
+ */
+#ifndef ONNXOPT_EVAL_H
+#define ONNXOPT_EVAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ir.h"
+
+enum { EVAL_OK = 0, EVAL_UNSUPPORTED = 1, EVAL_ERROR = 2 };
+
+/* Ranks above this are refused (ONNX models stay far below it). */
+#define EVAL_MAX_RANK 16
+
+/* A constant seen as contiguous, little-endian elements. For STRING
+ * tensors, data is an array of ProtobufCBinaryData. */
+typedef struct eval_tensor {
+	bool present; /* false: absent optional input */
+	int elem_type;
+	int rank;
+	int64_t dims[EVAL_MAX_RANK];
+	int64_t numel;
+	size_t elem_size; /* bytes per element in `data` */
+	const void *data;
+} eval_tensor;
+
+typedef struct eval_call {
+	/* Set by eval_call_begin. */
+	ir_model *model;
+	const ir_node *node;
+	int64_t opset; /* the model's opset for the node's domain */
+	int n_inputs;
+	eval_tensor *in; /* n_inputs entries */
+	int n_outputs;
+	/* Outputs above this many bytes that also outgrow the inputs are
+	 * refused; negative means no limit. */
+	long long size_limit;
+	long long input_bytes;
+	/* Set by the kernel: one tensor per output slot, scratch-owned. */
+	ir_tensor **outputs;
+	char reason[256];
+	/* The code of the last eval_unsupported/eval_error, so a helper
+	 * that returns false lets its caller return the right code. */
+	int failure;
+	/* Values bound by an enclosing Loop/Scan/If body being interpreted
+	 * (control.c); NULL at the top level. */
+	const struct eval_scope *scope;
+	struct ir_arena *scratch;
+} eval_call;
+
+/* Also declared by the operator table (passes/ops.h); C11 allows the
+ * identical repeat. */
+typedef int (*op_eval_fn)(eval_call *call);
+
+/* Every kernel, declared from the one list of them. */
+#define KERNEL(op, fn) int fn(eval_call *call);
+#include "kernels.def"
+#undef KERNEL
+
+/* --------------------------------------------------------- running calls */
+
+/* Decode the inputs (NULL entries are absent) and prepare the outputs. A
+ * node whose inputs cannot be read is reported by eval_run. */
+void eval_call_begin(eval_call *call, ir_model *model, const ir_node *node,
+                     ir_tensor *const *inputs, int n_inputs,
+                     long long size_limit);
+/* Run the node's kernel; on EVAL_OK every output slot with a value in the
+ * node holds a tensor. */
+int eval_run(eval_call *call);
+void eval_call_end(eval_call *call);
+
+op_eval_fn eval_find_kernel(const char *op_type);
+/* Ops whose result is random (RandomNormal, Bernoulli, ...). */
+bool eval_op_is_random(const char *op_type);
+
+/* ------------------------------------------------------ kernel helpers */
+
+int eval_unsupported(eval_call *call, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+int eval_error(eval_call *call, const char *format, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+void *eval_alloc(eval_call *call, size_t size); /* zeroed scratch */
+bool eval_has_input(const eval_call *call, int index);
+/* The output tensor for slot `index`; NULL (with a reason) when the size
+ * limit refuses it or the dims are invalid. Data is zeroed. */
+void *eval_output(eval_call *call, int index, int elem_type, int rank,
+                  const int64_t *dims);
+/* The same, not zeroed, for kernels that write every element (a large
+ * output then costs one pass over its memory instead of two). */
+void *eval_output_filled(eval_call *call, int index, int elem_type, int rank,
+                         const int64_t *dims);
+/* An output with the same shape and type as input `like`. */
+void *eval_output_like(eval_call *call, int index, const eval_tensor *like,
+                       int elem_type);
+/* Whether the node has a value in output slot `index`. */
+bool eval_wants_output(const eval_call *call, int index);
+
+/* Decode a tensor that is not a node input (a TENSOR attribute). */
+bool eval_decode(eval_call *call, const ir_tensor *tensor, eval_tensor *out);
+
+/* ---------------------------------------------------------- attributes */
+
+/* Number of entries of an INTS/FLOATS/STRINGS attribute, -1 if absent. */
+int eval_attr_ints(const eval_call *call, const char *name,
+                   const int64_t **values);
+int eval_attr_floats(const eval_call *call, const char *name,
+                     const float **values);
+int eval_attr_strings(const eval_call *call, const char *name,
+                      const ProtobufCBinaryData **values);
+int64_t eval_attr_int(const eval_call *call, const char *name,
+                      int64_t fallback);
+float eval_attr_float(const eval_call *call, const char *name, float fallback);
+/* The attribute's string, NUL-terminated, or fallback. */
+const char *eval_attr_string(eval_call *call, const char *name,
+                             const char *fallback);
+bool eval_has_attr(const eval_call *call, const char *name);
+
+/* ------------------------------------------------------- element types */
+
+/* How a kernel computes on an element type: in double, int64_t or
+ * uint64_t. BOOL computes as unsigned 0/1. */
+typedef enum {
+	EVAL_KIND_NONE,
+	EVAL_KIND_FLOAT,
+	EVAL_KIND_SIGNED,
+	EVAL_KIND_UNSIGNED,
+	EVAL_KIND_STRING,
+} eval_kind;
+
+eval_kind eval_kind_of(int elem_type);
+/* Bytes per element as the evaluator stores it; 0 if unsupported. */
+size_t eval_elem_size(int elem_type);
+bool eval_is_float(int elem_type);
+bool eval_is_integer(int elem_type); /* not bool */
+
+/* Widen a whole tensor into scratch (any numeric type, bool included). */
+double *eval_doubles(eval_call *call, const eval_tensor *t);
+int64_t *eval_int64s(eval_call *call, const eval_tensor *t);
+uint64_t *eval_uint64s(eval_call *call, const eval_tensor *t);
+/* Narrow into elements of `elem_type` with ONNX Cast semantics (round to
+ * nearest even for floats, truncation toward zero for float -> int,
+ * wrap-around for int -> narrower int, nonzero -> true for bool). */
+void eval_store_doubles(void *dst, int elem_type, const double *src, int64_t n);
+void eval_store_int64s(void *dst, int elem_type, const int64_t *src, int64_t n);
+void eval_store_uint64s(void *dst, int elem_type, const uint64_t *src,
+                        int64_t n);
+/* Widen/narrow in the kind that suits `elem_type`: wide points at
+ * numel doubles, int64_ts or uint64_ts. */
+void *eval_widen(eval_call *call, const eval_tensor *t);
+void eval_narrow(void *dst, int elem_type, const void *wide, int64_t n);
+size_t eval_wide_size(void); /* bytes of one wide element: 8 */
+
+float eval_half_to_float(uint16_t h);
+uint16_t eval_float_to_half(float f);
+float eval_bfloat_to_float(uint16_t b);
+uint16_t eval_float_to_bfloat(float f);
+
+/* An input of integer type as int64 values (shapes, axes, indices). False
+ * with a reason if absent or not integer. */
+bool eval_input_ints(eval_call *call, int index, const int64_t **values,
+                     int64_t *n);
+/* A scalar (or one-element) input as double / int64. */
+bool eval_input_scalar(eval_call *call, int index, double *value);
+
+/* -------------------------------------------------------------- shapes */
+
+/* Normalize a possibly negative axis into [0, rank); false with a
+ * reason otherwise. */
+bool eval_axis(eval_call *call, int64_t axis, int rank, int *out);
+void eval_strides(const int64_t *dims, int rank, int64_t *strides);
+int64_t eval_numel(const int64_t *dims, int rank);
+
+/* Multidirectional (numpy) broadcasting of n inputs. */
+bool eval_broadcast_shape(eval_call *call, const eval_tensor *const *ins, int n,
+                          int *rank, int64_t *dims);
+/* For each element of the broadcast shape, the offset of the matching
+ * element of `t` (numel entries, scratch). */
+int64_t *eval_broadcast_offsets(eval_call *call, const eval_tensor *t, int rank,
+                                const int64_t *dims);
+
+/* dst[k] = src[offsets[k]] for elements of elem_size bytes. */
+void eval_gather_bytes(void *dst, const void *src, const int64_t *offsets,
+                       int64_t n, size_t elem_size);
+/* Copy n elements of elem_size bytes with a source stride (in elements):
+ * a strided row copy for data-movement kernels. */
+void eval_copy_strided(void *dst, const void *src, int64_t n,
+                       int64_t src_stride, size_t elem_size);
+
+#endif

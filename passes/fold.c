@@ -1,0 +1,292 @@
+/*
+ * fold.c - constant folding: compute what is already known.
+ *
+ *   before:  W (initializer) --> Transpose --> t --> MatMul <-- x
+ *            Constant(value) --> k --> Add(x, k)
+ *            x: float[2,3] --> Shape --> s --> Reshape(y, s)
+ *            If(cond = true) { then: A(x) -> r } --> y
+ *   after:   t (initializer: W transposed) --> MatMul <-- x
+ *            k (initializer) --> Add(x, k)
+ *            s (initializer: [2, 3]) --> Reshape(y, s)
+ *            A(x) --> y
+ *
+ * Legality:
+ *  - Every input is a constant or absent. A constant is an initializer
+ *    that is not also a graph input (a caller could feed that one), so
+ *    inside a subgraph nothing computed from the subgraph's inputs folds;
+ *    constants there, and outer constants read there, do.
+ *  - The node is in the default ONNX domain and not random; the
+ *    evaluator has a kernel for it at the model's opset and the kernel
+ *    returns EVAL_OK. Anything else stays exactly as it was.
+ *  - No new tensor outgrows pass_options.fold_size_limit unless it is no
+ *    bigger than the node's inputs together (Expand, Tile,
+ *    ConstantOfShape, Range and other ops that expand data stop there).
+ *  - Shape and Size fold from static dims of their input's type, even
+ *    when the data is not constant; and an integer shape tensor whose
+ *    every element shape inference derives (Shape -> Gather -> Concat
+ *    over known dims) becomes that constant.
+ *  - An If whose condition is constant becomes the nodes of the branch it
+ *    takes (ir_graph_inline_subgraph).
+ *
+ * Names: a folded value stays the same IR value, now defined by an
+ * initializer, so it keeps its name, its readers and its place among the
+ * graph outputs. One sweep in topological order folds whole chains.
+ */
+#include <string.h>
+
+#include "eval/eval.h"
+#include "pass.h"
+#include "shape/shape.h"
+
+typedef struct folder {
+	ir_model *model;
+	long long size_limit;
+	int changes;
+} folder;
+
+static bool all_inputs_constant(const ir_node *node)
+{
+	for (int i = 0; i < node->n_inputs; i++)
+		if (node->inputs[i] && !ir_value_is_constant(node->inputs[i]))
+			return false;
+	return true;
+}
+
+static bool has_subgraph(const ir_node *node)
+{
+	for (int a = 0; a < node->n_attrs; a++)
+		if (node->attrs[a].graph || node->attrs[a].graphs)
+			return true;
+	return false;
+}
+
+static bool is_default_domain(const ir_node *node)
+{
+	return !node->domain[0] || !strcmp(node->domain, "ai.onnx");
+}
+
+/* Replace every output of node by its computed tensor and drop node. */
+static void commit(folder *f, ir_node *node, ir_tensor *const *outputs)
+{
+	for (int i = 0; i < node->n_outputs; i++) {
+		ir_value *v = node->outputs[i];
+		if (!v)
+			continue;
+		const ir_tensor *t = outputs[i];
+		ir_tensor *owned =
+		    t->elem_type == IR_STRING
+		        ? ir_tensor_create_strings(f->model, t->rank, t->dims,
+		                                   t->strings)
+		        : ir_tensor_create(f->model, t->elem_type, t->rank,
+		                           t->dims, t->raw, t->raw_size);
+		ir_value_make_initializer(v, owned);
+	}
+	ir_node_remove(node);
+	f->changes++;
+}
+
+static bool fold_by_evaluation(folder *f, ir_node *node)
+{
+	ir_tensor *stack_inputs[16];
+	ir_tensor **inputs = stack_inputs;
+	if (node->n_inputs > 16)
+		inputs =
+		    ir_alloc(f->model, sizeof *inputs * (size_t)node->n_inputs);
+	for (int i = 0; i < node->n_inputs; i++)
+		inputs[i] = node->inputs[i] ? node->inputs[i]->tensor : NULL;
+	eval_call call;
+	eval_call_begin(&call, f->model, node, inputs, node->n_inputs,
+	                f->size_limit);
+	bool ok = eval_run(&call) == EVAL_OK;
+	if (ok)
+		commit(f, node, call.outputs);
+	eval_call_end(&call);
+	return ok;
+}
+
+/* ------------------------------------------------------- shapes, types */
+
+/* Dims [start, end) of the value's type, when all of them are static. */
+static bool static_dims(const ir_value *v, int64_t start, int64_t end,
+                        int64_t *dims, int *n)
+{
+	const ir_type *t = &v->type;
+	if (!t->is_tensor || t->rank < 0 || t->rank > EVAL_MAX_RANK)
+		return false;
+	if (start < 0)
+		start += t->rank;
+	if (end < 0)
+		end += t->rank;
+	start = start < 0 ? 0 : (start > t->rank ? t->rank : start);
+	end = end < 0 ? 0 : (end > t->rank ? t->rank : end);
+	*n = 0;
+	for (int64_t i = start; i < end; i++) {
+		if (t->dims[i].kind != IR_DIM_VALUE || t->dims[i].value < 0)
+			return false;
+		dims[(*n)++] = t->dims[i].value;
+	}
+	return true;
+}
+
+static bool fold_int64s(folder *f, ir_node *node, const int64_t *values, int n,
+                        int rank)
+{
+	int64_t dims[1] = {n};
+	ir_tensor *t = ir_tensor_create(f->model, IR_INT64, rank, dims, values,
+	                                sizeof *values * (size_t)n);
+	ir_value_make_initializer(node->outputs[0], t);
+	ir_node_remove(node);
+	f->changes++;
+	return true;
+}
+
+/* Shape and Size need only the input's dims. */
+static bool fold_from_type(folder *f, ir_node *node)
+{
+	if (node->n_inputs < 1 || !node->inputs[0] || node->n_outputs != 1 ||
+	    !node->outputs[0])
+		return false;
+	int64_t dims[EVAL_MAX_RANK];
+	int n;
+	if (ir_node_is(node, "Shape")) {
+		int64_t opset = ir_model_opset(f->model, "");
+		int64_t start = 0, end = INT64_MAX;
+		if (opset >= 15) {
+			start = ir_attr_int(node, "start", 0);
+			end = ir_attr_int(node, "end", INT64_MAX);
+		}
+		if (end > EVAL_MAX_RANK)
+			end = EVAL_MAX_RANK + 1;
+		if (!static_dims(node->inputs[0], start, end, dims, &n))
+			return false;
+		return fold_int64s(f, node, dims, n, 1);
+	}
+	if (ir_node_is(node, "Size")) {
+		if (!static_dims(node->inputs[0], 0, EVAL_MAX_RANK + 1, dims,
+		                 &n))
+			return false;
+		int64_t size = 1;
+		for (int i = 0; i < n; i++)
+			size *= dims[i];
+		return fold_int64s(f, node, &size, 1, 0);
+	}
+	return false;
+}
+
+/* An integer shape tensor whose every element inference knows. */
+static bool fold_from_shape_value(folder *f, ir_node *node)
+{
+	if (node->n_outputs != 1 || !node->outputs[0] || has_subgraph(node))
+		return false;
+	ir_value *out = node->outputs[0];
+	if (out->type.elem_type != IR_INT64 || out->type.rank < 0 ||
+	    out->type.rank > 1)
+		return false;
+	int64_t values[SHAPE_VALUE_MAX];
+	int n;
+	if (!shape_value_ints(out, values, SHAPE_VALUE_MAX, &n))
+		return false;
+	if (out->type.rank == 0 && n != 1)
+		return false;
+	return fold_int64s(f, node, values, n, out->type.rank);
+}
+
+/* ------------------------------------------------------------------ If */
+
+static bool constant_condition(const ir_value *cond, bool *value)
+{
+	if (!cond || !ir_value_is_constant(cond))
+		return false;
+	const ir_tensor *t = cond->tensor;
+	if (ir_tensor_numel(t) != 1 || t->elem_type != IR_BOOL)
+		return false;
+	const void *data;
+	size_t size;
+	if (!ir_tensor_raw(cond->graph->model, t, &data, &size) || size != 1)
+		return false;
+	*value = *(const uint8_t *)data != 0;
+	return true;
+}
+
+static bool fold_if(folder *f, ir_node *node)
+{
+	bool taken;
+	if (!constant_condition(node->inputs[0], &taken))
+		return false;
+	const ir_attr *branch =
+	    ir_node_attr(node, taken ? "then_branch" : "else_branch");
+	if (!branch || !branch->graph)
+		return false;
+	ir_status ignored = {0};
+	if (!ir_graph_inline_subgraph(node, branch->graph, &ignored))
+		return false;
+	f->changes++;
+	return true;
+}
+
+/* ---------------------------------------------------------------- sweep */
+
+static bool fold_node(folder *f, ir_node *node)
+{
+	if (!is_default_domain(node) || eval_op_is_random(node->op_type))
+		return false;
+	if (ir_node_is(node, "If") && node->n_inputs == 1)
+		return fold_if(f, node);
+	if (all_inputs_constant(node) && fold_by_evaluation(f, node))
+		return true;
+	if (fold_from_type(f, node))
+		return true;
+	return fold_from_shape_value(f, node);
+}
+
+static void fold_graph(folder *f, ir_graph *graph)
+{
+	for (ir_node *node = graph->first; node;) {
+		ir_node *prev = node->prev;
+		if (fold_node(f, node)) {
+			/* Inlining puts the branch's nodes before the If:
+			 * resume at the first of them. */
+			node = prev ? prev->next : graph->first;
+			continue;
+		}
+		node = node->next;
+	}
+	for (int i = 0; i < graph->n_subgraphs; i++)
+		fold_graph(f, graph->subgraphs[i]);
+}
+
+static bool uses_shape_ops(ir_graph *graph)
+{
+	for (ir_node *n = graph->first; n; n = n->next)
+		if (ir_node_is(n, "Shape") || ir_node_is(n, "Size"))
+			return true;
+	for (int i = 0; i < graph->n_subgraphs; i++)
+		if (uses_shape_ops(graph->subgraphs[i]))
+			return true;
+	return false;
+}
+
+static int run_fold(ir_model *model, pass_context *ctx, ir_status *status)
+{
+	(void)status;
+	folder f = {model, 4LL << 20, 0};
+	if (ctx && ctx->options)
+		f.size_limit = ctx->options->fold_size_limit;
+	/* Static dims come from inference; without Shape or Size nodes
+	 * there is nothing for it to unlock. A model inference cannot walk
+	 * still folds what its constants give. */
+	if (uses_shape_ops(model->graph)) {
+		ir_status ignored = {0};
+		shape_infer_model(model, &ignored);
+	}
+	fold_graph(&f, model->graph);
+	return f.changes;
+}
+
+const pass pass_fold = {
+    .name = "fold",
+    .group = "fold",
+    .summary = "evaluate nodes whose inputs are constant, Shape/Size of "
+               "static dims, and If with a constant condition",
+    .run = run_fold,
+};
