@@ -1,0 +1,47 @@
+/*
+ * eliminate_identity.c - remove Identity nodes.
+ *
+ *   before:  x -> Identity -> y -> A
+ *   after:   x -> A
+ *
+ * Legality:
+ *  - the node is Identity in the default ONNX domain (any opset: Identity
+ *    passes tensors, sequences and optionals through unchanged);
+ *  - y's readers can all see x by name (no subgraph shadows it);
+ *  - when y is a graph output its name must survive: y takes over x's
+ *    definition, which needs x to be computed by a node of y's own graph
+ *    and not to be a graph output itself. An Identity between a graph
+ *    input (or initializer, or outer-scope value) and a graph output
+ *    stays: it is the only thing that gives the output its name.
+ */
+#include "pass_util.h"
+
+static int eliminate_in_graph(ir_graph *graph, void *ctx)
+{
+	(void)ctx;
+	int changes = 0;
+	ir_graph_for_each_node(graph, node)
+	{
+		if (!ir_node_is(node, "Identity") || node->n_inputs != 1 ||
+		    node->n_outputs != 1 || !node->inputs[0])
+			continue;
+		if (pass_remove_passthrough(node, 0, node->inputs[0]))
+			changes++;
+	}
+	return changes;
+}
+
+static int run_eliminate_identity(ir_model *model, pass_context *ctx,
+                                  ir_status *status)
+{
+	(void)ctx;
+	(void)status;
+	return pass_for_each_graph(model, eliminate_in_graph, NULL);
+}
+
+const pass pass_eliminate_identity = {
+    .name = "eliminate_identity",
+    .group = "eliminate",
+    .summary = "remove Identity nodes, keeping graph output names",
+    .run = run_eliminate_identity,
+};

@@ -1,0 +1,81 @@
+/*
+ * eliminate_nop_cast.c - remove casts to the type a tensor already has.
+ *
+ *   before:  x:float -> Cast(to=FLOAT) -> y -> A
+ *            x:int64 -> CastLike(x, t:int64) -> y -> A
+ *   after:   x -> A
+ *
+ * A cast between equal element types returns its input unchanged, for
+ * every type (NaN stays NaN; the opset-19 `saturate` attribute only
+ * matters when converting into float8).
+ *
+ * Legality:
+ *  - Cast or CastLike in the default ONNX domain;
+ *  - the input's element type is known (from the model's value_info, or
+ *    shape inference) and equals the target: the `to` attribute (an INT
+ *    since opset 6, a type name string in opset 1) or CastLike's
+ *    target_type input's element type;
+ *  - graph output names survive (see pass_remove_passthrough).
+ */
+#include <strings.h>
+
+#include "pass_util.h"
+
+/* The element type `to` names, or IR_UNDEFINED. */
+static int cast_target(const ir_node *node)
+{
+	const ir_attr *to = ir_node_attr(node, "to");
+	if (!to)
+		return IR_UNDEFINED;
+	if (to->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT)
+		return to->proto->has_i ? (int)to->proto->i : IR_UNDEFINED;
+	if (to->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING)
+		return IR_UNDEFINED;
+	/* Cast-1 names the type: "FLOAT", "INT64", ... */
+	const char *name = ir_attr_string(node, "to", "");
+	for (int t = IR_FLOAT; t <= IR_BFLOAT16; t++)
+		if (!strcasecmp(name, ir_elem_name(t)))
+			return t;
+	return IR_UNDEFINED;
+}
+
+static int eliminate_in_graph(ir_graph *graph, void *ctx)
+{
+	(void)ctx;
+	int changes = 0;
+	ir_graph_for_each_node(graph, node)
+	{
+		int target;
+		if (ir_node_is(node, "Cast") && node->n_inputs == 1)
+			target = cast_target(node);
+		else if (ir_node_is(node, "CastLike") && node->n_inputs == 2)
+			target = pass_elem_type(node->inputs[1]);
+		else
+			continue;
+		ir_value *x = node->inputs[0];
+		if (!x || node->n_outputs != 1 || target == IR_UNDEFINED ||
+		    pass_elem_type(x) != target)
+			continue;
+		if (pass_remove_passthrough(node, 0, x))
+			changes++;
+	}
+	return changes;
+}
+
+static int run_eliminate_nop_cast(ir_model *model, pass_context *ctx,
+                                  ir_status *status)
+{
+	(void)ctx;
+	(void)status;
+	static const char *const typed_ops[] = {"Cast", "CastLike"};
+	pass_infer_types_for(model, typed_ops,
+	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
+	return pass_for_each_graph(model, eliminate_in_graph, NULL);
+}
+
+const pass pass_eliminate_nop_cast = {
+    .name = "eliminate_nop_cast",
+    .group = "eliminate",
+    .summary = "remove Cast/CastLike to the element type the input has",
+    .run = run_eliminate_nop_cast,
+};

@@ -1,0 +1,123 @@
+/*
+ * eliminate_nop_reshape.c - remove Reshape nodes whose target is the shape
+ * the input already has.
+ *
+ *   before:  x:[N,3,4] -> Reshape(shape=[0,3,-1]) -> y:[N,3,4] -> A
+ *   after:   x -> A
+ *
+ * The target must reproduce x's shape entry by entry (the output rank is
+ * the target's length, so lengths must match):
+ *  - a positive entry equals the known dim of x at that position;
+ *  - a 0 copies x's dim (allowzero=0, the only meaning before opset 14),
+ *    so any dim, even a symbolic one, is kept; with allowzero=1 a 0 is a
+ *    literal 0 and x's dim must be known to be 0;
+ *  - one -1 is inferred as numel(x) / (product of the other entries). When
+ *    every other entry is proven equal to a known positive dim of x, that
+ *    quotient is exactly x's dim at the -1, whatever it is. If another
+ *    dim could be 0 the quotient is undefined, so no rewrite.
+ *
+ * Legality:
+ *  - Reshape in the default ONNX domain; the target is the `shape`
+ *    attribute before opset 5 and a constant 1-D int64 input after;
+ *  - x's rank is known, and its dims where the rules above need them;
+ *  - graph output names survive (see pass_remove_passthrough).
+ */
+#include "pass_util.h"
+
+static bool known_dim(const ir_dim *d, int64_t *value)
+{
+	if (d->kind != IR_DIM_VALUE)
+		return false;
+	*value = d->value;
+	return true;
+}
+
+static bool target_is_input_shape(const ir_type *x, const int64_t *target,
+                                  int64_t count, bool allowzero)
+{
+	if (!x->is_tensor || x->rank < 0 || count != x->rank)
+		return false;
+	int inferred = -1;
+	bool others_positive = true; /* every entry but the -1 is known > 0 */
+	for (int i = 0; i < x->rank; i++) {
+		int64_t dim = 0;
+		bool known = known_dim(&x->dims[i], &dim);
+		if (target[i] == -1) {
+			if (inferred >= 0)
+				return false; /* two -1: invalid */
+			inferred = i;
+			continue;
+		}
+		if (target[i] > 0 || (target[i] == 0 && allowzero)) {
+			if (!known || dim != target[i])
+				return false;
+		} else if (target[i] != 0) {
+			return false; /* below -1: invalid */
+		}
+		if (!known || dim <= 0)
+			others_positive = false;
+	}
+	return inferred < 0 || others_positive;
+}
+
+static bool reshape_is_nop(const ir_node *node, int64_t opset)
+{
+	const ir_value *x = node->inputs[0];
+	const int64_t *target;
+	int64_t count;
+	if (opset < 5) {
+		const ir_attr *a = ir_node_attr(node, "shape");
+		if (!a ||
+		    a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+			return false;
+		target = a->proto->ints;
+		count = (int64_t)a->proto->n_ints;
+	} else {
+		if (node->n_inputs != 2 || !node->inputs[1])
+			return false;
+		ir_tensor *t = pass_constant_tensor(node->inputs[1]);
+		if (!t || t->rank != 1 || t->elem_type != IR_INT64 ||
+		    !pass_constant_ints(node->inputs[1], &target, &count))
+			return false;
+	}
+	bool allowzero = opset >= 14 && ir_attr_int(node, "allowzero", 0) != 0;
+	return target_is_input_shape(&x->type, target, count, allowzero);
+}
+
+static int eliminate_in_graph(ir_graph *graph, void *ctx)
+{
+	int64_t opset = *(const int64_t *)ctx;
+	int changes = 0;
+	ir_graph_for_each_node(graph, node)
+	{
+		if (!ir_node_is(node, "Reshape") || node->n_inputs < 1 ||
+		    !node->inputs[0] || node->n_outputs != 1 ||
+		    !reshape_is_nop(node, opset))
+			continue;
+		if (pass_remove_passthrough(node, 0, node->inputs[0]))
+			changes++;
+	}
+	return changes;
+}
+
+static int run_eliminate_nop_reshape(ir_model *model, pass_context *ctx,
+                                     ir_status *status)
+{
+	(void)ctx;
+	(void)status;
+	int64_t opset = ir_model_opset(model, "");
+	if (opset < 1)
+		return 0;
+	static const char *const typed_ops[] = {"Reshape"};
+	pass_infer_types_for(model, typed_ops,
+	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
+	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+}
+
+const pass pass_eliminate_nop_reshape = {
+    .name = "eliminate_nop_reshape",
+    .group = "eliminate",
+    .summary = "remove Reshape nodes whose constant target is the input's "
+               "shape",
+    .run = run_eliminate_nop_reshape,
+};

@@ -1,0 +1,67 @@
+/*
+ * eliminate_nop_transpose.c - remove Transpose nodes that keep every axis
+ * in place.
+ *
+ *   before:  x:[A,B,C] -> Transpose(perm=[0,1,2]) -> y -> A
+ *   after:   x -> A
+ *
+ * Legality:
+ *  - Transpose in the default ONNX domain;
+ *  - `perm` is the identity [0, 1, ..., n-1], and n is x's rank when that
+ *    is known; without `perm` the axes are reversed, which keeps them in
+ *    place only when x's rank is known to be 0 or 1;
+ *  - graph output names survive (see pass_remove_passthrough).
+ */
+#include "pass_util.h"
+
+static bool transpose_is_nop(const ir_node *node)
+{
+	const ir_value *x = node->inputs[0];
+	int rank = x->type.is_tensor ? x->type.rank : -1;
+	const ir_attr *perm = ir_node_attr(node, "perm");
+	if (!perm)
+		return rank == 0 || rank == 1;
+	if (perm->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+		return false;
+	size_t n = perm->proto->n_ints;
+	if (rank >= 0 && n != (size_t)rank)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (perm->proto->ints[i] != (int64_t)i)
+			return false;
+	return true;
+}
+
+static int eliminate_in_graph(ir_graph *graph, void *ctx)
+{
+	(void)ctx;
+	int changes = 0;
+	ir_graph_for_each_node(graph, node)
+	{
+		if (!ir_node_is(node, "Transpose") || node->n_inputs != 1 ||
+		    !node->inputs[0] || node->n_outputs != 1 ||
+		    !transpose_is_nop(node))
+			continue;
+		if (pass_remove_passthrough(node, 0, node->inputs[0]))
+			changes++;
+	}
+	return changes;
+}
+
+static int run_eliminate_nop_transpose(ir_model *model, pass_context *ctx,
+                                       ir_status *status)
+{
+	(void)ctx;
+	(void)status;
+	static const char *const typed_ops[] = {"Transpose"};
+	pass_infer_types_for(model, typed_ops,
+	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
+	return pass_for_each_graph(model, eliminate_in_graph, NULL);
+}
+
+const pass pass_eliminate_nop_transpose = {
+    .name = "eliminate_nop_transpose",
+    .group = "eliminate",
+    .summary = "remove Transpose nodes with the identity permutation",
+    .run = run_eliminate_nop_transpose,
+};

@@ -1,0 +1,147 @@
+/*
+ * eliminate_nop_with_unit.c - remove arithmetic with the operation's unit.
+ *
+ *   before:  x -> Mul(x, 1) -> y -> A         (also 1*x, x/1, x^1, x-0,
+ *   after:   x -> A                            x+0, And(x, true),
+ *                                              Or(x, false), ...)
+ *
+ * The rules, one table row each (`commutes`: the unit may be either input;
+ * 0-x and 1/x are not x):
+ *   Add  x + 0     commutes      Sub  x - 0
+ *   Mul  x * 1     commutes      Div  x / 1
+ *   Pow  x ^ 1                   And  x and true   commutes
+ *   Or   x or false  commutes
+ *
+ * Exactness for floating types (IEEE 754): x*1, x/1 and pow(x, 1) are x
+ * for every x, -0, infinities and NaN included, and so is x - (+0). But
+ * (-0) + (+0) is +0: x + 0 is x only when the constant is -0 (and x - 0
+ * only when it is +0). Models nearly always hold +0, so float Add with +0
+ * stays: it can change the sign of a zero, which 1/x or atan2 would turn
+ * into a different result. Integers have no such case.
+ *
+ * Pow is only removed for a floating x: runtimes compute an integer power
+ * through double, which rounds int64 values beyond 2^53, so there
+ * Pow(x, 1) is not what they return for x.
+ *
+ * Legality:
+ *  - the op in the default ONNX domain; before opset 7 (legacy
+ *    `broadcast`/`axis` attributes) only the second input may be the unit,
+ *    since the first input defines the output shape there;
+ *  - the unit is a constant whose every element is the unit;
+ *  - broadcasting does not change x's shape: the constant's rank is at
+ *    most x's and each of its dims is 1 or equals x's known dim there
+ *    (a scalar fits any x);
+ *  - the types are known and the output's is x's: the constant has x's
+ *    element type (Pow only needs x's type: its output type is x's);
+ *  - graph output names survive (see pass_remove_passthrough).
+ */
+#include <stdbool.h>
+#include <string.h>
+
+#include "pass_util.h"
+
+typedef struct unit_rule {
+	const char *op_type;
+	double float_unit; /* for float, double, float16, bfloat16 */
+	double exact_unit; /* for integers and bool */
+	bool commutes;
+	bool bool_only;
+	bool floating_only;
+	bool any_unit_type; /* the unit's type may differ from x's */
+} unit_rule;
+
+static const unit_rule unit_rules[] = {
+    {"Add", -0.0, 0, true, false, false, false},
+    {"Sub", 0.0, 0, false, false, false, false},
+    {"Mul", 1.0, 1, true, false, false, false},
+    {"Div", 1.0, 1, false, false, false, false},
+    {"Pow", 1.0, 1, false, false, true, true},
+    {"And", 1.0, 1, true, true, false, false},
+    {"Or", 0.0, 0, true, true, false, false},
+};
+
+static const unit_rule *rule_for(const ir_node *node)
+{
+	for (size_t i = 0; i < sizeof unit_rules / sizeof unit_rules[0]; i++)
+		if (ir_node_is(node, unit_rules[i].op_type))
+			return &unit_rules[i];
+	return NULL;
+}
+
+static bool is_floating(int elem_type)
+{
+	return elem_type == IR_FLOAT || elem_type == IR_DOUBLE ||
+	       elem_type == IR_FLOAT16 || elem_type == IR_BFLOAT16;
+}
+
+/* Is `unit` the rule's unit for x, without changing x's shape or type? */
+static bool is_unit_for(const unit_rule *rule, const ir_value *x,
+                        const ir_value *unit)
+{
+	ir_tensor *t = pass_constant_tensor(unit);
+	int x_type = pass_elem_type(x);
+	if (!t || x_type == IR_UNDEFINED)
+		return false;
+	if (!rule->any_unit_type && t->elem_type != x_type)
+		return false;
+	if (rule->bool_only && x_type != IR_BOOL)
+		return false;
+	if (rule->floating_only && !is_floating(x_type))
+		return false;
+	if (!pass_broadcast_keeps_shape(&x->type, t->dims, t->rank))
+		return false;
+	double number =
+	    is_floating(t->elem_type) ? rule->float_unit : rule->exact_unit;
+	return pass_constant_all_equal(unit, number);
+}
+
+/* The input the node passes through, or NULL. */
+static ir_value *passed_through(const ir_node *node, int64_t opset)
+{
+	const unit_rule *rule = rule_for(node);
+	if (!rule || node->n_inputs != 2 || node->n_outputs != 1 ||
+	    !node->inputs[0] || !node->inputs[1])
+		return NULL;
+	if (is_unit_for(rule, node->inputs[0], node->inputs[1]))
+		return node->inputs[0];
+	if (rule->commutes && opset >= 7 &&
+	    is_unit_for(rule, node->inputs[1], node->inputs[0]))
+		return node->inputs[1];
+	return NULL;
+}
+
+static int eliminate_in_graph(ir_graph *graph, void *ctx)
+{
+	int64_t opset = *(const int64_t *)ctx;
+	int changes = 0;
+	ir_graph_for_each_node(graph, node)
+	{
+		ir_value *x = passed_through(node, opset);
+		if (x && pass_remove_passthrough(node, 0, x))
+			changes++;
+	}
+	return changes;
+}
+
+static int run_eliminate_nop_with_unit(ir_model *model, pass_context *ctx,
+                                       ir_status *status)
+{
+	(void)ctx;
+	(void)status;
+	int64_t opset = ir_model_opset(model, "");
+	if (opset < 1)
+		return 0;
+	static const char *const unit_ops[] = {"Add", "Sub", "Mul", "Div",
+	                                       "Pow", "And", "Or"};
+	pass_infer_types_for(model, unit_ops,
+	                     (int)(sizeof unit_ops / sizeof unit_ops[0]));
+	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+}
+
+const pass pass_eliminate_nop_with_unit = {
+    .name = "eliminate_nop_with_unit",
+    .group = "eliminate",
+    .summary = "remove x*1, x/1, x^1, x-0, x+(-0.0) (any zero for "
+               "integers), x and true, x or false",
+    .run = run_eliminate_nop_with_unit,
+};

@@ -1,0 +1,390 @@
+/*
+ * pass_util.c - helpers shared by passes (see pass_util.h).
+ *
+ * The one subtle piece is pass_redirect_output. A node's output that is
+ * also a graph output names part of the model's interface, so it cannot
+ * simply be dropped in favour of the node's input: the output value must
+ * survive, defined by whoever computes the replacement. That is only
+ * possible when the replacement is computed by a node of the same graph
+ * and is not itself a graph output, graph input or initializer.
+ *
+ * Values are referred to by pointer in the IR but by name in the file, so
+ * every redirection also checks that each reader, possibly inside a nested
+ * subgraph, still resolves the new value's name to the new value (a
+ * subgraph may define a value of the same name that would shadow it).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "eval/eval.h"
+#include "pass_util.h"
+#include "shape/shape.h"
+
+bool pass_is_onnx_domain(const char *domain)
+{
+	return !domain || !domain[0] || !strcmp(domain, "ai.onnx");
+}
+
+/* ------------------------------------------------------------ constants */
+
+static ir_tensor *scalar_or_list(ir_model *model, int elem_type, bool is_list,
+                                 size_t count, const void *data,
+                                 size_t elem_size)
+{
+	int64_t dims[1] = {(int64_t)count};
+	return ir_tensor_create(model, elem_type, is_list ? 1 : 0, dims, data,
+	                        count * elem_size);
+}
+
+ir_tensor *pass_constant_node_tensor(const ir_node *constant)
+{
+	/* A Constant carries its value in exactly one attribute. */
+	if (!ir_node_is(constant, "Constant") || constant->n_attrs != 1)
+		return NULL;
+	const ir_attr *attr = &constant->attrs[0];
+	const Onnx__AttributeProto *p = attr->proto;
+	ir_model *model = constant->graph->model;
+	if (!attr->name || (p->ref_attr_name && p->ref_attr_name[0]))
+		return NULL;
+	typedef Onnx__AttributeProto__AttributeType kind;
+	kind type = (kind)attr->type;
+	if (!strcmp(attr->name, "value") &&
+	    type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR)
+		return attr->tensor;
+	if (!strcmp(attr->name, "value_float") &&
+	    type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT) {
+		float f = p->f;
+		return scalar_or_list(model, IR_FLOAT, false, 1, &f, sizeof f);
+	}
+	if (!strcmp(attr->name, "value_floats") &&
+	    type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS)
+		return scalar_or_list(model, IR_FLOAT, true, p->n_floats,
+		                      p->floats, sizeof(float));
+	if (!strcmp(attr->name, "value_int") &&
+	    type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT) {
+		int64_t i = p->i;
+		return scalar_or_list(model, IR_INT64, false, 1, &i, sizeof i);
+	}
+	if (!strcmp(attr->name, "value_ints") &&
+	    type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+		return scalar_or_list(model, IR_INT64, true, p->n_ints, p->ints,
+		                      sizeof(int64_t));
+	if (!strcmp(attr->name, "value_string") &&
+	    type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING)
+		return ir_tensor_create_strings(model, 0, NULL, &p->s);
+	if (!strcmp(attr->name, "value_strings") &&
+	    type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS) {
+		int64_t dims[1] = {(int64_t)p->n_strings};
+		return ir_tensor_create_strings(model, 1, dims, p->strings);
+	}
+	return NULL;
+}
+
+ir_tensor *pass_constant_tensor(const ir_value *value)
+{
+	if (!value)
+		return NULL;
+	if (ir_value_is_constant(value))
+		return value->sparse ? NULL : value->tensor;
+	if (value->def == IR_DEF_NODE && value->producer &&
+	    value->producer_index == 0)
+		return pass_constant_node_tensor(value->producer);
+	return NULL;
+}
+
+bool pass_constant_ints(const ir_value *value, const int64_t **data,
+                        int64_t *count)
+{
+	ir_tensor *t = pass_constant_tensor(value);
+	if (!t || t->rank > 1 ||
+	    (t->elem_type != IR_INT64 && t->elem_type != IR_INT32))
+		return false;
+	ir_model *model = value->graph->model;
+	const void *raw;
+	size_t size;
+	if (!ir_tensor_raw(model, t, &raw, &size))
+		return false;
+	int64_t n = ir_tensor_numel(t);
+	int64_t *out = ir_alloc(model, sizeof *out * (size_t)(n ? n : 1));
+	for (int64_t i = 0; i < n; i++) {
+		if (t->elem_type == IR_INT64) {
+			memcpy(&out[i], (const char *)raw + 8 * i, 8);
+		} else {
+			int32_t v;
+			memcpy(&v, (const char *)raw + 4 * i, 4);
+			out[i] = v;
+		}
+	}
+	*data = out;
+	*count = n;
+	return true;
+}
+
+bool pass_constant_bool(const ir_value *value, bool *out)
+{
+	ir_tensor *t = pass_constant_tensor(value);
+	const void *raw;
+	size_t size;
+	if (!t || t->elem_type != IR_BOOL || ir_tensor_numel(t) != 1 ||
+	    !ir_tensor_raw(value->graph->model, t, &raw, &size))
+		return false;
+	*out = *(const uint8_t *)raw != 0;
+	return true;
+}
+
+/* Element i of little-endian data of a numeric type, as a double; false
+ * for types this helper does not read. Every value of these types except
+ * 64-bit integers beyond 2^53 converts exactly, and those cannot equal the
+ * small numbers passes ask about. */
+static bool element_as_double(int elem_type, const uint8_t *raw, int64_t i,
+                              double *out)
+{
+	switch (elem_type) {
+	case IR_FLOAT: {
+		float f;
+		memcpy(&f, raw + 4 * i, 4);
+		*out = f;
+		return true;
+	}
+	case IR_DOUBLE: memcpy(out, raw + 8 * i, 8); return true;
+	case IR_FLOAT16: {
+		uint16_t h;
+		memcpy(&h, raw + 2 * i, 2);
+		*out = eval_half_to_float(h);
+		return true;
+	}
+	case IR_BFLOAT16: {
+		uint16_t b;
+		memcpy(&b, raw + 2 * i, 2);
+		*out = eval_bfloat_to_float(b);
+		return true;
+	}
+	case IR_BOOL:
+	case IR_UINT8: *out = raw[i]; return true;
+	case IR_INT8: *out = (int8_t)raw[i]; return true;
+	case IR_INT16: {
+		int16_t v;
+		memcpy(&v, raw + 2 * i, 2);
+		*out = v;
+		return true;
+	}
+	case IR_UINT16: {
+		uint16_t v;
+		memcpy(&v, raw + 2 * i, 2);
+		*out = v;
+		return true;
+	}
+	case IR_INT32: {
+		int32_t v;
+		memcpy(&v, raw + 4 * i, 4);
+		*out = v;
+		return true;
+	}
+	case IR_UINT32: {
+		uint32_t v;
+		memcpy(&v, raw + 4 * i, 4);
+		*out = v;
+		return true;
+	}
+	case IR_INT64: {
+		int64_t v;
+		memcpy(&v, raw + 8 * i, 8);
+		*out = (double)v;
+		return true;
+	}
+	case IR_UINT64: {
+		uint64_t v;
+		memcpy(&v, raw + 8 * i, 8);
+		*out = (double)v;
+		return true;
+	}
+	default: return false;
+	}
+}
+
+static bool is_floating(int elem_type)
+{
+	return elem_type == IR_FLOAT || elem_type == IR_DOUBLE ||
+	       elem_type == IR_FLOAT16 || elem_type == IR_BFLOAT16;
+}
+
+bool pass_constant_all_equal(const ir_value *value, double number)
+{
+	ir_tensor *t = pass_constant_tensor(value);
+	const void *raw;
+	size_t size;
+	if (!t || !ir_tensor_raw(value->graph->model, t, &raw, &size))
+		return false;
+	int64_t n = ir_tensor_numel(t);
+	bool check_sign = is_floating(t->elem_type);
+	for (int64_t i = 0; i < n; i++) {
+		double element;
+		if (!element_as_double(t->elem_type, raw, i, &element))
+			return false;
+		if (element != number)
+			return false;
+		if (check_sign && signbit(element) != signbit(number))
+			return false;
+	}
+	return n >= 0;
+}
+
+/* --------------------------------------------------------------- shapes */
+
+int pass_elem_type(const ir_value *value)
+{
+	return value && value->type.is_tensor ? value->type.elem_type
+	                                      : IR_UNDEFINED;
+}
+
+bool pass_shape_is_static(const ir_type *type)
+{
+	if (!type->is_tensor || type->rank < 0)
+		return false;
+	for (int i = 0; i < type->rank; i++)
+		if (type->dims[i].kind != IR_DIM_VALUE)
+			return false;
+	return true;
+}
+
+bool pass_broadcast_keeps_shape(const ir_type *type, const int64_t *dims,
+                                int rank)
+{
+	if (!type->is_tensor)
+		return false;
+	if (rank == 0)
+		return true;
+	if (type->rank < rank)
+		return false;
+	for (int i = 0; i < rank; i++) {
+		const ir_dim *d = &type->dims[type->rank - rank + i];
+		if (dims[i] == 1)
+			continue;
+		if (d->kind != IR_DIM_VALUE || d->value != dims[i])
+			return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------- rewiring */
+
+bool pass_value_has_one_use(const ir_value *value)
+{
+	return value->n_uses == 1 && !ir_value_is_graph_output(value);
+}
+
+/* Does every reader of `readers_of` resolve `name_of`'s name to it? */
+static bool readers_see(const ir_value *readers_of, const ir_value *name_of)
+{
+	for (int u = 0; u < readers_of->n_uses; u++) {
+		const ir_graph *g = readers_of->uses[u].node->graph;
+		if (ir_graph_lookup(g, name_of->name) != name_of)
+			return false;
+	}
+	return true;
+}
+
+bool pass_can_redirect_output(const ir_node *node, int index,
+                              const ir_value *replacement)
+{
+	const ir_value *out = node->outputs[index];
+	if (!out)
+		return true;
+	if (!replacement || out == replacement)
+		return false;
+	if (!ir_value_is_graph_output(out))
+		return readers_see(out, replacement);
+	/* The output keeps its name by taking over the replacement's
+	 * definition; that needs a producer in the output's own graph. */
+	return replacement->def == IR_DEF_NODE && replacement->producer &&
+	       replacement->graph == out->graph &&
+	       !ir_value_is_graph_output(replacement) &&
+	       readers_see(replacement, out);
+}
+
+bool pass_redirect_output(ir_node *node, int index, ir_value *replacement)
+{
+	if (!pass_can_redirect_output(node, index, replacement))
+		return false;
+	ir_value *out = node->outputs[index];
+	if (!out)
+		return true;
+	if (!ir_value_is_graph_output(out)) {
+		ir_value_replace_all_uses(out, replacement);
+		return true;
+	}
+	ir_node *producer = replacement->producer;
+	int slot = replacement->producer_index;
+	ir_value_replace_all_uses(replacement, out);
+	ir_value_move_definition(out, producer, slot);
+	return true;
+}
+
+static bool output_is_idle(const ir_value *value)
+{
+	return !value ||
+	       (value->n_uses == 0 && !ir_value_is_graph_output(value));
+}
+
+bool pass_remove_passthrough(ir_node *node, int index, ir_value *replacement)
+{
+	for (int i = 0; i < node->n_outputs; i++)
+		if (i != index && !output_is_idle(node->outputs[i]))
+			return false;
+	if (!pass_redirect_output(node, index, replacement))
+		return false;
+	ir_node_remove(node);
+	return true;
+}
+
+bool pass_remove_if_dead(ir_node *node)
+{
+	for (int i = 0; i < node->n_outputs; i++)
+		if (!output_is_idle(node->outputs[i]))
+			return false;
+	ir_node_remove(node);
+	return true;
+}
+
+static bool graph_has_op(const ir_graph *graph, const char *const *op_types,
+                         int n_op_types)
+{
+	for (const ir_node *node = graph->first; node; node = node->next)
+		for (int i = 0; i < n_op_types; i++)
+			if (ir_node_is(node, op_types[i]))
+				return true;
+	for (int i = 0; i < graph->n_subgraphs; i++)
+		if (graph_has_op(graph->subgraphs[i], op_types, n_op_types))
+			return true;
+	return false;
+}
+
+void pass_infer_types_for(ir_model *model, const char *const *op_types,
+                          int n_op_types)
+{
+	if (!graph_has_op(model->graph, op_types, n_op_types))
+		return;
+	ir_status ignored = {0};
+	shape_infer_model(model, &ignored);
+}
+
+static int walk_graphs(ir_graph *graph, int (*fn)(ir_graph *, void *),
+                       void *ctx)
+{
+	int total = fn(graph, ctx);
+	if (total < 0)
+		return -1;
+	for (int i = 0; i < graph->n_subgraphs; i++) {
+		int changes = walk_graphs(graph->subgraphs[i], fn, ctx);
+		if (changes < 0)
+			return -1;
+		total += changes;
+	}
+	return total;
+}
+
+int pass_for_each_graph(ir_model *model, int (*fn)(ir_graph *graph, void *ctx),
+                        void *ctx)
+{
+	return walk_graphs(model->graph, fn, ctx);
+}

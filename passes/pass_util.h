@@ -1,0 +1,99 @@
+/*
+ * pass_util.h - small helpers that many passes need: reading constants,
+ * reasoning about broadcasting, and taking a node out of the graph without
+ * renaming a graph output.
+ *
+ * Everything here works through the IR's mutation API (ir.h); nothing
+ * edits use lists or node lists by hand. Constants are read from
+ * non-overridable initializers and from Constant nodes alike, so a pass
+ * does not care which of the two an exporter chose.
+ */
+#ifndef ONNXOPT_PASS_UTIL_H
+#define ONNXOPT_PASS_UTIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pass.h"
+
+/* The default ONNX domain: "" or "ai.onnx". */
+bool pass_is_onnx_domain(const char *domain);
+
+/* The tensor a Constant node defines, from whichever attribute carries it
+ * (value, value_float(s), value_int(s), value_string(s)). NULL for a
+ * sparse_value, a reference attribute, or a malformed node. Scalar and
+ * list attributes become new model-owned tensors. */
+ir_tensor *pass_constant_node_tensor(const ir_node *constant);
+
+/* The tensor behind a value whose content is fixed at optimization time:
+ * an initializer that is not also a graph input (those are only defaults),
+ * or the output of a Constant node in the default domain. NULL otherwise. */
+ir_tensor *pass_constant_tensor(const ir_value *value);
+
+/* The elements of a constant INT64 or INT32 tensor of rank 0 or 1, widened
+ * to int64 in a model-owned array. */
+bool pass_constant_ints(const ir_value *value, const int64_t **data,
+                        int64_t *count);
+
+/* The value of a constant BOOL tensor with exactly one element. */
+bool pass_constant_bool(const ir_value *value, bool *out);
+
+/* True when the value is constant, of a numeric or bool type, and every
+ * element equals `number` exactly. For floating types the sign of a zero
+ * must match too (x + -0.0 is x, x + 0.0 is not when x is -0.0). */
+bool pass_constant_all_equal(const ir_value *value, double number);
+
+/* The element type of a tensor value, IR_UNDEFINED when unknown or when
+ * the value is not a tensor. */
+int pass_elem_type(const ir_value *value);
+
+/* Every dimension of a known-rank type is a known number. */
+bool pass_shape_is_static(const ir_type *type);
+
+/* Would broadcasting a tensor of shape dims[rank] against a tensor of
+ * `type` leave `type`'s shape unchanged? True when rank <= type's rank and
+ * each trailing dim is 1 or equals the known dim it lines up with. */
+bool pass_broadcast_keeps_shape(const ir_type *type, const int64_t *dims,
+                                int rank);
+
+/* Read by exactly one node input and not a graph output: the value can go
+ * away together with its reader. */
+bool pass_value_has_one_use(const ir_value *value);
+
+/* Can every reader of node->outputs[index] be given `replacement` instead,
+ * without renaming a graph output? See pass_redirect_output. */
+bool pass_can_redirect_output(const ir_node *node, int index,
+                              const ir_value *replacement);
+
+/* Make node->outputs[index] redundant: its readers now read `replacement`
+ * (which must compute the same thing). When the output is a graph output,
+ * its name is kept by moving its definition onto replacement's producer
+ * and pointing replacement's readers at it. Afterwards the slot is unused
+ * or empty. Returns false, changing nothing, when that is impossible
+ * (pass_can_redirect_output is false). */
+bool pass_redirect_output(ir_node *node, int index, ir_value *replacement);
+
+/* Remove a node that passes `replacement` through unchanged at output
+ * `index`; its other outputs must be absent or unread and not graph
+ * outputs. Returns false, changing nothing, when that is not legal. */
+bool pass_remove_passthrough(ir_node *node, int index, ir_value *replacement);
+
+/* Remove the node if nothing reads any of its outputs. */
+bool pass_remove_if_dead(ir_node *node);
+
+/* Passes that decide from element types and shapes call this first, so
+ * they also work without a prior infer-shapes pass: when some node of one
+ * of `op_types` (default domain, any graph) exists, run shape inference.
+ * Inference only refines types; if it cannot walk the model, types stay
+ * as loaded and the pass sees less, which is safe. */
+void pass_infer_types_for(ir_model *model, const char *const *op_types,
+                          int n_op_types);
+
+/* Call fn on the main graph and on every nested subgraph, parents first,
+ * and add up what it returns. The list of graphs is taken before each
+ * call's children are visited, so fn may remove nodes (and with them
+ * subgraphs) of the graph it is given. */
+int pass_for_each_graph(ir_model *model, int (*fn)(ir_graph *graph, void *ctx),
+                        void *ctx);
+
+#endif

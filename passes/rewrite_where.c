@@ -1,0 +1,65 @@
+/*
+ * rewrite_where.c - fold a Not into the Where it feeds.
+ *
+ *   before:  c -> Not -> n -> Where(n, x, y) -> z
+ *   after:   c -> Where(c, y, x) -> z
+ *
+ * Where(not c, x, y) picks x where c is false and y where c is true,
+ * which is Where(c, y, x). Broadcasting is symmetric in its operands, so
+ * swapping x and y gives the same output shape, and they share one type.
+ *
+ * Legality:
+ *  - Where and Not in the default ONNX domain;
+ *  - Not's output is read only by this Where's condition and is not a
+ *    graph output, so the Not goes away (a Where that reads it twice, as
+ *    condition and value, is left alone);
+ *  - the Where keeps its output value, so graph output names survive.
+ */
+#include "pass_util.h"
+
+static int rewrite_in_graph(ir_graph *graph, void *ctx)
+{
+	(void)ctx;
+	int changes = 0;
+	ir_graph_for_each_node(graph, node)
+	{
+		if (!ir_node_is(node, "Where") || node->n_inputs != 3 ||
+		    !node->inputs[0] || !node->inputs[1] || !node->inputs[2])
+			continue;
+		ir_value *negated = node->inputs[0];
+		if (negated->def != IR_DEF_NODE || !negated->producer ||
+		    !pass_value_has_one_use(negated))
+			continue;
+		ir_node *not_node = negated->producer;
+		if (!ir_node_is(not_node, "Not") || not_node->n_inputs != 1 ||
+		    !not_node->inputs[0] || not_node->n_outputs != 1)
+			continue;
+		/* A Not in an outer graph: its input must not be shadowed
+		 * by a name in the Where's own scope. */
+		ir_value *c = not_node->inputs[0];
+		if (ir_graph_lookup(graph, c->name) != c)
+			continue;
+		ir_value *x = node->inputs[1], *y = node->inputs[2];
+		ir_node_set_input(node, 0, c);
+		ir_node_set_input(node, 1, y);
+		ir_node_set_input(node, 2, x);
+		ir_node_remove(not_node);
+		changes++;
+	}
+	return changes;
+}
+
+static int run_rewrite_where(ir_model *model, pass_context *ctx,
+                             ir_status *status)
+{
+	(void)ctx;
+	(void)status;
+	return pass_for_each_graph(model, rewrite_in_graph, NULL);
+}
+
+const pass pass_rewrite_where = {
+    .name = "rewrite_where",
+    .group = "eliminate",
+    .summary = "Where(Not(c), x, y) -> Where(c, y, x)",
+    .run = run_rewrite_where,
+};
