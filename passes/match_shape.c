@@ -1,0 +1,237 @@
+/*
+ * match_shape.c - ranks, dims, axes and operator forms as fusions see
+ * them: Squeeze/Unsqueeze/Reduce axes in either opset form, Pad in any of
+ * its three forms, constants that broadcast along one channel axis.
+ * Everything here only reads the IR, except match_set_axes, which writes
+ * axes back in the form a node already uses.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "match.h"
+
+/* -------------------------------------------------------------- shapes */
+
+int match_rank(const ir_value *value)
+{
+	if (!value)
+		return -1;
+	if (value->def == IR_DEF_INITIALIZER && value->tensor)
+		return value->tensor->rank;
+	return value->type.is_tensor ? value->type.rank : -1;
+}
+
+int64_t match_dim(const ir_value *value, int axis)
+{
+	int rank = match_rank(value);
+	if (rank < 0)
+		return -1;
+	if (axis < 0)
+		axis += rank;
+	if (axis < 0 || axis >= rank)
+		return -1;
+	if (value->def == IR_DEF_INITIALIZER && value->tensor)
+		return value->tensor->dims[axis];
+	const ir_dim *d = &value->type.dims[axis];
+	return d->kind == IR_DIM_VALUE ? d->value : -1;
+}
+
+bool match_dims_equal(const ir_dim *a, const ir_dim *b)
+{
+	if (a->kind == IR_DIM_VALUE && b->kind == IR_DIM_VALUE)
+		return a->value == b->value;
+	if (a->kind == IR_DIM_PARAM && b->kind == IR_DIM_PARAM)
+		return a->param && b->param && !strcmp(a->param, b->param);
+	return false;
+}
+
+int match_elem_type(ir_model *model, ir_value *value)
+{
+	if (!value)
+		return IR_UNDEFINED;
+	if (value->type.is_tensor && value->type.elem_type)
+		return value->type.elem_type;
+	if (value->def == IR_DEF_INITIALIZER && value->tensor)
+		return value->tensor->elem_type;
+	match_const c;
+	if (match_read_constant(model, value, &c))
+		return c.elem_type;
+	return IR_UNDEFINED;
+}
+
+/* ---------------------------------------------------------------- axes */
+
+bool match_attr_ints(const ir_node *node, const char *name, int64_t *out,
+                     int max, int *n)
+{
+	const ir_attr *a = ir_node_attr(node, name);
+	if (!a || a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS ||
+	    a->proto->n_ints > (size_t)max)
+		return false;
+	for (size_t i = 0; i < a->proto->n_ints; i++)
+		out[i] = a->proto->ints[i];
+	*n = (int)a->proto->n_ints;
+	return true;
+}
+
+bool match_axes(ir_model *model, const ir_node *node, int input_index,
+                int64_t *axes, int max, int *n, bool *present)
+{
+	*n = 0;
+	*present = false;
+	if (ir_node_attr(node, "axes")) {
+		*present = true;
+		return match_attr_ints(node, "axes", axes, max, n);
+	}
+	if (input_index >= node->n_inputs || !node->inputs[input_index])
+		return true;
+	*present = true;
+	match_const c;
+	return match_read_constant(model, node->inputs[input_index], &c) &&
+	       c.rank <= 1 && match_const_int64s(&c, axes, max, n);
+}
+
+static int compare_int64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+bool match_normalize_axes(int64_t *axes, int n, int rank)
+{
+	for (int i = 0; i < n; i++) {
+		if (axes[i] < 0) {
+			if (rank < 0)
+				return false;
+			axes[i] += rank;
+		}
+		if (axes[i] < 0 || (rank >= 0 && axes[i] >= rank))
+			return false;
+	}
+	qsort(axes, (size_t)n, sizeof *axes, compare_int64);
+	for (int i = 1; i < n; i++)
+		if (axes[i] == axes[i - 1])
+			return false;
+	return true;
+}
+
+int match_trailing_axes(ir_model *model, const ir_node *reduce, int rank)
+{
+	int64_t axes[MATCH_MAX_RANK];
+	int n;
+	bool present;
+	if (ir_attr_int(reduce, "keepdims", 1) != 1 ||
+	    !match_axes(model, reduce, 1, axes, MATCH_MAX_RANK, &n, &present) ||
+	    !present || n == 0)
+		return 0;
+	bool all_negative = true;
+	for (int i = 0; i < n; i++)
+		all_negative = all_negative && axes[i] < 0;
+	int r = all_negative ? n : rank;
+	if (!match_normalize_axes(axes, n, r))
+		return 0;
+	for (int i = 0; i < n; i++)
+		if (axes[i] != r - n + i)
+			return 0;
+	return n;
+}
+
+/* ------------------------------------------------------ operator forms */
+
+bool match_per_channel(const match_const *c, int rank, int axis,
+                       int64_t channels, double *out)
+{
+	if (c->rank > rank || c->numel < 1 ||
+	    (c->numel != 1 && c->numel != channels))
+		return false;
+	for (int i = 0; i < c->rank; i++) {
+		int aligned = i + rank - c->rank;
+		int64_t d = c->dims[i];
+		if (d != 1 && !(aligned == axis && d == channels))
+			return false;
+	}
+	for (int64_t k = 0; k < channels; k++)
+		out[k] = match_const_get(c, c->numel == 1 ? 0 : k);
+	return true;
+}
+
+bool match_zero_pads(match *m, const ir_node *pad, int rank, int64_t *pads)
+{
+	if (m->failed || rank <= 0 || rank > MATCH_MAX_RANK)
+		return match_check(m, false);
+	const char *mode = ir_attr_string(pad, "mode", "constant");
+	if (strcmp(mode, "constant") != 0)
+		return match_check(m, false);
+	int64_t given[2 * MATCH_MAX_RANK];
+	int n = 0;
+	int64_t axes[MATCH_MAX_RANK];
+	int n_axes = rank;
+	for (int i = 0; i < rank; i++)
+		axes[i] = i;
+	if (m->opset < 11) {
+		/* Pad-2: pads and value are attributes. */
+		if (!match_attr_ints(pad, "pads", given, 2 * MATCH_MAX_RANK,
+		                     &n) ||
+		    ir_attr_float(pad, "value", 0.0f) != 0.0f)
+			return match_check(m, false);
+	} else {
+		match_const c;
+		if (!match_constant(m, match_operand(m, pad, 1), &c) ||
+		    !match_check(m, match_const_int64s(&c, given,
+		                                       2 * MATCH_MAX_RANK, &n)))
+			return false;
+		if (pad->n_inputs > 2 && pad->inputs[2]) {
+			double value = match_scalar(m, pad->inputs[2]);
+			if (!match_check(m, value == 0.0))
+				return false;
+		}
+		if (pad->n_inputs > 3 && pad->inputs[3]) {
+			bool present;
+			if (!match_check(m, match_axes(m->model, pad, 3, axes,
+			                               MATCH_MAX_RANK, &n_axes,
+			                               &present)))
+				return false;
+			for (int i = 0; i < n_axes; i++)
+				if (axes[i] < 0)
+					axes[i] += rank;
+		}
+	}
+	if (!match_check(m, n == 2 * n_axes))
+		return false;
+	for (int i = 0; i < 2 * rank; i++)
+		pads[i] = 0;
+	for (int i = 0; i < n_axes; i++) {
+		if (!match_check(m, axes[i] >= 0 && axes[i] < rank &&
+		                        given[i] >= 0 &&
+		                        given[n_axes + i] >= 0))
+			return false;
+		pads[axes[i]] += given[i];
+		pads[rank + axes[i]] += given[n_axes + i];
+	}
+	return true;
+}
+
+bool match_node_axes(match *m, const ir_node *node, int rank, int64_t *axes,
+                     int *n)
+{
+	bool present = false;
+	if (m->failed)
+		return false;
+	return match_check(m, match_axes(m->model, node, 1, axes,
+	                                 MATCH_MAX_RANK, n, &present) &&
+	                          present &&
+	                          match_normalize_axes(axes, *n, rank));
+}
+
+void match_set_axes(match *m, ir_node *node, const int64_t *axes, int n)
+{
+	if (ir_node_attr(node, "axes")) {
+		ir_node_set_attr_ints(node, "axes", axes, n);
+		return;
+	}
+	int64_t dims[1] = {n};
+	ir_value *v =
+	    match_add_initializer_int64s(node->graph, "axes", 1, dims, axes);
+	match_retire(m, node->inputs[1]);
+	ir_node_set_input(node, 1, v);
+}
