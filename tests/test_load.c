@@ -521,6 +521,56 @@ START_TEST(test_load_sorts_unsorted_graph)
 }
 END_TEST
 
+/* A weight stored outside the file (data_location = EXTERNAL) is a
+ * reference the IR keeps: it is not a constant that passes may read, and
+ * the reference survives optimization and saving unchanged. */
+START_TEST(test_external_data_survives)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	proto_graph_add_input(pm, g, "x", IR_FLOAT, (int64_t[]){4}, 1);
+	proto_graph_add_initializer(pm, g, "w", IR_FLOAT, (int64_t[]){4}, 1,
+	                            NULL, 0);
+	Onnx__TensorProto *w = g->initializer[g->n_initializer - 1];
+	w->has_raw_data = 0;
+	w->has_data_location = 1;
+	w->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+	Onnx__StringStringEntryProto location = ONNX__STRING_STRING_ENTRY_PROTO__INIT;
+	location.key = "location";
+	location.value = "weights.bin";
+	Onnx__StringStringEntryProto *entries[] = {&location};
+	w->n_external_data = 1;
+	w->external_data = entries;
+	/* Two consumers of w: folding must not read it, dce must keep it. */
+	proto_graph_add_node(pm, g, "Add", "add", "x,w", "y");
+	proto_graph_add_output(pm, g, "y", IR_FLOAT, (int64_t[]){4}, 1);
+
+	ir_model *m = tu_load_proto(pm);
+	w->n_external_data = 0; /* entries live on this stack frame */
+	w->external_data = NULL;
+	ir_value *wv = ir_graph_lookup(m->graph, "w");
+	ck_assert(wv->tensor->external);
+	ck_assert(!ir_value_is_constant(wv));
+	tu_run(m, "fold,eliminate,fuse,dce");
+	ck_assert_int_eq(tu_count_ops(m, "Add"), 1);
+
+	struct ir_arena *arena;
+	Onnx__ModelProto *out = ir_export(m, &arena);
+	ck_assert_uint_eq(out->graph->n_initializer, 1);
+	const Onnx__TensorProto *t = out->graph->initializer[0];
+	ck_assert(t->has_data_location);
+	ck_assert_int_eq(t->data_location,
+	                 ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL);
+	ck_assert_uint_eq(t->n_external_data, 1);
+	ck_assert_str_eq(t->external_data[0]->key, "location");
+	ck_assert_str_eq(t->external_data[0]->value, "weights.bin");
+	ck_assert(!t->has_raw_data);
+	ir_export_free(arena);
+	ir_model_free(m);
+	proto_model_free(pm);
+}
+END_TEST
+
 static Suite *load_suite(void)
 {
 	Suite *s = suite_create("load");
@@ -557,6 +607,7 @@ static Suite *load_suite(void)
 	tcase_add_test(ok, test_load_borrows_or_copies_weights);
 	tcase_add_test(ok, test_load_builds_ir);
 	tcase_add_test(ok, test_load_sorts_unsorted_graph);
+	tcase_add_test(ok, test_external_data_survives);
 	suite_add_tcase(s, ok);
 	return s;
 }
