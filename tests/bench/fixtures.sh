@@ -6,7 +6,7 @@
 #
 #   tests/bench/fixtures.sh ONNX_OPT [FIXTURE.onnx ...]
 #
-# Prints one table row per fixture; latency is the median of 50 runs.
+# Prints one table row per fixture; latency is the median of 1000 runs at batch 4, sequence 64.
 set -u
 opt=$1
 shift
@@ -26,7 +26,7 @@ nodes() {
 		awk '/^total /{print $2}'
 }
 ms() {
-	node "$oracle" latency "$1" --dim batch=1 --dim sequence=128 |
+	node "$oracle" latency "$1" --dim batch=4 --dim sequence=64 --runs 1000 |
 		awk '/^LATENCY_MS/{print $2}'
 }
 same() {

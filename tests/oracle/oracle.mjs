@@ -626,7 +626,9 @@ async function latency(args) {
   const rng = mulberry32(opts.seed);
   const feeds = {};
   for (const vi of info.inputs) feeds[vi.name] = generateInput(vi, rng, opts);
-  const session = await createSession(opts.files[0]);
+  // One thread: on a small shared machine, thread scheduling noise would
+  // otherwise swamp the differences between graph versions.
+  const session = await createSession(opts.files[0], { intraOpNumThreads: 1, interOpNumThreads: 1 });
   for (let i = 0; i < warmup; i++) await session.run(feeds);
   const times = [];
   for (let i = 0; i < runs; i++) {
