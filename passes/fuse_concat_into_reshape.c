@@ -15,8 +15,9 @@
  *  - 0, when it is provably x's dim at the same position and allowzero
  *    is 0 (Reshape then copies exactly that dim);
  *  - -1, for at most one element that is neither, when the shape has no
- *    -1 of its own: Reshape infers it from the element count, which
- *    determines it since every other entry is fixed.
+ *    -1 of its own and every other entry is a known positive number:
+ *    Reshape infers it from the element count, which determines it only
+ *    then (a copied dim or a 0 could be zero for an empty input).
  * The Concat of constants is the simplest case: every element is known.
  * The shape computation left without readers is removed.
  *
@@ -51,7 +52,9 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	bool allow_zero = ir_attr_int(node, "allowzero", 0) != 0;
 	int x_rank = x->type.is_tensor ? x->type.rank : -1;
 	int64_t out[SHAPE_VALUE_MAX];
+	bool copied[SHAPE_VALUE_MAX] = {false};
 	int free_entry = -1;
+	bool introduced_free = false;
 	for (int i = 0; i < sv.n; i++) {
 		int64_t c;
 		if (dim_is_const(&sv.elems[i], &c)) {
@@ -69,14 +72,24 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 			dim_expr xd = dim_from_ir(&x->type.dims[i]);
 			if (dim_equal(&xd, &sv.elems[i])) {
 				out[i] = 0;
+				copied[i] = true;
 				continue;
 			}
 		}
 		if (free_entry >= 0)
 			return 0;
 		free_entry = i;
+		introduced_free = true;
 		out[i] = -1;
 	}
+	/* A -1 we introduce is only determined when every other entry is a
+	 * known positive size: next to a copied dim or a literal 0 that may
+	 * be zero at run time (an empty batch), Reshape cannot infer it and
+	 * rejects an input the computed shape accepted. */
+	if (introduced_free)
+		for (int i = 0; i < sv.n; i++)
+			if (i != free_entry && (out[i] <= 0 || copied[i]))
+				return 0;
 	int64_t dims[1] = {sv.n};
 	ir_value *constant_shape =
 	    match_add_initializer_int64s(m.graph, "shape", 1, dims, out);
