@@ -17,6 +17,7 @@
 #define ONNXOPT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -63,6 +64,12 @@ onnxopt_status onnxopt_run(onnxopt_model *model, const char *passes,
  * no limit. */
 onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
                                            long long bytes);
+
+/* For the runs that follow, print a readable dump of the IR to `out` after
+ * every run of the pass `pass` ("all": after every pass; NULL: never). An
+ * unknown pass name is a usage error. */
+onnxopt_status onnxopt_set_print_after(onnxopt_model *model, const char *pass,
+                                       FILE *out);
 
 /* Check a pass list without running it (an unknown name is an error). */
 onnxopt_status onnxopt_check_passes(const char *passes);

@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <uthash.h>
 
@@ -382,6 +383,11 @@ bool ir_graph_toposort(ir_graph *graph, ir_status *status);
 /* Call fn on graph and every nested subgraph, parents first. */
 void ir_graph_walk(ir_graph *graph, void (*fn)(ir_graph *, void *),
                    void *ctx);
+
+/* ------------------------------------------------------------- printing */
+
+/* A readable text dump, one line per node (ir_print.c). */
+void ir_print_model(const ir_model *model, FILE *out);
 
 /* ------------------------------------------------------------- verifier */
 

@@ -73,6 +73,10 @@ typedef struct pipeline_options {
 	pass_options pass;
 	void (*report)(const pass_record *record, void *ctx);
 	void *report_ctx;
+	/* Dump the IR (ir_print_model) to print_to after every run of the
+	 * pass named print_after ("all": after every pass). */
+	const char *print_after;
+	FILE *print_to;
 } pipeline_options;
 
 void pipeline_options_init(pipeline_options *options);

@@ -55,6 +55,15 @@ bool pipeline_run(ir_model *model, const pipeline *p,
 					               "'%s': %s",
 					               ps->name, verify.message);
 			}
+			if (options->print_after && options->print_to &&
+			    (!strcmp(options->print_after, "all") ||
+			     !strcmp(options->print_after, ps->name))) {
+				fprintf(options->print_to,
+				        "; after pass %s (iteration %d, %d "
+				        "changes)\n",
+				        ps->name, iteration, changes);
+				ir_print_model(model, options->print_to);
+			}
 			if (options->report) {
 				pass_record record = {ps->name, iteration,
 				                      changes, seconds};

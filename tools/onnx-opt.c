@@ -38,6 +38,10 @@ static void usage(FILE *out)
 	        "ops that\n"
 	        "                     expand data (default 4194304; -1: no "
 	        "limit)\n"
+	        "      --print-after PASS\n"
+	        "                     print the IR as text (on stderr) after "
+	        "each run of\n"
+	        "                     PASS ('all': after every pass)\n"
 	        "      --list-passes  list passes by group\n"
 	        "  -h, --help         this help\n"
 	        "      --version      print the version\n",
@@ -167,6 +171,7 @@ int main(int argc, char **argv)
 		OPT_VERSION,
 		OPT_VERIFY,
 		OPT_FOLD_LIMIT,
+		OPT_PRINT_AFTER,
 	};
 	static const struct option options[] = {
 	    {"passes", required_argument, NULL, 'p'},
@@ -174,12 +179,13 @@ int main(int argc, char **argv)
 	    {"stats", no_argument, NULL, OPT_STATS},
 	    {"verify", no_argument, NULL, OPT_VERIFY},
 	    {"fold-size-limit", required_argument, NULL, OPT_FOLD_LIMIT},
+	    {"print-after", required_argument, NULL, OPT_PRINT_AFTER},
 	    {"list-passes", no_argument, NULL, OPT_LIST},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
 	    {NULL, 0, NULL, 0},
 	};
-	const char *passes = NULL;
+	const char *passes = NULL, *print_after = NULL;
 	unsigned flags = 0;
 	int stats = 0, opt;
 	bool has_fold_limit = false;
@@ -206,6 +212,7 @@ int main(int argc, char **argv)
 			has_fold_limit = true;
 			break;
 		}
+		case OPT_PRINT_AFTER: print_after = optarg; break;
 		case OPT_LIST: list_passes(); return 0;
 		case 'h': usage(stdout); return 0;
 		case OPT_VERSION: printf("onnx-opt %s\n", onnxopt_version());
@@ -243,6 +250,12 @@ int main(int argc, char **argv)
 		return fail(st);
 	if (has_fold_limit)
 		onnxopt_set_fold_size_limit(model, fold_limit);
+	if (print_after &&
+	    (st = onnxopt_set_print_after(model, print_after, stderr)) !=
+	        ONNXOPT_OK) {
+		onnxopt_model_free(model);
+		return fail(st);
+	}
 	double t1 = now_ms();
 	op_table table = {0};
 	if (stats) {

@@ -16,6 +16,8 @@ struct onnxopt_model {
 	ir_model *ir;
 	bool has_fold_size_limit;
 	long long fold_size_limit;
+	const char *print_after; /* a pass name (static storage) or "all" */
+	FILE *print_to;
 };
 
 static _Thread_local char last_error[512];
@@ -126,6 +128,8 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 		options.verify = true;
 	if (model->has_fold_size_limit)
 		options.pass.fold_size_limit = model->fold_size_limit;
+	options.print_after = model->print_after;
+	options.print_to = model->print_to;
 	report_bridge bridge = {report, user};
 	if (report) {
 		options.report = bridge_report;
@@ -143,6 +147,31 @@ onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
 		return usage_error("onnxopt_set_fold_size_limit: NULL model");
 	model->has_fold_size_limit = true;
 	model->fold_size_limit = bytes;
+	return ONNXOPT_OK;
+}
+
+onnxopt_status onnxopt_set_print_after(onnxopt_model *model, const char *pass,
+                                       FILE *out)
+{
+	if (!model)
+		return usage_error("onnxopt_set_print_after: NULL model");
+	if (!pass) {
+		model->print_after = NULL;
+		return ONNXOPT_OK;
+	}
+	const char *name = NULL;
+	if (!strcmp(pass, "all"))
+		name = "all";
+	else if (pass_find(pass))
+		name = pass_find(pass)->name;
+	if (!name || !out) {
+		snprintf(last_error, sizeof last_error,
+		         "--print-after: unknown pass '%s' (see --list-passes)",
+		         pass);
+		return ONNXOPT_ERR_USAGE;
+	}
+	model->print_after = name;
+	model->print_to = out;
 	return ONNXOPT_OK;
 }
 

@@ -111,6 +111,8 @@ expect_failure "unknown pass name" "unknown pass or group 'no_such_pass'" \
 	-p dce,no_such_pass "$models/good.onnx" "$out"
 expect_failure "unknown pass, bad input too: usage is reported first" \
 	"unknown pass" -p no_such_pass "$work/text.onnx" "$out"
+expect_failure "unknown --print-after pass" "unknown pass 'nope'" \
+	--print-after nope "$models/good.onnx" "$out"
 expect_failure "missing output argument" "expected IN and OUT" "$out"
 expect_failure "bad option" "bad option" --no-such-option \
 	"$models/good.onnx" "$out"
@@ -173,6 +175,15 @@ check "--stats: dead Neg counted 1 -> 0" grep -qE '^Neg +1 +0$' "$work/stats"
 check "--stats: Relu kept 1 -> 1" grep -qE '^Relu +1 +1$' "$work/stats"
 check "--stats: totals 3 -> 2" grep -qE '^total +3 +2$' "$work/stats"
 check "--stats: pass timing row" grep -qE '^dce +1 +1 ' "$work/stats"
+
+"$opt" -p dce --print-after dce "$models/good.onnx" "$out" 2>"$work/print"
+status=$?
+check "--print-after: exit 0" [ $status -eq 0 ]
+check "--print-after: header names the pass" \
+	grep -qE '^; after pass dce \(iteration 1, 1 changes\)$' "$work/print"
+check "--print-after: the dump shows the kept Relu" \
+	grep -qE ' = Relu\(%' "$work/print"
+check "--print-after: the dead Neg is gone" eval '! grep -q "Neg(" "$work/print"'
 
 "$opt" --list-passes >"$work/list"
 status=$?
