@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend_case.h"
 #include "eval/eval.h"
 #include "ir_arena.h"
 #include "pass.h"
@@ -65,46 +66,6 @@ static const char *known_difference(const char *name)
 		if (!strcmp(reference_differs[i].name, name))
 			return reference_differs[i].why;
 	return NULL;
-}
-
-static void *read_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	long n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	void *data = malloc(n > 0 ? (size_t)n : 1);
-	if (!data || fread(data, 1, (size_t)n, f) != (size_t)n) {
-		free(data);
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	*size = (size_t)n;
-	return data;
-}
-
-static Onnx__TensorProto *read_tensor(const char *dir, const char *kind,
-                                      size_t index)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/test_data_set_0/%s_%zu.pb", dir, kind,
-	         index);
-	size_t size;
-	void *data = read_file(path, &size);
-	if (!data)
-		return NULL;
-	Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, size, data);
-	free(data);
-	return t;
-}
-
-static bool is_tensor_info(const Onnx__ValueInfoProto *vi)
-{
-	return vi->type &&
-	       vi->type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
 }
 
 static bool graph_has_random(const Onnx__GraphProto *g)
@@ -330,7 +291,7 @@ static ir_model *constant_model(const char *dir, Onnx__ModelProto *mp,
 			    !strcmp(g->initializer[j]->name, g->input[k]->name);
 		if (has_init)
 			continue;
-		read[added] = read_tensor(dir, "input", recorded);
+		read[added] = backend_read_recorded(dir, "input", recorded);
 		if (!read[added]) {
 			snprintf(why, why_size, "cannot read input_%zu.pb",
 			         recorded);
@@ -379,7 +340,7 @@ static void run_case(const char *dir, result *r)
 	char path[4096];
 	snprintf(path, sizeof path, "%.4000s/model.onnx", dir);
 	size_t size;
-	void *bytes = read_file(path, &size);
+	void *bytes = backend_read_file(path, &size);
 	Onnx__ModelProto *mp =
 	    bytes ? onnx__model_proto__unpack(NULL, size, bytes) : NULL;
 	free(bytes);
@@ -393,9 +354,9 @@ static void run_case(const char *dir, result *r)
 	const Onnx__GraphProto *g = mp->graph;
 	bool tensors = true;
 	for (size_t i = 0; i < g->n_input; i++)
-		tensors = tensors && is_tensor_info(g->input[i]);
+		tensors = tensors && backend_is_tensor_info(g->input[i]);
 	for (size_t i = 0; i < g->n_output; i++)
-		tensors = tensors && is_tensor_info(g->output[i]);
+		tensors = tensors && backend_is_tensor_info(g->output[i]);
 	if (!tensors || graph_has_random(g)) {
 		r->kind = CASE_SKIP;
 		snprintf(r->reason, sizeof r->reason, "%s",
@@ -440,7 +401,7 @@ static void run_case(const char *dir, result *r)
 			explain(model, r->reason, sizeof r->reason);
 			break;
 		}
-		Onnx__TensorProto *want = read_tensor(dir, "output", (size_t)i);
+		Onnx__TensorProto *want = backend_read_recorded(dir, "output", (size_t)i);
 		char why[400];
 		if (!want) {
 			r->kind = CASE_NOT_FOLDED;

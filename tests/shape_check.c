@@ -36,6 +36,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "backend_case.h"
 #include "ir.h"
 #include "shape/shape.h"
 
@@ -45,48 +46,6 @@ static const char *const mode_names[] = {"types", "values"};
 typedef enum { CASE_PASS, CASE_INCOMPLETE, CASE_WRONG } outcome;
 
 static bool verbose;
-
-static void *read_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	void *data = NULL;
-	if (fseek(f, 0, SEEK_END) == 0) {
-		long n = ftell(f);
-		if (n >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-			data = malloc(n > 0 ? (size_t)n : 1);
-			if (data && fread(data, 1, (size_t)n, f) != (size_t)n) {
-				free(data);
-				data = NULL;
-			}
-			*size = (size_t)n;
-		}
-	}
-	fclose(f);
-	return data;
-}
-
-static Onnx__TensorProto *read_recorded(const char *dir, const char *kind,
-                                        size_t index)
-{
-	char path[4096];
-	snprintf(path, sizeof path, "%s/test_data_set_0/%s_%zu.pb", dir, kind,
-	         index);
-	size_t size;
-	void *data = read_file(path, &size);
-	if (!data)
-		return NULL;
-	Onnx__TensorProto *t = onnx__tensor_proto__unpack(NULL, size, data);
-	free(data);
-	return t;
-}
-
-static bool is_tensor_info(const Onnx__ValueInfoProto *vi)
-{
-	return vi->type &&
-	       vi->type->value_case == ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
-}
 
 static int declared_elem(const Onnx__ValueInfoProto *vi)
 {
@@ -121,11 +80,11 @@ static ir_model *load_case(const char *dir, Onnx__ModelProto *mp,
 			    !strcmp(g->initializer[i]->name, g->input[k]->name);
 		size_t index = has_initializer ? 0 : fed++;
 		if (!constant_inputs || has_initializer ||
-		    !is_tensor_info(g->input[k])) {
+		    !backend_is_tensor_info(g->input[k])) {
 			inputs[n_inputs++] = g->input[k];
 			continue;
 		}
-		read[k] = read_recorded(dir, "input", index);
+		read[k] = backend_read_recorded(dir, "input", index);
 		if (!read[k]) {
 			snprintf(why, why_size, "cannot read input_%zu.pb",
 			         index);
@@ -346,7 +305,7 @@ static bool check_case(const char *node_dir, const char *name,
 	snprintf(dir, sizeof dir, "%s/%s", node_dir, name);
 	snprintf(path, sizeof path, "%s/model.onnx", dir);
 	size_t size;
-	void *bytes = read_file(path, &size);
+	void *bytes = backend_read_file(path, &size);
 	Onnx__ModelProto *mp =
 	    bytes ? onnx__model_proto__unpack(NULL, size, bytes) : NULL;
 	free(bytes);
@@ -362,7 +321,7 @@ static bool check_case(const char *node_dir, const char *name,
 	}
 	bool tensors = true;
 	for (size_t i = 0; i < mp->graph->n_output; i++)
-		tensors &= is_tensor_info(mp->graph->output[i]);
+		tensors &= backend_is_tensor_info(mp->graph->output[i]);
 	if (!tensors) {
 		onnx__model_proto__free_unpacked(mp, NULL);
 		return false;
@@ -371,7 +330,7 @@ static bool check_case(const char *node_dir, const char *name,
 	Onnx__TensorProto **recorded = calloc(n_out + 1, sizeof *recorded);
 	bool have_all = recorded != NULL;
 	for (size_t i = 0; have_all && i < n_out; i++)
-		have_all = (recorded[i] = read_recorded(dir, "output", i));
+		have_all = (recorded[i] = backend_read_recorded(dir, "output", i));
 	int types_failure = -1;
 	for (int m = 0; m < N_MODES; m++) {
 		char why[512] = "cannot read the recorded outputs";
