@@ -233,71 +233,44 @@ double *eval_doubles(eval_call *call, const eval_tensor *t)
 	return out;
 }
 
-int64_t *eval_int64s(eval_call *call, const eval_tensor *t)
-{
-	int64_t n = t->numel;
-	if (eval_kind_of(t->elem_type) == EVAL_KIND_FLOAT) {
-		double *d = eval_doubles(call, t);
-		int64_t *out = (int64_t *)d;
-		for (int64_t i = 0; i < n; i++)
-			out[i] = double_to_int64(d[i]);
-		return out;
+/* eval_int64s and eval_uint64s: the same widening into two integer types.
+ * Float sources go through double and saturate like Cast. */
+#define DEFINE_WIDEN_INTEGER(NAME, OUT_T, FROM_DOUBLE)                         \
+	OUT_T *NAME(eval_call *call, const eval_tensor *t)                     \
+	{                                                                      \
+		int64_t n = t->numel;                                          \
+		if (eval_kind_of(t->elem_type) == EVAL_KIND_FLOAT) {           \
+			double *d = eval_doubles(call, t);                     \
+			OUT_T *out = (OUT_T *)d;                               \
+			for (int64_t i = 0; i < n; i++)                        \
+				out[i] = FROM_DOUBLE(d[i]);                    \
+			return out;                                            \
+		}                                                              \
+		OUT_T *out = eval_alloc(call, sizeof *out * (size_t)n);        \
+		switch (t->elem_type) {                                        \
+			PLAIN_SIGNED_TYPES(WIDEN_CASE)                         \
+			PLAIN_UNSIGNED_TYPES(WIDEN_CASE)                       \
+		case IR_BOOL: {                                                \
+			const uint8_t *s = t->data;                            \
+			for (int64_t i = 0; i < n; i++)                        \
+				out[i] = s[i] != 0;                            \
+			break;                                                 \
+		}                                                              \
+		default: break;                                                \
+		}                                                              \
+		return out;                                                    \
 	}
-	int64_t *out = eval_alloc(call, sizeof *out * (size_t)n);
-	switch (t->elem_type) {
-#define X(ET, CT)                                                              \
+#define WIDEN_CASE(ET, CT)                                                     \
 	case ET: {                                                             \
 		const CT *s = t->data;                                         \
 		for (int64_t i = 0; i < n; i++)                                \
-			out[i] = (int64_t)s[i];                                \
+			out[i] = s[i]; /* converts to the output type */  \
 		break;                                                         \
 	}
-		PLAIN_SIGNED_TYPES(X)
-		PLAIN_UNSIGNED_TYPES(X)
-#undef X
-	case IR_BOOL: {
-		const uint8_t *s = t->data;
-		for (int64_t i = 0; i < n; i++)
-			out[i] = s[i] != 0;
-		break;
-	}
-	default: break;
-	}
-	return out;
-}
-
-uint64_t *eval_uint64s(eval_call *call, const eval_tensor *t)
-{
-	int64_t n = t->numel;
-	if (eval_kind_of(t->elem_type) == EVAL_KIND_FLOAT) {
-		double *d = eval_doubles(call, t);
-		uint64_t *out = (uint64_t *)d;
-		for (int64_t i = 0; i < n; i++)
-			out[i] = double_to_uint64(d[i]);
-		return out;
-	}
-	uint64_t *out = eval_alloc(call, sizeof *out * (size_t)n);
-	switch (t->elem_type) {
-#define X(ET, CT)                                                              \
-	case ET: {                                                             \
-		const CT *s = t->data;                                         \
-		for (int64_t i = 0; i < n; i++)                                \
-			out[i] = (uint64_t)s[i];                               \
-		break;                                                         \
-	}
-		PLAIN_SIGNED_TYPES(X)
-		PLAIN_UNSIGNED_TYPES(X)
-#undef X
-	case IR_BOOL: {
-		const uint8_t *s = t->data;
-		for (int64_t i = 0; i < n; i++)
-			out[i] = s[i] != 0;
-		break;
-	}
-	default: break;
-	}
-	return out;
-}
+DEFINE_WIDEN_INTEGER(eval_int64s, int64_t, double_to_int64)
+DEFINE_WIDEN_INTEGER(eval_uint64s, uint64_t, double_to_uint64)
+#undef WIDEN_CASE
+#undef DEFINE_WIDEN_INTEGER
 
 void *eval_widen(eval_call *call, const eval_tensor *t)
 {
