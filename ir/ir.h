@@ -33,8 +33,8 @@
 
 #include <uthash.h>
 
-#include "onnx.pb-c.h"
 #include "ir_status.h"
+#include "onnx.pb-c.h"
 
 typedef struct ir_model ir_model;
 typedef struct ir_graph ir_graph;
@@ -91,11 +91,12 @@ typedef struct ir_dim {
 /* A value's type as far as the IR understands it. Only tensor types are
  * modelled; sequence/optional/map/sparse types stay in `proto`. */
 typedef struct ir_type {
-	bool is_tensor;   /* proto is absent or a tensor type */
-	int elem_type;    /* IR_UNDEFINED when unknown */
-	int rank;         /* -1 when the shape is unknown */
-	ir_dim *dims;     /* rank entries */
-	const Onnx__TypeProto *proto; /* as loaded; NULL for values without one */
+	bool is_tensor; /* proto is absent or a tensor type */
+	int elem_type;  /* IR_UNDEFINED when unknown */
+	int rank;       /* -1 when the shape is unknown */
+	ir_dim *dims;   /* rank entries */
+	const Onnx__TypeProto
+	    *proto; /* as loaded; NULL for values without one */
 } ir_type;
 
 /* --------------------------------------------------------------- tensor */
@@ -109,12 +110,12 @@ struct ir_tensor {
 	int elem_type;
 	int rank;
 	int64_t *dims;
-	const void *raw;  /* NULL when the data is not raw */
+	const void *raw; /* NULL when the data is not raw */
 	size_t raw_size;
 	/* STRING tensors created by passes: n_strings = numel entries. */
 	const ProtobufCBinaryData *strings;
-	bool external;    /* data_location == EXTERNAL: kept as a reference */
-	bool modified;    /* set by ir_tensor_set_raw; forces re-export */
+	bool external; /* data_location == EXTERNAL: kept as a reference */
+	bool modified; /* set by ir_tensor_set_raw; forces re-export */
 	const Onnx__TensorProto *origin; /* as loaded; NULL for new tensors */
 };
 
@@ -125,8 +126,8 @@ int64_t ir_tensor_numel(const ir_tensor *tensor);
  * The result is 16-byte aligned, borrowed or model-owned. False for
  * STRING, external and inconsistent tensors (data size does not match
  * the dims). */
-bool ir_tensor_raw(ir_model *model, const ir_tensor *tensor,
-                   const void **data, size_t *size);
+bool ir_tensor_raw(ir_model *model, const ir_tensor *tensor, const void **data,
+                   size_t *size);
 /* The i-th element of a STRING tensor. */
 bool ir_tensor_string(const ir_tensor *tensor, int64_t index,
                       ProtobufCBinaryData *out);
@@ -166,7 +167,7 @@ struct ir_value {
 	int producer_index; /* output slot in producer */
 	ir_tensor *tensor;  /* initializer data (IR_DEF_INITIALIZER) */
 	const Onnx__SparseTensorProto *sparse; /* sparse initializer */
-	bool is_graph_input; /* listed in graph inputs */
+	bool is_graph_input;                   /* listed in graph inputs */
 	ir_type type;
 	bool type_changed; /* exporter must rebuild the type proto */
 	/* Original ValueInfoProto entries, copied through on export. */
@@ -209,8 +210,8 @@ typedef struct ir_value_info {
 
 struct ir_graph {
 	ir_model *model;
-	ir_graph *parent;      /* NULL for the main graph */
-	ir_node *parent_node;  /* the If/Loop/Scan that owns this body */
+	ir_graph *parent;     /* NULL for the main graph */
+	ir_node *parent_node; /* the If/Loop/Scan that owns this body */
 	const char *name;
 	const Onnx__GraphProto *origin; /* doc_string, metadata, annotations */
 	ir_node *first, *last;
@@ -250,15 +251,15 @@ struct ir_model {
 	 * unknown fields are carried in the original message. */
 	const Onnx__ModelProto *origin;
 	struct ir_arena *arena;
-	ir_buffer *file;  /* the loaded bytes that tensors borrow */
+	ir_buffer *file;            /* the loaded bytes that tensors borrow */
 	Onnx__ModelProto *unpacked; /* protobuf-c tree, freed with the model */
-	uint64_t name_counter; /* for fresh unique names */
+	uint64_t name_counter;      /* for fresh unique names */
 	int n_graphs_total;
 };
 
 /* ---------------------------------------------------------------- memory */
 
-void *ir_alloc(ir_model *model, size_t size);   /* zeroed, arena-owned */
+void *ir_alloc(ir_model *model, size_t size); /* zeroed, arena-owned */
 char *ir_strdup(ir_model *model, const char *s);
 void *ir_memdup(ir_model *model, const void *data, size_t size);
 /* Grow an arena array (uses, lists) to hold `need` elements. */
@@ -293,7 +294,8 @@ void ir_export_free(struct ir_arena *arena);
 int64_t ir_model_opset(const ir_model *model, const char *domain);
 ir_value *ir_graph_lookup(const ir_graph *graph, const char *name);
 bool ir_value_is_graph_output(const ir_value *value);
-bool ir_value_is_constant(const ir_value *value); /* has data, not overridable */
+bool ir_value_is_constant(
+    const ir_value *value); /* has data, not overridable */
 const ir_attr *ir_node_attr(const ir_node *node, const char *name);
 int64_t ir_attr_int(const ir_node *node, const char *name, int64_t fallback);
 float ir_attr_float(const ir_node *node, const char *name, float fallback);
@@ -302,11 +304,11 @@ const char *ir_attr_string(const ir_node *node, const char *name,
 bool ir_node_is(const ir_node *node, const char *op_type); /* ONNX domain */
 int ir_node_count(const ir_graph *graph, bool recursive);
 
-#define ir_graph_for_each_node(graph, node)                                   \
-	for (ir_node *node = (graph)->first, *node##_next_ =                  \
-	         node ? node->next : NULL;                                     \
-	     node; node = node##_next_,                                        \
-	              node##_next_ = node ? node->next : NULL)
+#define ir_graph_for_each_node(graph, node)                                    \
+	for (ir_node *node = (graph)->first,                                   \
+	             *node##_next_ = node ? node->next : NULL;                 \
+	     node;                                                             \
+	     node = node##_next_, node##_next_ = node ? node->next : NULL)
 
 /* ------------------------------------------------------------- mutation */
 
@@ -314,8 +316,8 @@ int ir_node_count(const ir_graph *graph, bool recursive);
 ir_model *ir_model_create(int64_t ir_version, int64_t opset);
 /* Set (or add) the opset version imported for a domain. */
 void ir_model_set_opset(ir_model *model, const char *domain, int64_t version);
-ir_value *ir_graph_add_input(ir_graph *graph, const char *name,
-                             int elem_type, int rank, const ir_dim *dims);
+ir_value *ir_graph_add_input(ir_graph *graph, const char *name, int elem_type,
+                             int rank, const ir_dim *dims);
 void ir_graph_add_output(ir_graph *graph, ir_value *value);
 
 /* A new value with a fresh unique name derived from `hint`. */
@@ -333,11 +335,10 @@ void ir_node_remove(ir_node *node);
 void ir_node_set_input(ir_node *node, int index, ir_value *value);
 void ir_node_add_input(ir_node *node, ir_value *value);
 void ir_node_set_attr_int(ir_node *node, const char *name, int64_t v);
-void ir_node_set_attr_ints(ir_node *node, const char *name,
-                           const int64_t *v, int n);
+void ir_node_set_attr_ints(ir_node *node, const char *name, const int64_t *v,
+                           int n);
 void ir_node_set_attr_float(ir_node *node, const char *name, float v);
-void ir_node_set_attr_string(ir_node *node, const char *name,
-                             const char *v);
+void ir_node_set_attr_string(ir_node *node, const char *name, const char *v);
 void ir_node_set_attr_tensor(ir_node *node, const char *name,
                              ir_tensor *tensor);
 void ir_node_remove_attr(ir_node *node, const char *name);
@@ -368,8 +369,7 @@ void ir_value_make_initializer(ir_value *value, ir_tensor *tensor);
  * node's graph (renamed if a name is taken elsewhere), node's outputs are
  * bound to body's outputs (through an Identity when a body output is not
  * a node output), and node is removed. False, untouched, on a mismatch. */
-bool ir_graph_inline_subgraph(ir_node *node, ir_graph *body,
-                              ir_status *status);
+bool ir_graph_inline_subgraph(ir_node *node, ir_graph *body, ir_status *status);
 /* Drop the value_info entry of a value (e.g. after a rewrite). */
 void ir_value_info_remove(ir_value *value);
 /* Give a node output a value_info entry in its graph, so that its type is
@@ -381,8 +381,7 @@ void ir_value_set_type(ir_value *value, int elem_type, int rank,
 /* Re-sort nodes topologically (stable). False if there is a cycle. */
 bool ir_graph_toposort(ir_graph *graph, ir_status *status);
 /* Call fn on graph and every nested subgraph, parents first. */
-void ir_graph_walk(ir_graph *graph, void (*fn)(ir_graph *, void *),
-                   void *ctx);
+void ir_graph_walk(ir_graph *graph, void (*fn)(ir_graph *, void *), void *ctx);
 
 /* ------------------------------------------------------------- printing */
 

@@ -72,9 +72,10 @@ static void type_from_proto(ir_model *model, ir_type *type,
 		    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE)
 			type->dims[i] =
 			    (ir_dim){IR_DIM_VALUE, d->dim_value, NULL};
-		else if (d->value_case ==
-		             ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
-		         d->dim_param && d->dim_param[0])
+		else if (
+		    d->value_case ==
+		        ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM &&
+		    d->dim_param && d->dim_param[0])
 			type->dims[i] = (ir_dim){IR_DIM_PARAM, 0, d->dim_param};
 		else
 			type->dims[i] = (ir_dim){IR_DIM_UNKNOWN, 0, NULL};
@@ -95,9 +96,9 @@ static ir_tensor *tensor_from_proto(ir_model *model,
 		t->raw = proto->raw_data.data;
 		t->raw_size = proto->raw_data.len;
 	}
-	t->external = proto->has_data_location &&
-	              proto->data_location ==
-	                  ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+	t->external =
+	    proto->has_data_location &&
+	    proto->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
 	return t;
 }
 
@@ -126,19 +127,30 @@ static int attr_kind(const Onnx__AttributeProto *a)
 {
 	if (a->has_type && a->type)
 		return a->type;
-	if (a->has_f) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
-	if (a->has_i) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
-	if (a->has_s) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
-	if (a->t) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
-	if (a->g) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH;
+	if (a->has_f)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT;
+	if (a->has_i)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT;
+	if (a->has_s)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+	if (a->t)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+	if (a->g)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH;
 	if (a->sparse_tensor)
 		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__SPARSE_TENSOR;
-	if (a->tp) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TYPE_PROTO;
-	if (a->n_floats) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
-	if (a->n_ints) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
-	if (a->n_strings) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS;
-	if (a->n_tensors) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSORS;
-	if (a->n_graphs) return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS;
+	if (a->tp)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TYPE_PROTO;
+	if (a->n_floats)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS;
+	if (a->n_ints)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS;
+	if (a->n_strings)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRINGS;
+	if (a->n_tensors)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSORS;
+	if (a->n_graphs)
+		return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPHS;
 	return ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED;
 }
 
@@ -245,7 +257,8 @@ static bool load_subgraphs(loader *ld, ir_graph *g, ir_node *node)
 			attr->graphs = ir_alloc(ld->model, sizeof(ir_graph *) *
 			                                       ap->n_graphs);
 			for (size_t k = 0; k < ap->n_graphs; k++) {
-				attr->graphs[k] = ir_graph_new(ld->model, g, node);
+				attr->graphs[k] =
+				    ir_graph_new(ld->model, g, node);
 				if (!load_graph(ld, attr->graphs[k],
 				                ap->graphs[k]))
 					return false;
@@ -286,15 +299,16 @@ static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 	g->origin = gp;
 	g->name = gp->name;
 	size_t n_init = gp->n_initializer + gp->n_sparse_initializer;
-	g->initializers = ir_grow(model, NULL, &g->cap_initializers, (int)n_init,
-	                          sizeof *g->initializers);
+	g->initializers = ir_grow(model, NULL, &g->cap_initializers,
+	                          (int)n_init, sizeof *g->initializers);
 	for (size_t i = 0; i < gp->n_initializer; i++) {
 		const Onnx__TensorProto *tp = gp->initializer[i];
 		const char *name = str_or_empty(tp->name);
 		if (!name[0])
-			return ir_fail(ld->status, IR_ERR_INVALID,
-			               "initializer %zu of graph '%s' has no name",
-			               i, str_or_empty(gp->name));
+			return ir_fail(
+			    ld->status, IR_ERR_INVALID,
+			    "initializer %zu of graph '%s' has no name", i,
+			    str_or_empty(gp->name));
 		ir_value *v = ir_value_new(g, name, IR_DEF_INITIALIZER);
 		v->tensor = tensor_from_proto(model, tp);
 		tensor_type(model, &v->type, v->tensor);
@@ -307,10 +321,11 @@ static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 		const char *name =
 		    sp->values ? str_or_empty(sp->values->name) : "";
 		if (!name[0])
-			return ir_fail(ld->status, IR_ERR_INVALID,
-			               "sparse initializer %zu of graph '%s' has "
-			               "no name",
-			               i, str_or_empty(gp->name));
+			return ir_fail(
+			    ld->status, IR_ERR_INVALID,
+			    "sparse initializer %zu of graph '%s' has "
+			    "no name",
+			    i, str_or_empty(gp->name));
 		ir_value *v = ir_value_new(g, name, IR_DEF_INITIALIZER);
 		v->sparse = sp;
 		if (!define(ld, g, v))
@@ -325,10 +340,11 @@ static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 		ir_value *v = NULL;
 		HASH_FIND_STR(g->scope, name, v);
 		if (v && (v->is_graph_input || v->def != IR_DEF_INITIALIZER))
-			return ir_fail(ld->status, IR_ERR_INVALID,
-			               "graph input '%s' of graph '%s' is listed "
-			               "twice",
-			               name, str_or_empty(gp->name));
+			return ir_fail(
+			    ld->status, IR_ERR_INVALID,
+			    "graph input '%s' of graph '%s' is listed "
+			    "twice",
+			    name, str_or_empty(gp->name));
 		if (!v) {
 			v = ir_value_new(g, name, IR_DEF_INPUT);
 			type_from_proto(model, &v->type, vi->type);
@@ -361,8 +377,7 @@ static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 			               "graph output '%s' of graph '%s' is not "
 			               "defined",
 			               name, str_or_empty(gp->name));
-		if (v->def == IR_DEF_NODE && v->type.rank < 0 &&
-		    !v->type.proto)
+		if (v->def == IR_DEF_NODE && v->type.rank < 0 && !v->type.proto)
 			type_from_proto(model, &v->type, vi->type);
 		g->outputs[g->n_outputs] = v;
 		g->output_infos[g->n_outputs++] = vi;
@@ -375,8 +390,7 @@ static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 		HASH_FIND_STR(g->scope, str_or_empty(vi->name), v);
 		if (v && v->def == IR_DEF_NODE && !v->type.proto)
 			type_from_proto(model, &v->type, vi->type);
-		g->value_infos[g->n_value_infos++] =
-		    (ir_value_info){v, vi};
+		g->value_infos[g->n_value_infos++] = (ir_value_info){v, vi};
 	}
 	if (!in_topological_order(g) && !ir_graph_toposort(g, ld->status))
 		return false;
@@ -403,8 +417,8 @@ static ir_model *model_from_proto(Onnx__ModelProto *mp, ir_buffer *file,
 	model->doc_string = mp->doc_string;
 	model->model_version = mp->has_model_version ? mp->model_version : 0;
 	model->n_opsets = (int)mp->n_opset_import;
-	model->opsets = ir_alloc(model, sizeof(ir_opset) *
-	                                    (mp->n_opset_import + 1));
+	model->opsets =
+	    ir_alloc(model, sizeof(ir_opset) * (mp->n_opset_import + 1));
 	for (size_t i = 0; i < mp->n_opset_import; i++) {
 		model->opsets[i].domain =
 		    str_or_empty(mp->opset_import[i]->domain);
@@ -447,8 +461,7 @@ static ir_model *load_bytes(ir_buffer *file, ir_status *status)
 		return NULL;
 	}
 	if (!mp->graph || !mp->has_ir_version) {
-		ir_fail(status, IR_ERR_PARSE,
-		        "not an ONNX model: %s",
+		ir_fail(status, IR_ERR_PARSE, "not an ONNX model: %s",
 		        !mp->has_ir_version ? "no ir_version field"
 		                            : "no graph");
 		ir_skeleton_detach(&file->skeleton);
@@ -524,8 +537,9 @@ ir_model *ir_model_load_file(const char *path, ir_status *status)
 			void *p = mmap(NULL, file->size, PROT_READ, MAP_PRIVATE,
 			               fd, 0);
 			if (p == MAP_FAILED) {
-				ir_fail(status, IR_ERR_IO, "cannot map '%s': %s",
-				        path, strerror(errno));
+				ir_fail(status, IR_ERR_IO,
+				        "cannot map '%s': %s", path,
+				        strerror(errno));
 				close(fd);
 				file->size = 0;
 				buffer_free(file);

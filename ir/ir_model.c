@@ -42,16 +42,29 @@ void *ir_memdup(ir_model *model, const void *data, size_t size)
 int ir_elem_bits(int elem_type)
 {
 	switch (elem_type) {
-	case IR_FLOAT: case IR_INT32: case IR_UINT32: return 32;
-	case IR_UINT8: case IR_INT8: case IR_BOOL: return 8;
-	case IR_UINT16: case IR_INT16: case IR_FLOAT16: case IR_BFLOAT16:
-		return 16;
-	case IR_INT64: case IR_UINT64: case IR_DOUBLE: case IR_COMPLEX64:
-		return 64;
+	case IR_FLOAT:
+	case IR_INT32:
+	case IR_UINT32: return 32;
+	case IR_UINT8:
+	case IR_INT8:
+	case IR_BOOL: return 8;
+	case IR_UINT16:
+	case IR_INT16:
+	case IR_FLOAT16:
+	case IR_BFLOAT16: return 16;
+	case IR_INT64:
+	case IR_UINT64:
+	case IR_DOUBLE:
+	case IR_COMPLEX64: return 64;
 	case IR_COMPLEX128: return 128;
-	case IR_FLOAT8E4M3FN: case IR_FLOAT8E4M3FNUZ: case IR_FLOAT8E5M2:
-	case IR_FLOAT8E5M2FNUZ: case IR_FLOAT8E8M0: return 8;
-	case IR_UINT4: case IR_INT4: case IR_FLOAT4E2M1: return 4;
+	case IR_FLOAT8E4M3FN:
+	case IR_FLOAT8E4M3FNUZ:
+	case IR_FLOAT8E5M2:
+	case IR_FLOAT8E5M2FNUZ:
+	case IR_FLOAT8E8M0: return 8;
+	case IR_UINT4:
+	case IR_INT4:
+	case IR_FLOAT4E2M1: return 4;
 	default: return 0;
 	}
 }
@@ -59,13 +72,14 @@ int ir_elem_bits(int elem_type)
 const char *ir_elem_name(int elem_type)
 {
 	static const char *const names[] = {
-	    "undefined", "float", "uint8", "int8", "uint16", "int16",
-	    "int32", "int64", "string", "bool", "float16", "double",
-	    "uint32", "uint64", "complex64", "complex128", "bfloat16",
-	    "float8e4m3fn", "float8e4m3fnuz", "float8e5m2", "float8e5m2fnuz",
-	    "uint4", "int4", "float4e2m1", "float8e8m0"};
-	if (elem_type >= 0 &&
-	    elem_type < (int)(sizeof names / sizeof names[0]))
+	    "undefined",      "float",        "uint8",          "int8",
+	    "uint16",         "int16",        "int32",          "int64",
+	    "string",         "bool",         "float16",        "double",
+	    "uint32",         "uint64",       "complex64",      "complex128",
+	    "bfloat16",       "float8e4m3fn", "float8e4m3fnuz", "float8e5m2",
+	    "float8e5m2fnuz", "uint4",        "int4",           "float4e2m1",
+	    "float8e8m0"};
+	if (elem_type >= 0 && elem_type < (int)(sizeof names / sizeof names[0]))
 		return names[elem_type];
 	return "unknown";
 }
@@ -186,8 +200,9 @@ void ir_graph_walk(ir_graph *graph, void (*fn)(ir_graph *, void *), void *ctx)
 
 static void use_add(ir_value *value, ir_node *node, int index)
 {
-	value->uses = ir_grow(value->graph->model, value->uses, &value->cap_uses,
-	                      value->n_uses + 1, sizeof *value->uses);
+	value->uses =
+	    ir_grow(value->graph->model, value->uses, &value->cap_uses,
+	            value->n_uses + 1, sizeof *value->uses);
 	value->uses[value->n_uses++] = (ir_use){node, index};
 }
 
@@ -315,9 +330,8 @@ void ir_value_info_add(ir_value *value)
 	for (int i = 0; i < g->n_value_infos; i++)
 		if (g->value_infos[i].value == value)
 			return;
-	g->value_infos = ir_grow(g->model, g->value_infos,
-	                         &g->cap_value_infos, g->n_value_infos + 1,
-	                         sizeof *g->value_infos);
+	g->value_infos = ir_grow(g->model, g->value_infos, &g->cap_value_infos,
+	                         g->n_value_infos + 1, sizeof *g->value_infos);
 	g->value_infos[g->n_value_infos++] = (ir_value_info){value, NULL};
 }
 
@@ -341,8 +355,8 @@ ir_node *ir_node_create(ir_graph *graph, const char *op_type,
 			use_add(inputs[i], node, i);
 	}
 	node->n_inputs = n_inputs;
-	node->outputs = ir_alloc(model, sizeof(ir_value *) *
-	                                    (size_t)(n_outputs ? n_outputs : 1));
+	node->outputs = ir_alloc(
+	    model, sizeof(ir_value *) * (size_t)(n_outputs ? n_outputs : 1));
 	node->n_outputs = n_outputs;
 	for (int i = 0; i < n_outputs; i++) {
 		ir_value *v = ir_value_create(graph, op_type);
@@ -448,7 +462,8 @@ void ir_node_remove(ir_node *node)
 		ir_value *v = node->outputs[i];
 		if (!v)
 			continue;
-		assert(v->n_uses == 0 && "removing a node whose output is used");
+		assert(v->n_uses == 0 &&
+		       "removing a node whose output is used");
 		ir_value_info_remove(v);
 		ir_scope_remove(v);
 	}
@@ -479,8 +494,9 @@ void ir_node_set_input(ir_node *node, int index, ir_value *value)
 
 void ir_node_add_input(ir_node *node, ir_value *value)
 {
-	node->inputs = ir_grow(node->graph->model, node->inputs, &node->cap_inputs,
-	                       node->n_inputs + 1, sizeof *node->inputs);
+	node->inputs =
+	    ir_grow(node->graph->model, node->inputs, &node->cap_inputs,
+	            node->n_inputs + 1, sizeof *node->inputs);
 	node->inputs[node->n_inputs++] = NULL;
 	ir_node_set_input(node, node->n_inputs - 1, value);
 }
@@ -512,8 +528,9 @@ static Onnx__AttributeProto *attr_slot(ir_node *node, const char *name,
 	proto->type = type;
 	ir_attr *attr = (ir_attr *)ir_node_attr(node, name);
 	if (!attr) {
-		node->attrs = ir_grow(node->graph->model, node->attrs, &node->cap_attrs,
-		                      node->n_attrs + 1, sizeof *node->attrs);
+		node->attrs =
+		    ir_grow(node->graph->model, node->attrs, &node->cap_attrs,
+		            node->n_attrs + 1, sizeof *node->attrs);
 		attr = &node->attrs[node->n_attrs++];
 	} else {
 		release_attr_graphs(node, attr);
@@ -544,8 +561,8 @@ void ir_node_set_attr_ints(ir_node *node, const char *name, const int64_t *v,
 
 void ir_node_set_attr_float(ir_node *node, const char *name, float v)
 {
-	Onnx__AttributeProto *p = attr_slot(
-	    node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
+	Onnx__AttributeProto *p =
+	    attr_slot(node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
 	p->has_f = 1;
 	p->f = v;
 }
@@ -560,8 +577,7 @@ void ir_node_set_attr_string(ir_node *node, const char *name, const char *v)
 }
 
 /* The tensor stays owned by the model (or borrowed from the file). */
-void ir_node_set_attr_tensor(ir_node *node, const char *name,
-                             ir_tensor *tensor)
+void ir_node_set_attr_tensor(ir_node *node, const char *name, ir_tensor *tensor)
 {
 	attr_slot(node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR);
 	((ir_attr *)ir_node_attr(node, name))->tensor = tensor;
@@ -620,20 +636,21 @@ void ir_model_set_opset(ir_model *model, const char *domain, int64_t version)
 			model->opsets[i].version = version;
 			return;
 		}
-	ir_opset *grown = ir_alloc(model, sizeof *grown *
-	                                      (size_t)(model->n_opsets + 1));
+	ir_opset *grown =
+	    ir_alloc(model, sizeof *grown * (size_t)(model->n_opsets + 1));
 	if (model->n_opsets)
 		memcpy(grown, model->opsets,
 		       sizeof *grown * (size_t)model->n_opsets);
-	grown[model->n_opsets++] = (ir_opset){ir_strdup(model, domain), version};
+	grown[model->n_opsets++] =
+	    (ir_opset){ir_strdup(model, domain), version};
 	model->opsets = grown;
 }
 
-ir_value *ir_graph_add_input(ir_graph *graph, const char *name,
-                             int elem_type, int rank, const ir_dim *dims)
+ir_value *ir_graph_add_input(ir_graph *graph, const char *name, int elem_type,
+                             int rank, const ir_dim *dims)
 {
-	ir_value *v = ir_value_new(graph, ir_strdup(graph->model, name),
-	                           IR_DEF_INPUT);
+	ir_value *v =
+	    ir_value_new(graph, ir_strdup(graph->model, name), IR_DEF_INPUT);
 	assert(!ir_graph_lookup(graph, name));
 	ir_scope_add(graph, v);
 	v->is_graph_input = true;
@@ -646,13 +663,12 @@ ir_value *ir_graph_add_input(ir_graph *graph, const char *name,
 
 void ir_graph_add_output(ir_graph *graph, ir_value *value)
 {
-	graph->outputs = ir_grow(graph->model, graph->outputs,
-	                         &graph->cap_outputs, graph->n_outputs + 1,
-	                         sizeof *graph->outputs);
-	graph->output_infos = ir_grow(graph->model, graph->output_infos,
-	                              &graph->cap_output_infos,
-	                              graph->n_outputs + 1,
-	                              sizeof *graph->output_infos);
+	graph->outputs =
+	    ir_grow(graph->model, graph->outputs, &graph->cap_outputs,
+	            graph->n_outputs + 1, sizeof *graph->outputs);
+	graph->output_infos =
+	    ir_grow(graph->model, graph->output_infos, &graph->cap_output_infos,
+	            graph->n_outputs + 1, sizeof *graph->output_infos);
 	graph->outputs[graph->n_outputs] = value;
 	graph->output_infos[graph->n_outputs++] = NULL;
 }
@@ -665,8 +681,8 @@ ir_value *ir_initializer_add(ir_graph *graph, const char *hint,
 	ir_value *v = ir_value_create(graph, hint);
 	v->def = IR_DEF_INITIALIZER;
 	v->tensor = tensor;
-	ir_dim *dims = ir_alloc(graph->model, sizeof(ir_dim) *
-	                                          (size_t)(tensor->rank + 1));
+	ir_dim *dims =
+	    ir_alloc(graph->model, sizeof(ir_dim) * (size_t)(tensor->rank + 1));
 	for (int i = 0; i < tensor->rank; i++)
 		dims[i] = (ir_dim){IR_DIM_VALUE, tensor->dims[i], NULL};
 	ir_value_set_type(v, tensor->elem_type, tensor->rank, dims);
@@ -723,7 +739,8 @@ bool ir_graph_toposort(ir_graph *graph, ir_status *status)
 		for (int o = 0; o < nodes[k]->n_outputs; o++) {
 			ir_value *v = nodes[k]->outputs[o];
 			for (int u = 0; v && u < v->n_uses; u++) {
-				ir_node *owner = owner_in(graph, v->uses[u].node);
+				ir_node *owner =
+				    owner_in(graph, v->uses[u].node);
 				if (owner)
 					pending[owner->order]++;
 			}
@@ -768,7 +785,8 @@ bool ir_graph_toposort(ir_graph *graph, ir_status *status)
 		for (int o = 0; o < node->n_outputs; o++) {
 			ir_value *v = node->outputs[o];
 			for (int u = 0; v && u < v->n_uses; u++) {
-				ir_node *owner = owner_in(graph, v->uses[u].node);
+				ir_node *owner =
+				    owner_in(graph, v->uses[u].node);
 				if (owner && --pending[owner->order] == 0)
 					HEAP_PUSH((int)owner->order);
 			}

@@ -66,7 +66,8 @@ static void print_attr(FILE *out, const ir_attr *attr)
 		fprintf(out, "%" PRId64, p->i);
 		break;
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING:
-		fprintf(out, "\"%.*s\"", (int)p->s.len, (const char *)p->s.data);
+		fprintf(out, "\"%.*s\"", (int)p->s.len,
+		        (const char *)p->s.data);
 		break;
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS:
 		fputc('[', out);
@@ -77,7 +78,8 @@ static void print_attr(FILE *out, const ir_attr *attr)
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS:
 		fputc('[', out);
 		for (size_t i = 0; i < p->n_floats; i++)
-			fprintf(out, "%s%g", i ? "," : "", (double)p->floats[i]);
+			fprintf(out, "%s%g", i ? "," : "",
+			        (double)p->floats[i]);
 		fputc(']', out);
 		break;
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR:
@@ -88,9 +90,7 @@ static void print_attr(FILE *out, const ir_attr *attr)
 	case ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__GRAPH:
 		fputs("graph", out);
 		break;
-	default:
-		fputs("...", out);
-		break;
+	default: fputs("...", out); break;
 	}
 }
 
@@ -158,7 +158,8 @@ static void print_graph(FILE *out, const ir_graph *graph, int depth)
 		const ir_value *v = graph->initializers[i];
 		fprintf(out, "%*s%%%s", 2 * depth + 2, "", v->name);
 		print_type(out, &v->type);
-		fputs(v->sparse ? " = sparse initializer\n" : " = initializer\n",
+		fputs(v->sparse ? " = sparse initializer\n"
+		                : " = initializer\n",
 		      out);
 	}
 	for (const ir_node *n = graph->first; n; n = n->next)

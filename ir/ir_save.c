@@ -29,8 +29,8 @@ typedef struct exporter {
 
 /* A message that starts as a shallow copy of its origin, or as a fresh
  * default message when it has none. */
-static void *copy_or_init(exporter *ex, const void *origin,
-                          const void *fresh, size_t size)
+static void *copy_or_init(exporter *ex, const void *origin, const void *fresh,
+                          size_t size)
 {
 	void *copy = ir_arena_alloc(ex->arena, size);
 	memcpy(copy, origin ? origin : fresh, size);
@@ -61,13 +61,12 @@ static Onnx__TypeProto *export_type(exporter *ex, const ir_type *type)
 		return (Onnx__TypeProto *)type->proto;
 	Onnx__TypeProto *tp = COPY_OR_INIT(ex, Onnx__TypeProto,
 	                                   ONNX__TYPE_PROTO__INIT, type->proto);
-	Onnx__TypeProto__Tensor *tt =
-	    COPY_OR_INIT(ex, Onnx__TypeProto__Tensor,
-	                 ONNX__TYPE_PROTO__TENSOR__INIT,
-	                 type->proto && type->proto->value_case ==
-	                                    ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
-	                     ? type->proto->tensor_type
-	                     : NULL);
+	Onnx__TypeProto__Tensor *tt = COPY_OR_INIT(
+	    ex, Onnx__TypeProto__Tensor, ONNX__TYPE_PROTO__TENSOR__INIT,
+	    type->proto && type->proto->value_case ==
+	                       ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE
+	        ? type->proto->tensor_type
+	        : NULL);
 	tp->value_case = ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE;
 	tp->tensor_type = tt;
 	tt->has_elem_type = type->elem_type != IR_UNDEFINED;
@@ -76,7 +75,8 @@ static Onnx__TypeProto *export_type(exporter *ex, const ir_type *type)
 		tt->shape = NULL;
 		return tp;
 	}
-	Onnx__TensorShapeProto *shape = ir_arena_alloc(ex->arena, sizeof *shape);
+	Onnx__TensorShapeProto *shape =
+	    ir_arena_alloc(ex->arena, sizeof *shape);
 	onnx__tensor_shape_proto__init(shape);
 	shape->n_dim = (size_t)type->rank;
 	shape->dim = ex_array(ex, shape->n_dim, sizeof *shape->dim);
@@ -99,8 +99,9 @@ static Onnx__TypeProto *export_type(exporter *ex, const ir_type *type)
 	return tp;
 }
 
-static Onnx__ValueInfoProto *export_value_info(
-    exporter *ex, const Onnx__ValueInfoProto *origin, const ir_value *value)
+static Onnx__ValueInfoProto *
+export_value_info(exporter *ex, const Onnx__ValueInfoProto *origin,
+                  const ir_value *value)
 {
 	if (origin && !value->type_changed &&
 	    same_string(origin->name, value->name))
@@ -111,8 +112,9 @@ static Onnx__ValueInfoProto *export_value_info(
 	if (value->type_changed)
 		vi->type = export_type(ex, &value->type);
 	else if (!origin)
-		vi->type = value->type.proto ? (Onnx__TypeProto *)value->type.proto
-		                             : export_type(ex, &value->type);
+		vi->type = value->type.proto
+		               ? (Onnx__TypeProto *)value->type.proto
+		               : export_type(ex, &value->type);
 	return vi;
 }
 
@@ -124,9 +126,9 @@ static Onnx__TensorProto *export_tensor(exporter *ex, const ir_tensor *t,
 	const Onnx__TensorProto *origin = t->origin;
 	if (origin && !t->modified && same_string(origin->name, name))
 		return (Onnx__TensorProto *)origin;
-	Onnx__TensorProto *tp = COPY_OR_INIT(ex, Onnx__TensorProto,
-	                                     ONNX__TENSOR_PROTO__INIT,
-	                                     t->modified ? NULL : origin);
+	Onnx__TensorProto *tp =
+	    COPY_OR_INIT(ex, Onnx__TensorProto, ONNX__TENSOR_PROTO__INIT,
+	                 t->modified ? NULL : origin);
 	if (name || !tp->name)
 		tp->name = (char *)name;
 	if (t->modified) {
@@ -156,9 +158,9 @@ static Onnx__AttributeProto *export_attr(exporter *ex, const ir_attr *attr)
 	Onnx__AttributeProto *ap = COPY_OR_INIT(
 	    ex, Onnx__AttributeProto, ONNX__ATTRIBUTE_PROTO__INIT, origin);
 	if (attr->tensor)
-		ap->t = export_tensor(ex, attr->tensor, attr->tensor->origin
-		                                            ? attr->tensor->origin->name
-		                                            : NULL);
+		ap->t = export_tensor(
+		    ex, attr->tensor,
+		    attr->tensor->origin ? attr->tensor->origin->name : NULL);
 	if (attr->tensors) {
 		ap->tensors = ex_array(ex, ap->n_tensors, sizeof *ap->tensors);
 		for (size_t k = 0; k < ap->n_tensors; k++) {
@@ -188,12 +190,12 @@ static char *node_name_field(const char *ir, const char *origin_field)
 static Onnx__NodeProto *export_node(exporter *ex, const ir_node *node)
 {
 	const Onnx__NodeProto *origin = node->origin;
-	Onnx__NodeProto *np = COPY_OR_INIT(ex, Onnx__NodeProto,
-	                                   ONNX__NODE_PROTO__INIT, origin);
-	np->op_type = node_name_field(node->op_type, origin ? origin->op_type
-	                                                   : NULL);
-	np->domain = node_name_field(node->domain,
-	                             origin ? origin->domain : NULL);
+	Onnx__NodeProto *np =
+	    COPY_OR_INIT(ex, Onnx__NodeProto, ONNX__NODE_PROTO__INIT, origin);
+	np->op_type =
+	    node_name_field(node->op_type, origin ? origin->op_type : NULL);
+	np->domain =
+	    node_name_field(node->domain, origin ? origin->domain : NULL);
 	if (!origin && !node->domain[0])
 		np->domain = NULL;
 	np->name = node_name_field(node->name, origin ? origin->name : NULL);
@@ -250,8 +252,8 @@ static Onnx__GraphProto *export_graph(exporter *ex, const ir_graph *g)
 	gp->n_input = (size_t)g->n_inputs;
 	gp->input = ex_array(ex, gp->n_input, sizeof *gp->input);
 	for (int i = 0; i < g->n_inputs; i++)
-		gp->input[i] =
-		    export_value_info(ex, g->inputs[i]->input_info, g->inputs[i]);
+		gp->input[i] = export_value_info(ex, g->inputs[i]->input_info,
+		                                 g->inputs[i]);
 	gp->n_output = (size_t)g->n_outputs;
 	gp->output = ex_array(ex, gp->n_output, sizeof *gp->output);
 	for (int i = 0; i < g->n_outputs; i++)

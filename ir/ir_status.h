@@ -30,8 +30,8 @@ typedef struct ir_status {
  * allowed and ignored. */
 bool ir_fail(ir_status *status, ir_status_code code, const char *format, ...)
 #if defined(__GNUC__)
-	__attribute__((format(printf, 3, 4)))
+    __attribute__((format(printf, 3, 4)))
 #endif
-	;
+    ;
 
 #endif

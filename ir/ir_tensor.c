@@ -166,7 +166,8 @@ ir_tensor *ir_tensor_create_strings(ir_model *model, int rank,
 	    ir_alloc(model, sizeof *copy * (size_t)(n > 0 ? n : 1));
 	for (int64_t i = 0; i < n; i++) {
 		copy[i].len = strings[i].len;
-		copy[i].data = ir_memdup(model, strings[i].data, strings[i].len);
+		copy[i].data =
+		    ir_memdup(model, strings[i].data, strings[i].len);
 	}
 	t->strings = copy;
 	t->modified = true;

@@ -64,11 +64,11 @@ static bool verify_value(verifier *vf, const ir_graph *g, ir_value *v)
 			               v->name);
 		break;
 	case IR_DEF_INPUT:
-		if (!v->is_graph_input ||
-		    !contains(g->inputs, g->n_inputs, v))
-			return ir_fail(vf->status, IR_ERR_PASS,
-			               "input '%s' is not a graph input of '%s'",
-			               v->name, nz(g->name));
+		if (!v->is_graph_input || !contains(g->inputs, g->n_inputs, v))
+			return ir_fail(
+			    vf->status, IR_ERR_PASS,
+			    "input '%s' is not a graph input of '%s'", v->name,
+			    nz(g->name));
 		break;
 	}
 	for (int u = 0; u < v->n_uses; u++) {
@@ -76,16 +76,17 @@ static bool verify_value(verifier *vf, const ir_graph *g, ir_value *v)
 		int index = v->uses[u].index;
 		if (!user || user->removed || index < 0 ||
 		    index >= user->n_inputs || user->inputs[index] != v)
-			return ir_fail(vf->status, IR_ERR_PASS,
-			               "use list of '%s' has a stale entry (node "
-			               "'%s' input %d)",
-			               v->name, user ? nz(user->name) : "?",
-			               index);
+			return ir_fail(
+			    vf->status, IR_ERR_PASS,
+			    "use list of '%s' has a stale entry (node "
+			    "'%s' input %d)",
+			    v->name, user ? nz(user->name) : "?", index);
 		if (!owner_in(g, user))
-			return ir_fail(vf->status, IR_ERR_PASS,
-			               "value '%s' is used by node '%s' outside "
-			               "its scope",
-			               v->name, nz(user->name));
+			return ir_fail(
+			    vf->status, IR_ERR_PASS,
+			    "value '%s' is used by node '%s' outside "
+			    "its scope",
+			    v->name, nz(user->name));
 	}
 	vf->use_entries += v->n_uses;
 	return true;
@@ -210,10 +211,11 @@ static bool verify_graph(verifier *vf, const ir_graph *g)
 		const ir_graph *sub = g->subgraphs[i];
 		if (sub->parent != g || !sub->parent_node ||
 		    sub->parent_node->removed || sub->parent_node->graph != g)
-			return ir_fail(vf->status, IR_ERR_PASS,
-			               "graph '%s' keeps a subgraph of a removed "
-			               "node",
-			               nz(g->name));
+			return ir_fail(
+			    vf->status, IR_ERR_PASS,
+			    "graph '%s' keeps a subgraph of a removed "
+			    "node",
+			    nz(g->name));
 	}
 	return true;
 }
@@ -233,11 +235,12 @@ static bool name_missing_use(const ir_graph *g, ir_status *status)
 	for (ir_node *n = g->first; n; n = n->next) {
 		for (int i = 0; i < n->n_inputs; i++)
 			if (n->inputs[i] && !has_use(n->inputs[i], n, i))
-				return ir_fail(status, IR_ERR_PASS,
-				               "node '%s' (%s) input %d reads '%s' "
-				               "but is missing from its use list",
-				               nz(n->name), n->op_type, i,
-				               n->inputs[i]->name);
+				return ir_fail(
+				    status, IR_ERR_PASS,
+				    "node '%s' (%s) input %d reads '%s' "
+				    "but is missing from its use list",
+				    nz(n->name), n->op_type, i,
+				    n->inputs[i]->name);
 	}
 	for (int i = 0; i < g->n_subgraphs; i++)
 		if (!name_missing_use(g->subgraphs[i], status))

@@ -11,10 +11,10 @@
 
 /* Payloads at least this large are borrowed; smaller ones are cheaper to
  * copy than to track. */
-#define BORROW_MIN 256
+#define BORROW_MIN       256
 #define PLACEHOLDER_SIZE 16
 static const uint8_t placeholder_magic[8] = {0xB0, 'o', 'n', 'n',
-                                             'x', 'o', 'p', 0x7F};
+                                             'x',  'o', 'p', 0x7F};
 
 static void out_put(ir_skeleton *sk, const void *data, size_t size)
 {
@@ -146,12 +146,14 @@ static bool skeleton_message(const ProtobufCMessageDescriptor *desc,
 			    (len >= BORROW_MIN ||
 			     is_placeholder_like(payload, len))) {
 				if (sk->n_borrows == sk->cap_borrows) {
-					sk->cap_borrows = sk->cap_borrows
-					                      ? sk->cap_borrows * 2
-					                      : 64;
+					sk->cap_borrows =
+					    sk->cap_borrows
+					        ? sk->cap_borrows * 2
+					        : 64;
 					sk->borrows = ir_xrealloc(
 					    sk->borrows,
-					    sk->cap_borrows * sizeof *sk->borrows);
+					    sk->cap_borrows *
+					        sizeof *sk->borrows);
 				}
 				uint64_t index = sk->n_borrows;
 				ir_borrow *b = &sk->borrows[sk->n_borrows++];
@@ -180,8 +182,7 @@ static bool skeleton_message(const ProtobufCMessageDescriptor *desc,
 }
 
 bool ir_skeleton_build(const ProtobufCMessageDescriptor *descriptor,
-                       const uint8_t *data, size_t size,
-                       ir_skeleton *skeleton)
+                       const uint8_t *data, size_t size, ir_skeleton *skeleton)
 {
 	memset(skeleton, 0, sizeof *skeleton);
 	if (!skeleton_message(descriptor, data, data, data + size, skeleton,
@@ -224,16 +225,16 @@ static void attach_message(ir_skeleton *sk, ProtobufCMessage *msg,
 			continue;
 		char *field = (char *)msg + fd->offset;
 		if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
-			size_t n = *(size_t *)((char *)msg +
-			                       fd->quantifier_offset);
+			size_t n =
+			    *(size_t *)((char *)msg + fd->quantifier_offset);
 			ProtobufCMessage **items = *(ProtobufCMessage ***)field;
 			for (size_t k = 0; k < n; k++)
 				attach_message(sk, items[k], base);
 			continue;
 		}
 		if (fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
-			uint32_t which = *(uint32_t *)((char *)msg +
-			                               fd->quantifier_offset);
+			uint32_t which =
+			    *(uint32_t *)((char *)msg + fd->quantifier_offset);
 			if (which != fd->id)
 				continue;
 		}

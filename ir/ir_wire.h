@@ -23,9 +23,9 @@
 #include <protobuf-c/protobuf-c.h>
 
 typedef struct ir_borrow {
-	size_t offset, size;          /* payload in the original buffer */
-	ProtobufCBinaryData *field;   /* set by attach */
-	uint8_t *placeholder;         /* the pointer protobuf-c allocated */
+	size_t offset, size;        /* payload in the original buffer */
+	ProtobufCBinaryData *field; /* set by attach */
+	uint8_t *placeholder;       /* the pointer protobuf-c allocated */
 } ir_borrow;
 
 typedef struct ir_skeleton {
@@ -38,8 +38,7 @@ typedef struct ir_skeleton {
 /* False when the bytes are not a well-formed message of `descriptor`; the
  * caller then lets protobuf-c report the error on the original bytes. */
 bool ir_skeleton_build(const ProtobufCMessageDescriptor *descriptor,
-                       const uint8_t *data, size_t size,
-                       ir_skeleton *skeleton);
+                       const uint8_t *data, size_t size, ir_skeleton *skeleton);
 void ir_skeleton_attach(ir_skeleton *skeleton, ProtobufCMessage *root,
                         const uint8_t *base);
 void ir_skeleton_detach(ir_skeleton *skeleton);

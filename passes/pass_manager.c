@@ -29,11 +29,10 @@ bool pipeline_run(ir_model *model, const pipeline *p,
                   const pipeline_options *options, ir_status *status)
 {
 	pass_context ctx = {&options->pass};
-	int max_iterations = options->fixed_point
-	                         ? (options->max_iterations > 0
-	                                ? options->max_iterations
-	                                : 8)
-	                         : 1;
+	int max_iterations =
+	    options->fixed_point
+	        ? (options->max_iterations > 0 ? options->max_iterations : 8)
+	        : 1;
 	for (int iteration = 1; iteration <= max_iterations; iteration++) {
 		int total = 0;
 		for (int i = 0; i < p->n; i++) {
@@ -53,7 +52,8 @@ bool pipeline_run(ir_model *model, const pipeline *p,
 					return ir_fail(status, IR_ERR_PASS,
 					               "IR invalid after pass "
 					               "'%s': %s",
-					               ps->name, verify.message);
+					               ps->name,
+					               verify.message);
 			}
 			if (options->print_after && options->print_to &&
 			    (!strcmp(options->print_after, "all") ||

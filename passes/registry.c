@@ -40,8 +40,8 @@ static void pipeline_push(pipeline *p, const pass *ps)
 {
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 16;
-		p->passes = ir_xrealloc(p->passes, sizeof *p->passes *
-		                                       (size_t)p->cap);
+		p->passes =
+		    ir_xrealloc(p->passes, sizeof *p->passes * (size_t)p->cap);
 	}
 	p->passes[p->n++] = ps;
 }

@@ -27,8 +27,8 @@ void *backend_read_file(const char *path, size_t *size)
 	return data;
 }
 
-Onnx__TensorProto *backend_read_recorded(const char *case_dir,
-                                         const char *kind, size_t index)
+Onnx__TensorProto *backend_read_recorded(const char *case_dir, const char *kind,
+                                         size_t index)
 {
 	char path[4096];
 	snprintf(path, sizeof path, "%s/test_data_set_0/%s_%zu.pb", case_dir,

@@ -16,8 +16,8 @@ void *backend_read_file(const char *path, size_t *size);
 /* test_data_set_0/<kind>_<index>.pb of a case as a TensorProto (free with
  * onnx__tensor_proto__free_unpacked), or NULL when missing or not a
  * tensor. kind is "input" or "output". */
-Onnx__TensorProto *backend_read_recorded(const char *case_dir,
-                                         const char *kind, size_t index);
+Onnx__TensorProto *backend_read_recorded(const char *case_dir, const char *kind,
+                                         size_t index);
 /* Does the value info declare a tensor type? */
 bool backend_is_tensor_info(const Onnx__ValueInfoProto *vi);
 

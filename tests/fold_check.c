@@ -401,7 +401,8 @@ static void run_case(const char *dir, result *r)
 			explain(model, r->reason, sizeof r->reason);
 			break;
 		}
-		Onnx__TensorProto *want = backend_read_recorded(dir, "output", (size_t)i);
+		Onnx__TensorProto *want =
+		    backend_read_recorded(dir, "output", (size_t)i);
 		char why[400];
 		if (!want) {
 			r->kind = CASE_NOT_FOLDED;

@@ -330,7 +330,8 @@ static bool check_case(const char *node_dir, const char *name,
 	Onnx__TensorProto **recorded = calloc(n_out + 1, sizeof *recorded);
 	bool have_all = recorded != NULL;
 	for (size_t i = 0; have_all && i < n_out; i++)
-		have_all = (recorded[i] = backend_read_recorded(dir, "output", i));
+		have_all =
+		    (recorded[i] = backend_read_recorded(dir, "output", i));
 	int types_failure = -1;
 	for (int m = 0; m < N_MODES; m++) {
 		char why[512] = "cannot read the recorded outputs";

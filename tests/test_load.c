@@ -535,7 +535,8 @@ START_TEST(test_external_data_survives)
 	w->has_raw_data = 0;
 	w->has_data_location = 1;
 	w->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
-	Onnx__StringStringEntryProto location = ONNX__STRING_STRING_ENTRY_PROTO__INIT;
+	Onnx__StringStringEntryProto location =
+	    ONNX__STRING_STRING_ENTRY_PROTO__INIT;
 	location.key = "location";
 	location.value = "weights.bin";
 	Onnx__StringStringEntryProto *entries[] = {&location};

@@ -56,8 +56,8 @@ START_TEST(test_minus_one_beside_known_sizes)
 	ir_graph *g = m->graph;
 	ir_value *x = symbolic_input(g, "x", "batch", "seq", 8);
 	ir_value *z = symbolic_input(g, "z", "other", "n", 0);
-	ir_node *c = concat(g, TU_VALUES(dim_of(g, z, 0),
-	                                 fu_ints(g, (int64_t[]){8}, 1)));
+	ir_node *c = concat(
+	    g, TU_VALUES(dim_of(g, z, 0), fu_ints(g, (int64_t[]){8}, 1)));
 	ir_node *r = tu_node(g, "Reshape", TU_VALUES(x, c->outputs[0]), 1);
 	tu_output(r->outputs[0]);
 	ck_assert_int_eq(tu_run(m, "fuse_concat_into_reshape"), 1);

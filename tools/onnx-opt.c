@@ -104,8 +104,8 @@ static void add_count(const char *domain, const char *op_type, int count,
 	if (i == t->n) {
 		if (t->n == t->cap) {
 			t->cap = t->cap ? 2 * t->cap : 32;
-			t->rows = realloc(t->rows, sizeof *t->rows *
-			                               (size_t)t->cap);
+			t->rows =
+			    realloc(t->rows, sizeof *t->rows * (size_t)t->cap);
 			if (!t->rows) {
 				fputs("onnx-opt: out of memory\n", stderr);
 				exit(EXIT_PASS_FAILED);
@@ -203,9 +203,10 @@ int main(int argc, char **argv)
 			errno = 0;
 			fold_limit = strtoll(optarg, &end, 10);
 			if (end == optarg || *end || errno) {
-				fprintf(stderr, "onnx-opt: --fold-size-limit "
-				                "needs a number of bytes, not "
-				                "'%s'\n",
+				fprintf(stderr,
+				        "onnx-opt: --fold-size-limit "
+				        "needs a number of bytes, not "
+				        "'%s'\n",
 				        optarg);
 				return EXIT_BAD_INPUT;
 			}
@@ -215,19 +216,22 @@ int main(int argc, char **argv)
 		case OPT_PRINT_AFTER: print_after = optarg; break;
 		case OPT_LIST: list_passes(); return 0;
 		case 'h': usage(stdout); return 0;
-		case OPT_VERSION: printf("onnx-opt %s\n", onnxopt_version());
+		case OPT_VERSION:
+			printf("onnx-opt %s\n", onnxopt_version());
 			return 0;
 		default:
 			/* optopt names a bad short option or one missing
 			 * its argument; an unknown long option is the
 			 * argument getopt just consumed. */
 			if (optopt > 0 && optopt < 256)
-				fprintf(stderr, "onnx-opt: bad option '-%c' "
-				                "(try --help)\n",
+				fprintf(stderr,
+				        "onnx-opt: bad option '-%c' "
+				        "(try --help)\n",
 				        optopt);
 			else
-				fprintf(stderr, "onnx-opt: bad option '%s' "
-				                "(try --help)\n",
+				fprintf(stderr,
+				        "onnx-opt: bad option '%s' "
+				        "(try --help)\n",
 				        argv[optind - 1]);
 			return EXIT_BAD_INPUT;
 		}
@@ -250,9 +254,8 @@ int main(int argc, char **argv)
 		return fail(st);
 	if (has_fold_limit)
 		onnxopt_set_fold_size_limit(model, fold_limit);
-	if (print_after &&
-	    (st = onnxopt_set_print_after(model, print_after, stderr)) !=
-	        ONNXOPT_OK) {
+	if (print_after && (st = onnxopt_set_print_after(
+	                        model, print_after, stderr)) != ONNXOPT_OK) {
 		onnxopt_model_free(model);
 		return fail(st);
 	}
@@ -279,7 +282,8 @@ int main(int argc, char **argv)
 		onnxopt_op_counts(model, add_count, &table);
 		fputc('\n', stderr);
 		print_op_table(&table);
-		fprintf(stderr, "\nload %.1f ms, passes %.1f ms, save %.1f ms\n",
+		fprintf(stderr,
+		        "\nload %.1f ms, passes %.1f ms, save %.1f ms\n",
 		        t1 - t0, t2 - t1, t3 - t2);
 	}
 	free(table.rows);

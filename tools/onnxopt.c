@@ -77,9 +77,9 @@ onnxopt_status onnxopt_load_buffer(const void *data, size_t size,
 		return usage_error("onnxopt_load_buffer: NULL argument");
 	*out = NULL;
 	ir_status status = {0};
-	return wrap(ir_model_load_buffer(data ? data : "", size, false,
-	                                 &status),
-	            &status, out);
+	return wrap(
+	    ir_model_load_buffer(data ? data : "", size, false, &status),
+	    &status, out);
 }
 
 void onnxopt_model_free(onnxopt_model *model)
@@ -118,8 +118,8 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 	pipeline_options options;
 	pipeline_options_init(&options);
 	/* The default pipeline always runs to a fixed point. */
-	options.fixed_point = (flags & ONNXOPT_FIXED_POINT) ||
-	                      !passes || !passes[0];
+	options.fixed_point =
+	    (flags & ONNXOPT_FIXED_POINT) || !passes || !passes[0];
 	if (flags & ONNXOPT_VERIFY)
 		options.verify = true;
 	if (flags & ONNXOPT_NO_VERIFY)
@@ -268,8 +268,9 @@ static void count_graph(ir_graph *graph, void *ctx)
 		if (i == c->n) {
 			if (c->n == c->cap) {
 				c->cap = c->cap ? c->cap * 2 : 32;
-				c->items = ir_xrealloc(
-				    c->items, sizeof *c->items * (size_t)c->cap);
+				c->items =
+				    ir_xrealloc(c->items, sizeof *c->items *
+				                              (size_t)c->cap);
 			}
 			c->items[c->n++] = (op_count){n->domain, n->op_type, 0};
 		}

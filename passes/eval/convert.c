@@ -264,7 +264,7 @@ double *eval_doubles(eval_call *call, const eval_tensor *t)
 	case ET: {                                                             \
 		const CT *s = t->data;                                         \
 		for (int64_t i = 0; i < n; i++)                                \
-			out[i] = s[i]; /* converts to the output type */  \
+			out[i] = s[i]; /* converts to the output type */       \
 		break;                                                         \
 	}
 DEFINE_WIDEN_INTEGER(eval_int64s, int64_t, double_to_int64)
