@@ -375,9 +375,12 @@ void eval_strides(const int64_t *dims, int rank, int64_t *strides)
 
 int64_t eval_numel(const int64_t *dims, int rank)
 {
+	/* Saturate rather than overflow: dims can come from a model's data,
+	 * and a saturated count is then refused by the size checks. */
 	int64_t n = 1;
 	for (int i = 0; i < rank; i++)
-		n *= dims[i];
+		if (__builtin_mul_overflow(n, dims[i], &n))
+			return INT64_MAX;
 	return n;
 }
 

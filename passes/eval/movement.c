@@ -80,7 +80,10 @@ int eval_reshape(eval_call *c)
 		} else if (shape[i] < 0) {
 			return eval_error(c, "dim %lld", (long long)shape[i]);
 		}
-		known *= dims[i];
+		/* Target sizes are data: an absurd one must be an error, not
+		 * an overflow. */
+		if (__builtin_mul_overflow(known, dims[i], &known))
+			return eval_error(c, "target shape overflows");
 	}
 	if (infer >= 0) {
 		if (known == 0 || t->numel % known)
