@@ -128,6 +128,10 @@ int64_t ir_tensor_numel(const ir_tensor *tensor);
  * the dims). */
 bool ir_tensor_raw(ir_model *model, const ir_tensor *tensor, const void **data,
                    size_t *size);
+/* The same bytes without the alignment guarantee, for readers that only
+ * hash or compare bytes: a borrowed payload is then never copied. */
+bool ir_tensor_bytes(ir_model *model, const ir_tensor *tensor,
+                     const void **data, size_t *size);
 /* The i-th element of a STRING tensor. */
 bool ir_tensor_string(const ir_tensor *tensor, int64_t index,
                       ProtobufCBinaryData *out);

@@ -29,8 +29,8 @@ static void copy_field(void *out, const void *field, size_t size)
 		memcpy(out, field, size);
 }
 
-bool ir_tensor_raw(ir_model *model, const ir_tensor *t, const void **data,
-                   size_t *size)
+static bool tensor_bytes(ir_model *model, const ir_tensor *t, bool aligned,
+                         const void **data, size_t *size)
 {
 	int64_t numel = ir_tensor_numel(t);
 	int bits = ir_elem_bits(t->elem_type);
@@ -44,7 +44,7 @@ bool ir_tensor_raw(ir_model *model, const ir_tensor *t, const void **data,
 		 * kernels read them as float/int64 arrays. Copy a misaligned
 		 * payload once into the (16-byte aligned) arena and keep the
 		 * copy: the bytes are the same, so export is unaffected. */
-		if (t->raw && ((uintptr_t)t->raw % 16) != 0) {
+		if (aligned && t->raw && ((uintptr_t)t->raw % 16) != 0) {
 			ir_tensor *mutable_tensor = (ir_tensor *)t;
 			mutable_tensor->raw = ir_memdup(model, t->raw, want);
 		}
@@ -121,6 +121,18 @@ bool ir_tensor_raw(ir_model *model, const ir_tensor *t, const void **data,
 	*data = out;
 	*size = want;
 	return true;
+}
+
+bool ir_tensor_raw(ir_model *model, const ir_tensor *t, const void **data,
+                   size_t *size)
+{
+	return tensor_bytes(model, t, true, data, size);
+}
+
+bool ir_tensor_bytes(ir_model *model, const ir_tensor *t, const void **data,
+                     size_t *size)
+{
+	return tensor_bytes(model, t, false, data, size);
 }
 
 bool ir_tensor_string(const ir_tensor *t, int64_t index,

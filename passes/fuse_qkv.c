@@ -68,13 +68,24 @@ static bool read_bias(ir_model *model, projection *p)
 static int find_projections(ir_model *model, const ir_graph *graph, ir_value *x,
                             projection *p)
 {
+	/* Count before reading any weights: most MatMul inputs feed one
+	 * MatMul, and reading a weight may copy it. */
 	int n = 0;
+	for (int u = 0; u < x->n_uses; u++) {
+		ir_node *user = x->uses[u].node;
+		if (ir_node_is(user, "MatMul") && x->uses[u].index == 0 &&
+		    user->graph == graph && ++n > 3)
+			return 0;
+	}
+	if (n != 3)
+		return 0;
+	n = 0;
 	for (int u = 0; u < x->n_uses; u++) {
 		ir_node *user = x->uses[u].node;
 		if (!ir_node_is(user, "MatMul") || x->uses[u].index != 0 ||
 		    user->graph != graph)
 			continue;
-		if (n == 3 || !read_projection(model, user, &p[n]))
+		if (!read_projection(model, user, &p[n]))
 			return 0;
 		n++;
 	}

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Bench: load+save speed and peak memory of `onnx-opt -p dce` against
-# copying the file, on a large generated model (default 400 MB of weights).
+# Bench: load+save speed and peak memory of `onnx-opt -p dce` and of the
+# default pipeline against copying the file, on a large generated model
+# (default 400 MB of weights).
 #
 #   tests/bench/io.sh ONNX_OPT [MODEL.onnx]
 #
@@ -47,9 +48,16 @@ EOT
 read -r opt_s opt_rss <<EOT
 $(best "$opt" -p dce "$model" "$tmp/out.onnx")
 EOT
+read -r def_s def_rss <<EOT
+$(best "$opt" "$model" "$tmp/out.onnx")
+EOT
 echo "model: $model ($size_kb KB)"
-echo "cp:       ${cp_s} s, peak RSS ${cp_rss} KB"
-echo "onnx-opt: ${opt_s} s, peak RSS ${opt_rss} KB"
-awk -v o="$opt_s" -v c="$cp_s" -v r="$opt_rss" -v f="$size_kb" 'BEGIN {
-	printf "time ratio onnx-opt/cp: %.2f\n", (c > 0 ? o / c : 0)
-	printf "peak memory / file size: %.2f\n", r / f }'
+echo "cp:                        ${cp_s} s, peak RSS ${cp_rss} KB"
+echo "onnx-opt -p dce:           ${opt_s} s, peak RSS ${opt_rss} KB"
+echo "onnx-opt default pipeline: ${def_s} s, peak RSS ${def_rss} KB"
+awk -v o="$opt_s" -v d="$def_s" -v c="$cp_s" -v r="$opt_rss" \
+	-v q="$def_rss" -v f="$size_kb" 'BEGIN {
+	printf "time ratio (-p dce)/cp: %.2f\n", (c > 0 ? o / c : 0)
+	printf "time ratio (default)/cp: %.2f\n", (c > 0 ? d / c : 0)
+	printf "peak memory / file size (-p dce): %.2f\n", r / f
+	printf "peak memory / file size (default): %.2f\n", q / f }'
