@@ -572,6 +572,64 @@ START_TEST(test_external_data_survives)
 }
 END_TEST
 
+/* Fields this schema does not know (a newer IR's) are carried through:
+ * appended to the model and to its graph, they come out of load, passes
+ * and save unchanged. */
+START_TEST(test_unknown_fields_survive)
+{
+	proto_model *pm = small_model();
+	Onnx__ModelProto *mp = proto_model_message(pm);
+	/* Field 1000 (varint 42) and field 1001 (bytes "new"), as raw wire
+	 * data on the graph; protobuf-c keeps them as unknown fields. */
+	static const uint8_t extra[] = {0xC0, 0x3E, 42,  0xCA, 0x3E,
+	                                3,    'n',  'e', 'w'};
+	size_t graph_size = onnx__graph_proto__get_packed_size(mp->graph);
+	uint8_t *graph_bytes = malloc(graph_size + sizeof extra);
+	onnx__graph_proto__pack(mp->graph, graph_bytes);
+	memcpy(graph_bytes + graph_size, extra, sizeof extra);
+	Onnx__GraphProto *g = onnx__graph_proto__unpack(
+	    NULL, graph_size + sizeof extra, graph_bytes);
+	ck_assert_ptr_nonnull(g);
+	ck_assert_uint_eq(g->base.n_unknown_fields, 2);
+	Onnx__GraphProto *original_graph = mp->graph;
+	mp->graph = g;
+	size_t size = onnx__model_proto__get_packed_size(mp);
+	uint8_t *bytes = malloc(size + sizeof extra);
+	onnx__model_proto__pack(mp, bytes);
+	memcpy(bytes + size, extra, sizeof extra); /* and on the model */
+	mp->graph = original_graph;
+	onnx__graph_proto__free_unpacked(g, NULL);
+
+	ir_model *m = tu_load_bytes(bytes, size + sizeof extra);
+	tu_run(m, "fold,eliminate,fuse,dce");
+	struct ir_arena *arena;
+	Onnx__ModelProto *out = ir_export(m, &arena);
+	size_t out_size = onnx__model_proto__get_packed_size(out);
+	uint8_t *out_bytes = malloc(out_size);
+	onnx__model_proto__pack(out, out_bytes);
+	ir_export_free(arena);
+	Onnx__ModelProto *back =
+	    onnx__model_proto__unpack(NULL, out_size, out_bytes);
+	ck_assert_ptr_nonnull(back);
+	ck_assert_uint_eq(back->base.n_unknown_fields, 2);
+	ck_assert_uint_eq(back->graph->base.n_unknown_fields, 2);
+	for (int level = 0; level < 2; level++) {
+		const ProtobufCMessage *msg =
+		    level ? &back->graph->base : &back->base;
+		ck_assert_uint_eq(msg->unknown_fields[0].tag, 1000);
+		ck_assert_uint_eq(msg->unknown_fields[1].tag, 1001);
+		ck_assert_uint_eq(msg->unknown_fields[1].len, 4);
+		ck_assert(!memcmp(msg->unknown_fields[1].data, "\x03new", 4));
+	}
+	onnx__model_proto__free_unpacked(back, NULL);
+	free(out_bytes);
+	ir_model_free(m);
+	free(bytes);
+	free(graph_bytes);
+	proto_model_free(pm);
+}
+END_TEST
+
 static Suite *load_suite(void)
 {
 	Suite *s = suite_create("load");
@@ -609,6 +667,7 @@ static Suite *load_suite(void)
 	tcase_add_test(ok, test_load_builds_ir);
 	tcase_add_test(ok, test_load_sorts_unsorted_graph);
 	tcase_add_test(ok, test_external_data_survives);
+	tcase_add_test(ok, test_unknown_fields_survive);
 	suite_add_tcase(s, ok);
 	return s;
 }
