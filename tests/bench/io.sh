@@ -8,7 +8,13 @@
 # Prints the ratios time(onnx-opt)/time(cp) and peak RSS / file size.
 set -eu
 opt=$1
-tmp=$(mktemp -d)
+# Outputs go to memory when it can: disk write-back noise would swamp
+# the ratios.
+if [ -d /dev/shm ] && [ -w /dev/shm ]; then
+	tmp=$(mktemp -d -p /dev/shm)
+else
+	tmp=$(mktemp -d)
+fi
 trap 'rm -rf "$tmp"' EXIT
 model=${2:-}
 if [ -z "$model" ]; then
