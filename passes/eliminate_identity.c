@@ -16,19 +16,13 @@
  */
 #include "pass_util.h"
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *identity_input(ir_node *node, int64_t opset)
 {
-	(void)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Identity") || node->n_inputs != 1 ||
-		    node->n_outputs != 1 || !node->inputs[0])
-			continue;
-		if (pass_remove_passthrough(node, 0, node->inputs[0]))
-			changes++;
-	}
-	return changes;
+	(void)opset;
+	if (!ir_node_is(node, "Identity") || node->n_inputs != 1 ||
+	    node->n_outputs != 1 || !node->inputs[0])
+		return NULL;
+	return node->inputs[0];
 }
 
 static int run_eliminate_identity(ir_model *model, pass_context *ctx,
@@ -36,7 +30,7 @@ static int run_eliminate_identity(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	return pass_for_each_graph(model, eliminate_in_graph, NULL);
+	return pass_remove_passthroughs(model, NULL, 0, identity_input);
 }
 
 const pass pass_eliminate_identity = {

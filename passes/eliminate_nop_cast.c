@@ -39,27 +39,21 @@ static int cast_target(const ir_node *node)
 	return IR_UNDEFINED;
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *cast_to_own_type(ir_node *node, int64_t opset)
 {
-	(void)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		int target;
-		if (ir_node_is(node, "Cast") && node->n_inputs == 1)
-			target = cast_target(node);
-		else if (ir_node_is(node, "CastLike") && node->n_inputs == 2)
-			target = pass_elem_type(node->inputs[1]);
-		else
-			continue;
-		ir_value *x = node->inputs[0];
-		if (!x || node->n_outputs != 1 || target == IR_UNDEFINED ||
-		    pass_elem_type(x) != target)
-			continue;
-		if (pass_remove_passthrough(node, 0, x))
-			changes++;
-	}
-	return changes;
+	(void)opset;
+	int target;
+	if (ir_node_is(node, "Cast") && node->n_inputs == 1)
+		target = cast_target(node);
+	else if (ir_node_is(node, "CastLike") && node->n_inputs == 2)
+		target = pass_elem_type(node->inputs[1]);
+	else
+		return NULL;
+	ir_value *x = node->inputs[0];
+	if (!x || node->n_outputs != 1 || target == IR_UNDEFINED ||
+	    pass_elem_type(x) != target)
+		return NULL;
+	return x;
 }
 
 static int run_eliminate_nop_cast(ir_model *model, pass_context *ctx,
@@ -68,9 +62,9 @@ static int run_eliminate_nop_cast(ir_model *model, pass_context *ctx,
 	(void)ctx;
 	(void)status;
 	static const char *const typed_ops[] = {"Cast", "CastLike"};
-	pass_infer_types_for(model, typed_ops,
-	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
-	return pass_for_each_graph(model, eliminate_in_graph, NULL);
+	return pass_remove_passthroughs(
+	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
+	    cast_to_own_type);
 }
 
 const pass pass_eliminate_nop_cast = {

@@ -29,20 +29,13 @@ static bool axis_is_valid(const ir_node *node, const ir_value *x, int64_t opset)
 	return a >= -rank && a < rank;
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *single_concat_input(ir_node *node, int64_t opset)
 {
-	int64_t opset = *(const int64_t *)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Concat") || node->n_inputs != 1 ||
-		    !node->inputs[0] || node->n_outputs != 1 ||
-		    !axis_is_valid(node, node->inputs[0], opset))
-			continue;
-		if (pass_remove_passthrough(node, 0, node->inputs[0]))
-			changes++;
-	}
-	return changes;
+	if (!ir_node_is(node, "Concat") || node->n_inputs != 1 ||
+	    !node->inputs[0] || node->n_outputs != 1 ||
+	    !axis_is_valid(node, node->inputs[0], opset))
+		return NULL;
+	return node->inputs[0];
 }
 
 static int run_eliminate_nop_concat(ir_model *model, pass_context *ctx,
@@ -50,8 +43,7 @@ static int run_eliminate_nop_concat(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	int64_t opset = ir_model_opset(model, "");
-	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+	return pass_remove_passthroughs(model, NULL, 0, single_concat_input);
 }
 
 const pass pass_eliminate_nop_concat = {

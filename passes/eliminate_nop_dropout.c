@@ -49,21 +49,14 @@ static bool is_copy_at_opset(const ir_node *node, int64_t opset)
 	return ratio && pass_constant_all_equal(ratio, 0.0);
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *dropout_input(ir_node *node, int64_t opset)
 {
-	int64_t opset = *(const int64_t *)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Dropout") || node->n_inputs < 1 ||
-		    !node->inputs[0] || node->n_outputs < 1)
-			continue;
-		if (!is_copy_at_opset(node, opset))
-			continue;
-		if (pass_remove_passthrough(node, 0, node->inputs[0]))
-			changes++;
-	}
-	return changes;
+	if (!ir_node_is(node, "Dropout") || node->n_inputs < 1 ||
+	    !node->inputs[0] || node->n_outputs < 1)
+		return NULL;
+	if (!is_copy_at_opset(node, opset))
+		return NULL;
+	return node->inputs[0];
 }
 
 static int run_eliminate_nop_dropout(ir_model *model, pass_context *ctx,
@@ -71,8 +64,7 @@ static int run_eliminate_nop_dropout(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	int64_t opset = ir_model_opset(model, "");
-	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+	return pass_remove_passthroughs(model, NULL, 0, dropout_input);
 }
 
 const pass pass_eliminate_nop_dropout = {

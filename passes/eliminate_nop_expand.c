@@ -18,29 +18,23 @@
  */
 #include "pass_util.h"
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *expand_input(ir_node *node, int64_t opset)
 {
-	(void)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Expand") || node->n_inputs != 2 ||
-		    node->n_outputs != 1 || !node->inputs[0])
-			continue;
-		ir_value *x = node->inputs[0];
-		ir_tensor *shape_tensor = pass_constant_tensor(node->inputs[1]);
-		const int64_t *shape;
-		int64_t count;
-		if (!shape_tensor || shape_tensor->rank != 1 ||
-		    shape_tensor->elem_type != IR_INT64 ||
-		    !pass_constant_ints(node->inputs[1], &shape, &count))
-			continue;
-		if (!pass_broadcast_keeps_shape(&x->type, shape, (int)count))
-			continue;
-		if (pass_remove_passthrough(node, 0, x))
-			changes++;
-	}
-	return changes;
+	(void)opset;
+	if (!ir_node_is(node, "Expand") || node->n_inputs != 2 ||
+	    node->n_outputs != 1 || !node->inputs[0])
+		return NULL;
+	ir_value *x = node->inputs[0];
+	ir_tensor *shape_tensor = pass_constant_tensor(node->inputs[1]);
+	const int64_t *shape;
+	int64_t count;
+	if (!shape_tensor || shape_tensor->rank != 1 ||
+	    shape_tensor->elem_type != IR_INT64 ||
+	    !pass_constant_ints(node->inputs[1], &shape, &count))
+		return NULL;
+	if (!pass_broadcast_keeps_shape(&x->type, shape, (int)count))
+		return NULL;
+	return x;
 }
 
 static int run_eliminate_nop_expand(ir_model *model, pass_context *ctx,
@@ -51,9 +45,9 @@ static int run_eliminate_nop_expand(ir_model *model, pass_context *ctx,
 	if (ir_model_opset(model, "") < 8)
 		return 0;
 	static const char *const typed_ops[] = {"Expand"};
-	pass_infer_types_for(model, typed_ops,
-	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
-	return pass_for_each_graph(model, eliminate_in_graph, NULL);
+	return pass_remove_passthroughs(
+	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
+	    expand_input);
 }
 
 const pass pass_eliminate_nop_expand = {

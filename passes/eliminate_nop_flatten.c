@@ -46,20 +46,13 @@ static bool flatten_is_nop(const ir_node *node, const ir_value *x,
 	}
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *flatten_input(ir_node *node, int64_t opset)
 {
-	int64_t opset = *(const int64_t *)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Flatten") || node->n_inputs != 1 ||
-		    !node->inputs[0] || node->n_outputs != 1 ||
-		    !flatten_is_nop(node, node->inputs[0], opset))
-			continue;
-		if (pass_remove_passthrough(node, 0, node->inputs[0]))
-			changes++;
-	}
-	return changes;
+	if (!ir_node_is(node, "Flatten") || node->n_inputs != 1 ||
+	    !node->inputs[0] || node->n_outputs != 1 ||
+	    !flatten_is_nop(node, node->inputs[0], opset))
+		return NULL;
+	return node->inputs[0];
 }
 
 static int run_eliminate_nop_flatten(ir_model *model, pass_context *ctx,
@@ -67,11 +60,10 @@ static int run_eliminate_nop_flatten(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	int64_t opset = ir_model_opset(model, "");
 	static const char *const typed_ops[] = {"Flatten"};
-	pass_infer_types_for(model, typed_ops,
-	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
-	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+	return pass_remove_passthroughs(
+	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
+	    flatten_input);
 }
 
 const pass pass_eliminate_nop_flatten = {

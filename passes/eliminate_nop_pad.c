@@ -80,20 +80,13 @@ static bool pads_are_zero(const ir_node *node, int64_t opset)
 	return all_zero(pads, count);
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *pad_input(ir_node *node, int64_t opset)
 {
-	int64_t opset = *(const int64_t *)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Pad") || node->n_inputs < 1 ||
-		    !node->inputs[0] || node->n_outputs != 1 ||
-		    !mode_is_known(node, opset) || !pads_are_zero(node, opset))
-			continue;
-		if (pass_remove_passthrough(node, 0, node->inputs[0]))
-			changes++;
-	}
-	return changes;
+	if (!ir_node_is(node, "Pad") || node->n_inputs < 1 ||
+	    !node->inputs[0] || node->n_outputs != 1 ||
+	    !mode_is_known(node, opset) || !pads_are_zero(node, opset))
+		return NULL;
+	return node->inputs[0];
 }
 
 static int run_eliminate_nop_pad(ir_model *model, pass_context *ctx,
@@ -101,10 +94,9 @@ static int run_eliminate_nop_pad(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	int64_t opset = ir_model_opset(model, "");
-	if (opset < 1)
+	if (ir_model_opset(model, "") < 1)
 		return 0;
-	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+	return pass_remove_passthroughs(model, NULL, 0, pad_input);
 }
 
 const pass pass_eliminate_nop_pad = {

@@ -84,20 +84,13 @@ static bool reshape_is_nop(const ir_node *node, int64_t opset)
 	return target_is_input_shape(&x->type, target, count, allowzero);
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *reshape_input(ir_node *node, int64_t opset)
 {
-	int64_t opset = *(const int64_t *)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Reshape") || node->n_inputs < 1 ||
-		    !node->inputs[0] || node->n_outputs != 1 ||
-		    !reshape_is_nop(node, opset))
-			continue;
-		if (pass_remove_passthrough(node, 0, node->inputs[0]))
-			changes++;
-	}
-	return changes;
+	if (!ir_node_is(node, "Reshape") || node->n_inputs < 1 ||
+	    !node->inputs[0] || node->n_outputs != 1 ||
+	    !reshape_is_nop(node, opset))
+		return NULL;
+	return node->inputs[0];
 }
 
 static int run_eliminate_nop_reshape(ir_model *model, pass_context *ctx,
@@ -105,13 +98,12 @@ static int run_eliminate_nop_reshape(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	int64_t opset = ir_model_opset(model, "");
-	if (opset < 1)
+	if (ir_model_opset(model, "") < 1)
 		return 0;
 	static const char *const typed_ops[] = {"Reshape"};
-	pass_infer_types_for(model, typed_ops,
-	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
-	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+	return pass_remove_passthroughs(
+	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
+	    reshape_input);
 }
 
 const pass pass_eliminate_nop_reshape = {

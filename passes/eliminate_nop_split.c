@@ -75,20 +75,13 @@ static bool split_is_nop(const ir_node *node, int64_t opset)
 	return d->kind == IR_DIM_VALUE && d->value == sizes[0];
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *split_input(ir_node *node, int64_t opset)
 {
-	int64_t opset = *(const int64_t *)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Split") || node->n_inputs < 1 ||
-		    !node->inputs[0] || node->n_outputs != 1 ||
-		    !node->outputs[0] || !split_is_nop(node, opset))
-			continue;
-		if (pass_remove_passthrough(node, 0, node->inputs[0]))
-			changes++;
-	}
-	return changes;
+	if (!ir_node_is(node, "Split") || node->n_inputs < 1 ||
+	    !node->inputs[0] || node->n_outputs != 1 || !node->outputs[0] ||
+	    !split_is_nop(node, opset))
+		return NULL;
+	return node->inputs[0];
 }
 
 static int run_eliminate_nop_split(ir_model *model, pass_context *ctx,
@@ -96,13 +89,12 @@ static int run_eliminate_nop_split(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	int64_t opset = ir_model_opset(model, "");
-	if (opset < 1)
+	if (ir_model_opset(model, "") < 1)
 		return 0;
 	static const char *const typed_ops[] = {"Split"};
-	pass_infer_types_for(model, typed_ops,
-	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
-	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+	return pass_remove_passthroughs(
+	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
+	    split_input);
 }
 
 const pass pass_eliminate_nop_split = {

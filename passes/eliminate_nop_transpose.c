@@ -32,20 +32,13 @@ static bool transpose_is_nop(const ir_node *node)
 	return true;
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static ir_value *transpose_input(ir_node *node, int64_t opset)
 {
-	(void)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Transpose") || node->n_inputs != 1 ||
-		    !node->inputs[0] || node->n_outputs != 1 ||
-		    !transpose_is_nop(node))
-			continue;
-		if (pass_remove_passthrough(node, 0, node->inputs[0]))
-			changes++;
-	}
-	return changes;
+	(void)opset;
+	if (!ir_node_is(node, "Transpose") || node->n_inputs != 1 ||
+	    !node->inputs[0] || node->n_outputs != 1 || !transpose_is_nop(node))
+		return NULL;
+	return node->inputs[0];
 }
 
 static int run_eliminate_nop_transpose(ir_model *model, pass_context *ctx,
@@ -54,9 +47,9 @@ static int run_eliminate_nop_transpose(ir_model *model, pass_context *ctx,
 	(void)ctx;
 	(void)status;
 	static const char *const typed_ops[] = {"Transpose"};
-	pass_infer_types_for(model, typed_ops,
-	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
-	return pass_for_each_graph(model, eliminate_in_graph, NULL);
+	return pass_remove_passthroughs(
+	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
+	    transpose_input);
 }
 
 const pass pass_eliminate_nop_transpose = {

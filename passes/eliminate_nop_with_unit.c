@@ -96,7 +96,7 @@ static bool is_unit_for(const unit_rule *rule, const ir_value *x,
 }
 
 /* The input the node passes through, or NULL. */
-static ir_value *passed_through(const ir_node *node, int64_t opset)
+static ir_value *passed_through(ir_node *node, int64_t opset)
 {
 	const unit_rule *rule = rule_for(node);
 	if (!rule || node->n_inputs != 2 || node->n_outputs != 1 ||
@@ -110,19 +110,6 @@ static ir_value *passed_through(const ir_node *node, int64_t opset)
 	return NULL;
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
-{
-	int64_t opset = *(const int64_t *)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		ir_value *x = passed_through(node, opset);
-		if (x && pass_remove_passthrough(node, 0, x))
-			changes++;
-	}
-	return changes;
-}
-
 static int run_eliminate_nop_with_unit(ir_model *model, pass_context *ctx,
                                        ir_status *status)
 {
@@ -133,9 +120,9 @@ static int run_eliminate_nop_with_unit(ir_model *model, pass_context *ctx,
 		return 0;
 	static const char *const unit_ops[] = {"Add", "Sub", "Mul", "Div",
 	                                       "Pow", "And", "Or"};
-	pass_infer_types_for(model, unit_ops,
-	                     (int)(sizeof unit_ops / sizeof unit_ops[0]));
-	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+	return pass_remove_passthroughs(
+	    model, unit_ops, (int)(sizeof unit_ops / sizeof unit_ops[0]),
+	    passed_through);
 }
 
 const pass pass_eliminate_nop_with_unit = {

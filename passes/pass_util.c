@@ -388,3 +388,31 @@ int pass_for_each_graph(ir_model *model, int (*fn)(ir_graph *graph, void *ctx),
 {
 	return walk_graphs(model->graph, fn, ctx);
 }
+
+typedef struct passthrough_walk {
+	pass_passthrough_fn passed_through;
+	int64_t opset;
+} passthrough_walk;
+
+static int remove_passthroughs_in(ir_graph *graph, void *ctx)
+{
+	const passthrough_walk *walk = ctx;
+	int changes = 0;
+	ir_graph_for_each_node(graph, node)
+	{
+		ir_value *x = walk->passed_through(node, walk->opset);
+		if (x && pass_remove_passthrough(node, 0, x))
+			changes++;
+	}
+	return changes;
+}
+
+int pass_remove_passthroughs(ir_model *model, const char *const *typed_ops,
+                             int n_typed_ops,
+                             pass_passthrough_fn passed_through)
+{
+	passthrough_walk walk = {passed_through, ir_model_opset(model, "")};
+	if (n_typed_ops > 0)
+		pass_infer_types_for(model, typed_ops, n_typed_ops);
+	return pass_for_each_graph(model, remove_passthroughs_in, &walk);
+}

@@ -96,4 +96,17 @@ void pass_infer_types_for(ir_model *model, const char *const *op_types,
 int pass_for_each_graph(ir_model *model, int (*fn)(ir_graph *graph, void *ctx),
                         void *ctx);
 
+/* Most eliminate_nop_* passes have one shape: a node that, under some
+ * conditions, outputs its first input unchanged. Such a pass writes the
+ * conditions as `passed_through` (return the value the node passes
+ * through, or NULL) and runs this: it infers types first when a node of
+ * `typed_ops` exists (n_typed_ops may be 0), then removes, in every graph,
+ * each node for which passed_through() answers, keeping graph output
+ * names (pass_remove_passthrough). `opset` is the model's default-domain
+ * opset. Returns the number of nodes removed. */
+typedef ir_value *(*pass_passthrough_fn)(ir_node *node, int64_t opset);
+int pass_remove_passthroughs(ir_model *model, const char *const *typed_ops,
+                             int n_typed_ops,
+                             pass_passthrough_fn passed_through);
+
 #endif
