@@ -313,7 +313,13 @@ void shape_infer_pad(infer_ctx *ctx)
 	if (n_pads != 2 * n_axes)
 		return;
 	for (int i = 0; i < n_axes; i++) {
-		dim_expr grow = dim_const(pads[i] + pads[i + n_axes]);
+		/* Pads are model data: absurd ones leave the dim unknown. */
+		int64_t total;
+		if (__builtin_add_overflow(pads[i], pads[i + n_axes], &total)) {
+			in.dims[axis_of[i]] = dim_unknown();
+			continue;
+		}
+		dim_expr grow = dim_const(total);
 		dim_expr *d = &in.dims[axis_of[i]];
 		*d = dim_add(d, &grow);
 	}
