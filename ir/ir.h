@@ -288,6 +288,10 @@ bool ir_model_save(ir_model *model, ir_write_fn write, void *out,
 /* Write to a temporary file next to `path`, then rename it into place, so
  * a failure never leaves a partial file. "-" writes to stdout. */
 bool ir_model_save_file(ir_model *model, const char *path, ir_status *status);
+/* Save into a malloc'd buffer (at least one byte, so never NULL on
+ * success) that the caller frees. */
+bool ir_model_save_buffer(ir_model *model, uint8_t **data, size_t *size,
+                          ir_status *status);
 /* Build the ModelProto the exporter would write; freed with
  * ir_export_free. Used by save and by tests. */
 Onnx__ModelProto *ir_export(ir_model *model, struct ir_arena **arena_out);

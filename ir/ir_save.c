@@ -426,3 +426,39 @@ bool ir_model_save_file(ir_model *model, const char *path, ir_status *status)
 		unlink(tmp);
 	return ok;
 }
+
+typedef struct memory_sink {
+	uint8_t *data;
+	size_t size, cap;
+} memory_sink;
+
+static bool write_memory(void *out, const void *data, size_t size)
+{
+	memory_sink *sink = out;
+	if (sink->size + size > sink->cap) {
+		size_t cap = sink->cap ? sink->cap : 4096;
+		while (cap < sink->size + size)
+			cap *= 2;
+		uint8_t *grown = realloc(sink->data, cap);
+		if (!grown)
+			return false;
+		sink->data = grown;
+		sink->cap = cap;
+	}
+	memcpy(sink->data + sink->size, data, size);
+	sink->size += size;
+	return true;
+}
+
+bool ir_model_save_buffer(ir_model *model, uint8_t **data, size_t *size,
+                          ir_status *status)
+{
+	memory_sink sink = {0};
+	if (!ir_model_save(model, write_memory, &sink, status)) {
+		free(sink.data);
+		return false;
+	}
+	*data = sink.data ? sink.data : ir_xcalloc(1, 1);
+	*size = sink.size;
+	return true;
+}

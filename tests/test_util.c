@@ -160,37 +160,13 @@ ir_model *tu_load_proto(proto_model *pm)
 	return tu_load_bytes(bytes, size);
 }
 
-typedef struct memory_sink {
-	uint8_t *data;
-	size_t size, cap;
-} memory_sink;
-
-static bool write_memory(void *out, const void *data, size_t size)
-{
-	memory_sink *sink = out;
-	if (sink->size + size > sink->cap) {
-		size_t cap = sink->cap ? sink->cap : 4096;
-		while (cap < sink->size + size)
-			cap *= 2;
-		uint8_t *grown = realloc(sink->data, cap);
-		if (!grown)
-			return false;
-		sink->data = grown;
-		sink->cap = cap;
-	}
-	memcpy(sink->data + sink->size, data, size);
-	sink->size += size;
-	return true;
-}
-
 uint8_t *tu_save_bytes(ir_model *model, size_t *size)
 {
-	memory_sink sink = {0};
+	uint8_t *bytes = NULL;
 	ir_status status = {0};
-	ck_assert_msg(ir_model_save(model, write_memory, &sink, &status),
+	ck_assert_msg(ir_model_save_buffer(model, &bytes, size, &status),
 	              "save failed: %s", status.message);
-	*size = sink.size;
-	return sink.data ? sink.data : calloc(1, 1);
+	return bytes;
 }
 
 ir_model *tu_reload(ir_model *model)

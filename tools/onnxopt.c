@@ -203,42 +203,16 @@ onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path)
 	           : fail_with(&status);
 }
 
-typedef struct memory_sink {
-	unsigned char *data;
-	size_t size, cap;
-} memory_sink;
-
-static bool write_memory(void *out, const void *data, size_t size)
-{
-	memory_sink *sink = out;
-	if (sink->size + size > sink->cap) {
-		size_t cap = sink->cap ? sink->cap : 4096;
-		while (cap < sink->size + size)
-			cap *= 2;
-		unsigned char *grown = realloc(sink->data, cap);
-		if (!grown)
-			return false;
-		sink->data = grown;
-		sink->cap = cap;
-	}
-	memcpy(sink->data + sink->size, data, size);
-	sink->size += size;
-	return true;
-}
-
 onnxopt_status onnxopt_save_buffer(onnxopt_model *model, void **data,
                                    size_t *size)
 {
 	if (!model || !data || !size)
 		return usage_error("onnxopt_save_buffer: NULL argument");
-	memory_sink sink = {0};
 	ir_status status = {0};
-	if (!ir_model_save(model->ir, write_memory, &sink, &status)) {
-		free(sink.data);
+	uint8_t *bytes;
+	if (!ir_model_save_buffer(model->ir, &bytes, size, &status))
 		return fail_with(&status);
-	}
-	*data = sink.data ? (void *)sink.data : malloc(1);
-	*size = sink.size;
+	*data = bytes;
 	return ONNXOPT_OK;
 }
 
