@@ -5,7 +5,7 @@
  *   after:   same nodes; value_info t:[batch,64] float,
  *            graph output y:[batch,64] float
  *
- * Runs the shape analysis (passes/shape/) and gives every node output
+ * Runs the shape analysis (analysis/shape/) and gives every node output
  * whose type it knows anything about a value_info entry, so the types
  * survive export; graph outputs carry theirs in the graph's interface.
  * Nothing about the computation changes, so the rewrite is always legal;

@@ -252,7 +252,7 @@ void match_drop_if_unused(ir_value *value);
 
 /* ------------------------------------------------------------- driving */
 
-/* Refine every value's type with shape inference (passes/shape), for
+/* Refine every value's type with shape inference (analysis/shape), for
  * passes whose legality depends on ranks and dims. */
 void match_infer_shapes(ir_model *model);
 

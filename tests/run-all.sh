@@ -53,7 +53,7 @@ step oracle-selftest node tests/oracle/oracle.mjs selftest
 step conformance tests/conformance.sh "$opt" default dce fold eliminate fuse
 step golden tests/golden.sh "$opt"
 step sanitizers tests/sanitize.sh "$root/build-asan" --num-processes 2
-step python env ONNXOPT_LIBRARY="$root/$build/tools/libonnxopt.so" \
+step python env ONNXOPT_LIBRARY="$root/$build/lib/libonnxopt.so" \
 	/usr/bin/python3 tools/python/test_onnxopt.py "$root"
 
 [ -n "$failed_steps" ] && echo "failed steps:$failed_steps"

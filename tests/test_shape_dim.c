@@ -1,5 +1,5 @@
 /*
- * test_shape_dim.c - the dim-expression algebra of passes/shape/dim.c:
+ * test_shape_dim.c - the dim-expression algebra of analysis/shape/dim.c:
  * canonical forms (equal expressions compare equal), exact division,
  * overflow and unrepresentable results becoming unknown, and the text
  * form that dim_params carry between runs.

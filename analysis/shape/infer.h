@@ -1,8 +1,8 @@
 /*
  * infer.h - what an operator's inference function sees (internal to
- * passes/shape/).
+ * analysis/shape/).
  *
- * An inference function, named in passes/ops.def, reads its node's input
+ * An inference function, named in analysis/ops.def, reads its node's input
  * types, attributes and (when they are constants or symbolic shape
  * tensors) input contents through an infer_ctx, and reports what it can
  * of each output with infer_output. It reports nothing it is unsure of:

@@ -1,7 +1,7 @@
 /*
  * value.h - symbolic shape tensors, shared by value.c (the memoizing
  * analysis, constants) and value_ops.c (one follower per op). Internal to
- * passes/shape/.
+ * analysis/shape/.
  */
 #ifndef ONNXOPT_SHAPE_VALUE_H
 #define ONNXOPT_SHAPE_VALUE_H

@@ -16,7 +16,7 @@
 #include "ir_arena.h"
 #include "ops.h"
 
-/* Kernels and randomness come from the operator table (passes/ops.def
+/* Kernels and randomness come from the operator table (analysis/ops.def
  * joined with kernels.def), the one place that knows each op. */
 op_eval_fn eval_find_kernel(const char *op_type)
 {

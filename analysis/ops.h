@@ -2,7 +2,7 @@
  * ops.h - the operator table: what onnx-opt knows about each standard op.
  *
  * One row per op in ops.def gives its name, domain, shape-inference
- * function and flags; the evaluator's kernels (passes/eval/kernels.def)
+ * function and flags; the evaluator's kernels (analysis/eval/kernels.def)
  * are joined to the rows by name. Passes ask this table rather than
  * re-encoding op facts:
  *

@@ -10,7 +10,7 @@
  *
  * Inference walks every graph in topological order (bodies of If, Loop
  * and Scan included) and asks each node's entry in the operator table
- * (passes/ops.def) for its output types. Results only ever refine a
+ * (analysis/ops.def) for its output types. Results only ever refine a
  * value's type: a known element type, rank or static dim is never
  * replaced, and a value whose inferred type would contradict what the
  * model states is left exactly as it was. Unknown ops leave their

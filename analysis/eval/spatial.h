@@ -1,6 +1,6 @@
 /*
  * spatial.h - sliding-window geometry shared by convolution and pooling
- * (internal to passes/eval/).
+ * (internal to analysis/eval/).
  *
  * From the input's spatial dims and a node's kernel_shape, strides,
  * dilations, pads, auto_pad and ceil_mode attributes, spatial_setup

@@ -30,8 +30,8 @@
  *    tensors one ProtobufCBinaryData per element).
  *  - Randomness is never evaluated (eval_op_is_random), nor a node in a
  *    domain other than the default ONNX one.
- *  - Kernels are found through the operator table (passes/ops.h), which
- *    joins passes/eval/kernels.def with the rest of each op's facts.
+ *  - Kernels are found through the operator table (analysis/ops.h), which
+ *    joins analysis/eval/kernels.def with the rest of each op's facts.
  */
 #ifndef ONNXOPT_EVAL_H
 #define ONNXOPT_EVAL_H
@@ -83,7 +83,7 @@ typedef struct eval_call {
 	struct ir_arena *scratch;
 } eval_call;
 
-/* Also declared by the operator table (passes/ops.h); C11 allows the
+/* Also declared by the operator table (analysis/ops.h); C11 allows the
  * identical repeat. */
 typedef int (*op_eval_fn)(eval_call *call);
 
