@@ -71,6 +71,23 @@ onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
 onnxopt_status onnxopt_set_print_after(onnxopt_model *model, const char *pass,
                                        FILE *out);
 
+/* Set a named option for the runs and saves that follow. Names and values
+ * are the CLI's long options without the dashes and their argument text:
+ *
+ *     onnxopt_set_option(m, "fold-size-limit", "1048576");
+ *
+ * A flag takes NULL (or "1"/"0"). With model NULL the value is only
+ * validated. An unknown name or a bad value is ONNXOPT_ERR_USAGE with a
+ * message naming the option. onnxopt_list_options lists them all. */
+onnxopt_status onnxopt_set_option(onnxopt_model *model, const char *name,
+                                  const char *value);
+
+/* Every option: name, argument metavariable (NULL for a flag) and a
+ * one-line help text. */
+typedef void (*onnxopt_option_info_fn)(const char *name, const char *argument,
+                                       const char *help, void *user);
+void onnxopt_list_options(onnxopt_option_info_fn fn, void *user);
+
 /* Check a pass list without running it (an unknown name is an error). */
 onnxopt_status onnxopt_check_passes(const char *passes);
 

@@ -3,24 +3,26 @@
  * that turns IR statuses into onnxopt_status codes and a per-thread
  * message.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ir.h"
 #include "ir_arena.h"
-#include "onnxopt.h"
+#include "lib.h"
 #include "pass.h"
 
-struct onnxopt_model {
-	ir_model *ir;
-	bool has_fold_size_limit;
-	long long fold_size_limit;
-	const char *print_after; /* a pass name (static storage) or "all" */
-	FILE *print_to;
-};
-
 static _Thread_local char last_error[512];
+
+onnxopt_status lib_fail(onnxopt_status status, const char *format, ...)
+{
+	va_list args;
+	va_start(args, format);
+	vsnprintf(last_error, sizeof last_error, format, args);
+	va_end(args);
+	return status;
+}
 
 const char *onnxopt_version(void)
 {
@@ -46,8 +48,7 @@ static onnxopt_status fail_with(const ir_status *status)
 
 static onnxopt_status usage_error(const char *message)
 {
-	snprintf(last_error, sizeof last_error, "%s", message);
-	return ONNXOPT_ERR_USAGE;
+	return lib_fail(ONNXOPT_ERR_USAGE, "%s", message);
 }
 
 static onnxopt_status wrap(ir_model *ir, const ir_status *status,
@@ -126,10 +127,11 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 		options.verify = false;
 	if (getenv("ONNXOPT_VERIFY"))
 		options.verify = true;
-	if (model->has_fold_size_limit)
-		options.pass.fold_size_limit = model->fold_size_limit;
-	options.print_after = model->print_after;
-	options.print_to = model->print_to;
+	const lib_settings *settings = &model->settings;
+	if (settings->has_fold_size_limit)
+		options.pass.fold_size_limit = settings->fold_size_limit;
+	options.print_after = settings->print_after;
+	options.print_to = settings->print_to;
 	report_bridge bridge = {report, user};
 	if (report) {
 		options.report = bridge_report;
@@ -145,9 +147,9 @@ onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
 {
 	if (!model)
 		return usage_error("onnxopt_set_fold_size_limit: NULL model");
-	model->has_fold_size_limit = true;
-	model->fold_size_limit = bytes;
-	return ONNXOPT_OK;
+	char text[32];
+	snprintf(text, sizeof text, "%lld", bytes);
+	return onnxopt_set_option(model, "fold-size-limit", text);
 }
 
 onnxopt_status onnxopt_set_print_after(onnxopt_model *model, const char *pass,
@@ -156,23 +158,15 @@ onnxopt_status onnxopt_set_print_after(onnxopt_model *model, const char *pass,
 	if (!model)
 		return usage_error("onnxopt_set_print_after: NULL model");
 	if (!pass) {
-		model->print_after = NULL;
+		model->settings.print_after = NULL;
 		return ONNXOPT_OK;
 	}
-	const char *name = NULL;
-	if (!strcmp(pass, "all"))
-		name = "all";
-	else if (pass_find(pass))
-		name = pass_find(pass)->name;
-	if (!name || !out) {
-		snprintf(last_error, sizeof last_error,
-		         "--print-after: unknown pass '%s' (see --list-passes)",
-		         pass);
-		return ONNXOPT_ERR_USAGE;
-	}
-	model->print_after = name;
-	model->print_to = out;
-	return ONNXOPT_OK;
+	if (!out)
+		return usage_error("onnxopt_set_print_after: NULL stream");
+	onnxopt_status st = onnxopt_set_option(model, "print-after", pass);
+	if (st == ONNXOPT_OK)
+		model->settings.print_to = out;
+	return st;
 }
 
 onnxopt_status onnxopt_check_passes(const char *passes)

@@ -17,6 +17,38 @@
 
 enum { EXIT_BAD_INPUT = 2, EXIT_PASS_FAILED = 1 };
 
+/* Print `text` wrapped to the help's second column. */
+static void print_wrapped(FILE *out, const char *text)
+{
+	int column = 0;
+	while (*text) {
+		const char *word_end = strchr(text, ' ');
+		int len = word_end ? (int)(word_end - text) : (int)strlen(text);
+		if (column == 0 || column + 1 + len > 56) {
+			fprintf(out, "%s%*s", column ? "\n" : "", 21, "");
+			column = 0;
+		} else {
+			fputc(' ', out);
+			column++;
+		}
+		fprintf(out, "%.*s", len, text);
+		column += len;
+		text += len;
+		while (*text == ' ')
+			text++;
+	}
+	fputc('\n', out);
+}
+
+static void print_option_help(const char *name, const char *argument,
+                              const char *help, void *user)
+{
+	FILE *out = user;
+	fprintf(out, "      --%s%s%s\n", name, argument ? " " : "",
+	        argument ? argument : "");
+	print_wrapped(out, help);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out,
@@ -32,20 +64,12 @@ static void usage(FILE *out)
 	        "      --stats        print op counts before/after and each "
 	        "pass's time\n"
 	        "                     and changes (on stderr)\n"
-	        "      --verify       check IR invariants after every pass\n"
-	        "      --fold-size-limit BYTES\n"
-	        "                     largest tensor folding may create from "
-	        "ops that\n"
-	        "                     expand data (default 4194304; -1: no "
-	        "limit)\n"
-	        "      --print-after PASS\n"
-	        "                     print the IR as text (on stderr) after "
-	        "each run of\n"
-	        "                     PASS ('all': after every pass)\n"
-	        "      --list-passes  list passes by group\n"
-	        "  -h, --help         this help\n"
-	        "      --version      print the version\n",
+	        "      --verify       check IR invariants after every pass\n",
 	        onnxopt_default_pipeline());
+	onnxopt_list_options(print_option_help, out);
+	fprintf(out, "      --list-passes  list passes by group\n"
+	             "  -h, --help         this help\n"
+	             "      --version      print the version\n");
 }
 
 /* ------------------------------------------------------------- listing */
@@ -162,6 +186,41 @@ static int fail(onnxopt_status status)
 	return status == ONNXOPT_ERR_PASS ? EXIT_PASS_FAILED : EXIT_BAD_INPUT;
 }
 
+/* The library's options (onnxopt_list_options) as getopt_long rows after
+ * the CLI's own; their values are kept in order and applied after load. */
+enum { OPT_LIBRARY = 1024 };
+
+typedef struct cli_options {
+	struct option *rows;
+	int n, cap;
+} cli_options;
+
+static void add_row(cli_options *t, const char *name, int has_arg, int val)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 32;
+		t->rows = realloc(t->rows, sizeof *t->rows * (size_t)t->cap);
+		if (!t->rows) {
+			fprintf(stderr, "onnx-opt: out of memory\n");
+			exit(EXIT_PASS_FAILED);
+		}
+	}
+	t->rows[t->n++] = (struct option){name, has_arg, NULL, val};
+}
+
+static void add_library_row(const char *name, const char *argument,
+                            const char *help, void *user)
+{
+	(void)help;
+	cli_options *t = user;
+	add_row(t, name, argument ? required_argument : no_argument,
+	        OPT_LIBRARY + t->n);
+}
+
+typedef struct option_value {
+	const char *name, *value;
+} option_value;
+
 int main(int argc, char **argv)
 {
 	enum {
@@ -170,56 +229,49 @@ int main(int argc, char **argv)
 		OPT_LIST,
 		OPT_VERSION,
 		OPT_VERIFY,
-		OPT_FOLD_LIMIT,
-		OPT_PRINT_AFTER,
 	};
-	static const struct option options[] = {
-	    {"passes", required_argument, NULL, 'p'},
-	    {"fixed-point", no_argument, NULL, OPT_FIXED},
-	    {"stats", no_argument, NULL, OPT_STATS},
-	    {"verify", no_argument, NULL, OPT_VERIFY},
-	    {"fold-size-limit", required_argument, NULL, OPT_FOLD_LIMIT},
-	    {"print-after", required_argument, NULL, OPT_PRINT_AFTER},
-	    {"list-passes", no_argument, NULL, OPT_LIST},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, OPT_VERSION},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *passes = NULL, *print_after = NULL;
+	cli_options table = {0};
+	add_row(&table, "passes", required_argument, 'p');
+	add_row(&table, "fixed-point", no_argument, OPT_FIXED);
+	add_row(&table, "stats", no_argument, OPT_STATS);
+	add_row(&table, "verify", no_argument, OPT_VERIFY);
+	add_row(&table, "list-passes", no_argument, OPT_LIST);
+	add_row(&table, "help", no_argument, 'h');
+	add_row(&table, "version", no_argument, OPT_VERSION);
+	onnxopt_list_options(add_library_row, &table);
+	add_row(&table, NULL, 0, 0);
+	/* At most one library option per argument. */
+	option_value *settings = calloc((size_t)argc, sizeof *settings);
+	int n_settings = 0;
+	const char *passes = NULL;
 	unsigned flags = 0;
 	int stats = 0, opt;
-	bool has_fold_limit = false;
-	long long fold_limit = 0;
 	/* getopt's own message would be a second line on stderr. */
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, "p:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "p:h", table.rows, NULL)) != -1) {
 		switch (opt) {
 		case 'p': passes = optarg; break;
 		case OPT_FIXED: flags |= ONNXOPT_FIXED_POINT; break;
 		case OPT_STATS: stats = 1; break;
 		case OPT_VERIFY: flags |= ONNXOPT_VERIFY; break;
-		case OPT_FOLD_LIMIT: {
-			char *end;
-			errno = 0;
-			fold_limit = strtoll(optarg, &end, 10);
-			if (end == optarg || *end || errno) {
-				fprintf(stderr,
-				        "onnx-opt: --fold-size-limit "
-				        "needs a number of bytes, not "
-				        "'%s'\n",
-				        optarg);
-				return EXIT_BAD_INPUT;
-			}
-			has_fold_limit = true;
-			break;
-		}
-		case OPT_PRINT_AFTER: print_after = optarg; break;
 		case OPT_LIST: list_passes(); return 0;
 		case 'h': usage(stdout); return 0;
 		case OPT_VERSION:
 			printf("onnx-opt %s\n", onnxopt_version());
 			return 0;
 		default:
+			if (opt >= OPT_LIBRARY && settings) {
+				const char *name =
+				    table.rows[opt - OPT_LIBRARY].name;
+				/* A bad value is reported before any work. */
+				onnxopt_status st =
+				    onnxopt_set_option(NULL, name, optarg);
+				if (st != ONNXOPT_OK)
+					return fail(st);
+				settings[n_settings++] =
+				    (option_value){name, optarg};
+				break;
+			}
 			/* optopt names a bad short option or one missing
 			 * its argument; an unknown long option is the
 			 * argument getopt just consumed. */
@@ -235,6 +287,10 @@ int main(int argc, char **argv)
 				        argv[optind - 1]);
 			return EXIT_BAD_INPUT;
 		}
+	}
+	if (!settings) {
+		fprintf(stderr, "onnx-opt: out of memory\n");
+		return EXIT_PASS_FAILED;
 	}
 	if (argc - optind != 2) {
 		fprintf(stderr, "onnx-opt: expected IN and OUT paths (try "
@@ -252,17 +308,18 @@ int main(int argc, char **argv)
 	st = onnxopt_load_file(in, &model);
 	if (st != ONNXOPT_OK)
 		return fail(st);
-	if (has_fold_limit)
-		onnxopt_set_fold_size_limit(model, fold_limit);
-	if (print_after && (st = onnxopt_set_print_after(
-	                        model, print_after, stderr)) != ONNXOPT_OK) {
-		onnxopt_model_free(model);
-		return fail(st);
+	for (int i = 0; i < n_settings; i++) {
+		st = onnxopt_set_option(model, settings[i].name,
+		                        settings[i].value);
+		if (st != ONNXOPT_OK) {
+			onnxopt_model_free(model);
+			return fail(st);
+		}
 	}
 	double t1 = now_ms();
-	op_table table = {0};
+	op_table op_rows = {0};
 	if (stats) {
-		onnxopt_op_counts(model, add_count, &table);
+		onnxopt_op_counts(model, add_count, &op_rows);
 		fprintf(stderr, "%-40s %4s %8s %10s\n", "pass", "iter",
 		        "changes", "ms");
 	}
@@ -274,19 +331,23 @@ int main(int argc, char **argv)
 	double t3 = now_ms();
 	if (st != ONNXOPT_OK) {
 		onnxopt_model_free(model);
+		free(op_rows.rows);
 		free(table.rows);
+		free(settings);
 		return fail(st);
 	}
 	if (stats) {
-		table.after = 1;
-		onnxopt_op_counts(model, add_count, &table);
+		op_rows.after = 1;
+		onnxopt_op_counts(model, add_count, &op_rows);
 		fputc('\n', stderr);
-		print_op_table(&table);
+		print_op_table(&op_rows);
 		fprintf(stderr,
 		        "\nload %.1f ms, passes %.1f ms, save %.1f ms\n",
 		        t1 - t0, t2 - t1, t3 - t2);
 	}
+	free(op_rows.rows);
 	free(table.rows);
+	free(settings);
 	onnxopt_model_free(model);
 	return 0;
 }

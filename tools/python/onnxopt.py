@@ -12,7 +12,7 @@ import ctypes.util
 import os
 
 __all__ = ["OnnxOptError", "optimize", "optimize_file", "list_passes",
-           "version"]
+           "list_options", "version"]
 
 
 class OnnxOptError(RuntimeError):
@@ -49,6 +49,11 @@ _lib.onnxopt_free.argtypes = [ctypes.c_void_p]
 _PASS_INFO = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p,
                               ctypes.c_char_p, ctypes.c_void_p)
 _lib.onnxopt_list_passes.argtypes = [_PASS_INFO, ctypes.c_void_p]
+_lib.onnxopt_set_option.argtypes = [_model_p, ctypes.c_char_p,
+                                    ctypes.c_char_p]
+_OPTION_INFO = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p,
+                                ctypes.c_char_p, ctypes.c_void_p)
+_lib.onnxopt_list_options.argtypes = [_OPTION_INFO, ctypes.c_void_p]
 
 FIXED_POINT = 1
 
@@ -66,13 +71,44 @@ def version():
     return _lib.onnxopt_version().decode()
 
 
-def optimize(model_bytes, passes=None, fixed_point=False):
+def _apply_options(model, options):
+    """Set each keyword as the library option of the same name ('_' is
+    '-'): True sets a flag, False or None leaves it unset, a list or tuple
+    repeats the option once per item, anything else is passed as text."""
+    for key, value in options.items():
+        name = key.replace("_", "-").encode()
+        items = value if isinstance(value, (list, tuple)) else [value]
+        for item in items:
+            if item is None or item is False:
+                continue
+            text = None if item is True else str(item).encode()
+            _check(_lib.onnxopt_set_option(model, name, text))
+
+
+def list_options():
+    """[(name, argument or None, help), ...] for every library option;
+    each is also a keyword of optimize() with '-' written as '_'."""
+    found = []
+
+    def collect(name, argument, help_text, _user):
+        found.append((name.decode(),
+                      argument.decode() if argument else None,
+                      help_text.decode()))
+
+    _lib.onnxopt_list_options(_OPTION_INFO(collect), None)
+    return found
+
+
+def optimize(model_bytes, passes=None, fixed_point=False, **options):
     """Optimize serialized ONNX bytes; returns the optimized bytes.
-    passes=None runs the default pipeline; "none" runs nothing."""
+    passes=None runs the default pipeline; "none" runs nothing. Other
+    keywords are library options (list_options()), e.g.
+    fold_size_limit=1 << 20."""
     model = _model_p()
     _check(_lib.onnxopt_load_buffer(model_bytes, len(model_bytes),
                                     ctypes.byref(model)))
     try:
+        _apply_options(model, options)
         _check(_lib.onnxopt_run(model, _encode(passes),
                                 FIXED_POINT if fixed_point else 0))
         data = ctypes.c_void_p()
@@ -87,11 +123,13 @@ def optimize(model_bytes, passes=None, fixed_point=False):
         _lib.onnxopt_model_free(model)
 
 
-def optimize_file(src, dst, passes=None, fixed_point=False):
-    """Optimize the model at path src into dst (written atomically)."""
+def optimize_file(src, dst, passes=None, fixed_point=False, **options):
+    """Optimize the model at path src into dst (written atomically); other
+    keywords are library options, as for optimize()."""
     model = _model_p()
     _check(_lib.onnxopt_load_file(os.fsencode(src), ctypes.byref(model)))
     try:
+        _apply_options(model, options)
         _check(_lib.onnxopt_run(model, _encode(passes),
                                 FIXED_POINT if fixed_point else 0))
         _check(_lib.onnxopt_save_file(model, os.fsencode(dst)))

@@ -11,11 +11,13 @@ root = sys.argv[1]
 fixture = os.path.join(root, "fixtures", "cnn_conv_bn.onnx")
 original = open(fixture, "rb").read()
 failures = 0
+checks = 0
 
 
 def check(name, condition):
-    global failures
+    global failures, checks
     print(("ok   " if condition else "FAIL ") + name)
+    checks += 1
     failures += 0 if condition else 1
 
 
@@ -45,5 +47,20 @@ with tempfile.TemporaryDirectory() as tmp:
         pass
     check("a failed load leaves no output",
           not os.path.exists(os.path.join(tmp, "never.onnx")))
-print("python: %d passed, %d failed" % (7 - failures, failures))
+option_names = [o[0] for o in onnxopt.list_options()]
+check("fold-size-limit is a listed option", "fold-size-limit" in option_names)
+check("an option is a keyword",
+      len(onnxopt.optimize(original, passes="dce", fold_size_limit=0)) > 0)
+try:
+    onnxopt.optimize(original, passes="dce", fold_size_limit="lots")
+    check("a bad option value raises", False)
+except onnxopt.OnnxOptError as e:
+    check("a bad option value raises naming the option",
+          "fold-size-limit" in str(e))
+try:
+    onnxopt.optimize(original, passes="dce", no_such_option=1)
+    check("an unknown option raises", False)
+except onnxopt.OnnxOptError as e:
+    check("an unknown option raises naming it", "no-such-option" in str(e))
+print("python: %d passed, %d failed" % (checks - failures, failures))
 sys.exit(1 if failures else 0)

@@ -1,0 +1,104 @@
+/*
+ * options.c - the option table (options.def) behind onnxopt_set_option,
+ * onnxopt_list_options and the setters of the options the library front
+ * end owns itself.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lib.h"
+#include "pass.h"
+
+typedef struct option_row {
+	const char *name, *argument;
+	lib_option_setter set;
+	const char *help;
+} option_row;
+
+static const option_row option_rows[] = {
+#define OPTION(name, argument, setter, help) {name, argument, setter, help},
+#include "options.def"
+#undef OPTION
+};
+
+enum { option_count = sizeof option_rows / sizeof option_rows[0] };
+
+bool lib_parse_integer(const char *name, const char *value, long long *out)
+{
+	char *end;
+	errno = 0;
+	long long v = value ? strtoll(value, &end, 10) : 0;
+	if (!value || end == value || *end || errno) {
+		lib_fail(ONNXOPT_ERR_USAGE,
+		         "--%s needs a whole number, not '%s'", name,
+		         value ? value : "");
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+onnxopt_status option_set_fold_size_limit(lib_settings *settings,
+                                          const char *value)
+{
+	long long bytes;
+	if (!lib_parse_integer("fold-size-limit", value, &bytes))
+		return ONNXOPT_ERR_USAGE;
+	settings->has_fold_size_limit = true;
+	settings->fold_size_limit = bytes;
+	return ONNXOPT_OK;
+}
+
+onnxopt_status option_set_print_after(lib_settings *settings, const char *value)
+{
+	if (!value)
+		return lib_fail(ONNXOPT_ERR_USAGE,
+		                "--print-after needs a pass");
+	const char *name = NULL;
+	if (!strcmp(value, "all"))
+		name = "all";
+	else if (pass_find(value))
+		name = pass_find(value)->name;
+	if (!name)
+		return lib_fail(ONNXOPT_ERR_USAGE,
+		                "--print-after: unknown pass '%s' (see "
+		                "--list-passes)",
+		                value);
+	settings->print_after = name;
+	if (!settings->print_to)
+		settings->print_to = stderr;
+	return ONNXOPT_OK;
+}
+
+static const option_row *option_find(const char *name)
+{
+	for (int i = 0; i < option_count; i++)
+		if (!strcmp(option_rows[i].name, name))
+			return &option_rows[i];
+	return NULL;
+}
+
+onnxopt_status onnxopt_set_option(onnxopt_model *model, const char *name,
+                                  const char *value)
+{
+	if (!name)
+		return lib_fail(ONNXOPT_ERR_USAGE,
+		                "onnxopt_set_option: NULL name");
+	const option_row *row = option_find(name);
+	if (!row)
+		return lib_fail(ONNXOPT_ERR_USAGE, "unknown option '%s'", name);
+	if (row->argument && !value)
+		return lib_fail(ONNXOPT_ERR_USAGE, "--%s needs a value (%s)",
+		                name, row->argument);
+	/* Without a model, validate into scratch settings. */
+	lib_settings scratch = {0};
+	return row->set(model ? &model->settings : &scratch, value);
+}
+
+void onnxopt_list_options(onnxopt_option_info_fn fn, void *user)
+{
+	for (int i = 0; i < option_count; i++)
+		fn(option_rows[i].name, option_rows[i].argument,
+		   option_rows[i].help, user);
+}
