@@ -5,8 +5,8 @@
  *   after:   x -> A                            x+0, And(x, true),
  *                                              Or(x, false), ...)
  *
- * The rules, one table row each (`commutes`: the unit may be either input;
- * 0-x and 1/x are not x):
+ * The rules, one table row each (`commutes`: the unit may be either input,
+ * the operator table's OP_COMMUTATIVE; 0-x and 1/x are not x):
  *   Add  x + 0     commutes      Sub  x - 0
  *   Mul  x * 1     commutes      Div  x / 1
  *   Pow  x ^ 1                   And  x and true   commutes
@@ -38,26 +38,23 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "ops.h"
 #include "pass_util.h"
 
 typedef struct unit_rule {
 	const char *op_type;
 	double float_unit; /* for float, double, float16, bfloat16 */
 	double exact_unit; /* for integers and bool */
-	bool commutes;
 	bool bool_only;
 	bool floating_only;
 	bool any_unit_type; /* the unit's type may differ from x's */
 } unit_rule;
 
 static const unit_rule unit_rules[] = {
-    {"Add", -0.0, 0, true, false, false, false},
-    {"Sub", 0.0, 0, false, false, false, false},
-    {"Mul", 1.0, 1, true, false, false, false},
-    {"Div", 1.0, 1, false, false, false, false},
-    {"Pow", 1.0, 1, false, false, true, true},
-    {"And", 1.0, 1, true, true, false, false},
-    {"Or", 0.0, 0, true, true, false, false},
+    {"Add", -0.0, 0, false, false, false}, {"Sub", 0.0, 0, false, false, false},
+    {"Mul", 1.0, 1, false, false, false},  {"Div", 1.0, 1, false, false, false},
+    {"Pow", 1.0, 1, false, true, true},    {"And", 1.0, 1, true, false, false},
+    {"Or", 0.0, 0, true, false, false},
 };
 
 static const unit_rule *rule_for(const ir_node *node)
@@ -98,13 +95,14 @@ static bool is_unit_for(const unit_rule *rule, const ir_value *x,
 /* The input the node passes through, or NULL. */
 static ir_value *passed_through(ir_node *node, int64_t opset)
 {
+	(void)opset; /* op_node_has knows when inputs commute */
 	const unit_rule *rule = rule_for(node);
 	if (!rule || node->n_inputs != 2 || node->n_outputs != 1 ||
 	    !node->inputs[0] || !node->inputs[1])
 		return NULL;
 	if (is_unit_for(rule, node->inputs[0], node->inputs[1]))
 		return node->inputs[0];
-	if (rule->commutes && opset >= 7 &&
+	if (op_node_has(node, OP_COMMUTATIVE) &&
 	    is_unit_for(rule, node->inputs[1], node->inputs[0]))
 		return node->inputs[1];
 	return NULL;
