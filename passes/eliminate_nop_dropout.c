@@ -21,6 +21,7 @@
  *    inference it is all true, but nothing here rebuilds it);
  *  - graph output names survive (see pass_remove_passthrough).
  */
+#include "ops.h"
 #include "pass_util.h"
 
 static bool ratio_attribute_is_zero(const ir_node *node)
@@ -36,8 +37,8 @@ static bool is_copy_at_opset(const ir_node *node, int64_t opset)
 	if (opset < 7)
 		return ir_attr_int(node, "is_test", 0) != 0 ||
 		       ratio_attribute_is_zero(node);
-	if (opset < 12)
-		return true;
+	if (op_attribute_input("Dropout", "ratio", opset) < 0)
+		return true; /* opsets 7-11: inference only */
 	ir_value *ratio = node->n_inputs > 1 ? node->inputs[1] : NULL;
 	ir_value *training = node->n_inputs > 2 ? node->inputs[2] : NULL;
 	bool training_mode;

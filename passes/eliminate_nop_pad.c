@@ -23,6 +23,7 @@
  */
 #include <string.h>
 
+#include "ops.h"
 #include "pass_util.h"
 
 static bool mode_is_known(const ir_node *node, int64_t opset)
@@ -58,7 +59,7 @@ static bool pads_are_zero(const ir_node *node, int64_t opset)
 {
 	const int64_t *pads;
 	int64_t count;
-	if (opset < 11) {
+	if (op_attribute_input("Pad", "pads", opset) < 0) {
 		const ir_attr *a =
 		    ir_node_attr(node, opset < 2 ? "paddings" : "pads");
 		if (!a ||

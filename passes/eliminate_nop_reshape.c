@@ -22,6 +22,7 @@
  *  - x's rank is known, and its dims where the rules above need them;
  *  - graph output names survive (see pass_remove_passthrough).
  */
+#include "ops.h"
 #include "pass_util.h"
 
 static bool known_dim(const ir_dim *d, int64_t *value)
@@ -65,7 +66,7 @@ static bool reshape_is_nop(const ir_node *node, int64_t opset)
 	const ir_value *x = node->inputs[0];
 	const int64_t *target;
 	int64_t count;
-	if (opset < 5) {
+	if (op_attribute_input("Reshape", "shape", opset) < 0) {
 		const ir_attr *a = ir_node_attr(node, "shape");
 		if (!a ||
 		    a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)

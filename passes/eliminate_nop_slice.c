@@ -22,6 +22,7 @@
  *    known, valid;
  *  - graph output names survive (see pass_remove_passthrough).
  */
+#include "ops.h"
 #include "pass_util.h"
 
 typedef struct slice_args {
@@ -55,7 +56,7 @@ static bool read_args(const ir_node *node, int64_t opset, slice_args *args)
 	int64_t n_ends;
 	args->axes = args->steps = NULL;
 	args->n_axes = args->n_steps = -1;
-	if (opset < 10) {
+	if (op_attribute_input("Slice", "starts", opset) < 0) {
 		if (!attribute_ints(node, "starts", &args->starts,
 		                    &args->count) ||
 		    !attribute_ints(node, "ends", &args->ends, &n_ends))

@@ -19,6 +19,7 @@
  *  - given sizes are a constant [d] with d equal to x's known dim there;
  *  - graph output names survive (see pass_remove_passthrough).
  */
+#include "ops.h"
 #include "pass_util.h"
 
 /* The sizes the node gives, if any: *given is false when it gives none. */
@@ -26,7 +27,7 @@ static bool split_sizes(const ir_node *node, int64_t opset, bool *given,
                         const int64_t **sizes, int64_t *count)
 {
 	*given = false;
-	if (opset < 13) {
+	if (op_attribute_input("Split", "split", opset) < 0) {
 		const ir_attr *a = ir_node_attr(node, "split");
 		if (a) {
 			if (a->type !=

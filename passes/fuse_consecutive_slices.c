@@ -23,6 +23,7 @@
 #include <stdbool.h>
 
 #include "match.h"
+#include "ops.h"
 #include "pass.h"
 
 typedef struct slice_spec {
@@ -31,10 +32,16 @@ typedef struct slice_spec {
 	int n;
 } slice_spec;
 
+/* Slice-1 to 9 take starts, ends and axes as attributes; inputs since. */
+static bool indices_are_attributes(const match *m)
+{
+	return op_attribute_input("Slice", "starts", m->opset) < 0;
+}
+
 static bool read_list(match *m, const ir_node *slice, int index,
                       const char *attr, int64_t *out, int *n)
 {
-	if (m->opset < 10)
+	if (indices_are_attributes(m))
 		return match_attr_ints(slice, attr, out, MATCH_MAX_RANK, n);
 	match_const c;
 	return index < slice->n_inputs && slice->inputs[index] &&
@@ -45,7 +52,7 @@ static bool read_list(match *m, const ir_node *slice, int index,
 static bool optional_present(const match *m, const ir_node *slice, int index,
                              const char *attr)
 {
-	if (m->opset < 10)
+	if (indices_are_attributes(m))
 		return ir_node_attr(slice, attr) != NULL;
 	return index < slice->n_inputs && slice->inputs[index];
 }
@@ -64,7 +71,8 @@ static bool read_slice(match *m, const ir_node *slice, slice_spec *spec)
 	if (optional_present(m, slice, 3, "axes") &&
 	    (!read_list(m, slice, 3, "axes", spec->axes, &n) || n != spec->n))
 		return false;
-	if (m->opset >= 10 && optional_present(m, slice, 4, "steps") &&
+	if (!indices_are_attributes(m) &&
+	    optional_present(m, slice, 4, "steps") &&
 	    (!read_list(m, slice, 4, "steps", spec->steps, &n) || n != spec->n))
 		return false;
 	return true;
@@ -129,7 +137,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	}
 	int n = a.n + b.n;
 	ir_node_set_input(node, 0, x);
-	if (m.opset < 10) {
+	if (indices_are_attributes(&m)) {
 		ir_node_set_attr_ints(node, "starts", a.starts, n);
 		ir_node_set_attr_ints(node, "ends", a.ends, n);
 		ir_node_set_attr_ints(node, "axes", a.axes, n);

@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "ops.h"
 #include "pass.h"
 
 typedef struct projection {
@@ -176,14 +177,15 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	}
 	int64_t sizes[3] = {p[0].w.dims[1], p[1].w.dims[1], p[2].w.dims[1]};
 	ir_value *split_inputs[2] = {joined, NULL};
-	if (m.opset >= 13) {
+	bool sizes_input = op_attribute_input("Split", "split", m.opset) >= 0;
+	if (sizes_input) {
 		int64_t dims[1] = {3};
 		split_inputs[1] = match_add_initializer_int64s(
 		    m.graph, "qkv_split", 1, dims, sizes);
 	}
 	ir_node *split =
-	    match_emit(&m, "Split", split_inputs, m.opset >= 13 ? 2 : 1, 3);
-	if (m.opset < 13)
+	    match_emit(&m, "Split", split_inputs, sizes_input ? 2 : 1, 3);
+	if (!sizes_input)
 		ir_node_set_attr_ints(split, "split", sizes, 3);
 	/* The product has x's rank, or rank 1 for a vector x. */
 	int64_t axis = m.opset >= 11 ? -1 : (x_rank >= 2 ? x_rank : 1) - 1;

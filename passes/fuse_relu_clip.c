@@ -22,6 +22,7 @@
 #include <math.h>
 
 #include "match.h"
+#include "ops.h"
 #include "pass.h"
 
 static int try_fuse(ir_model *model, ir_node *node, void *ctx)
@@ -45,7 +46,9 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 		return 0;
 	double lo = -INFINITY, hi = INFINITY;
 	int elem_type = 0;
-	if (m.opset < 11) {
+	bool bounds_are_attributes =
+	    op_attribute_input("Clip", "min", m.opset) < 0;
+	if (bounds_are_attributes) {
 		lo = ir_attr_float(clip, "min", -INFINITY);
 		hi = ir_attr_float(clip, "max", INFINITY);
 		elem_type = IR_FLOAT;
@@ -70,7 +73,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	if (!(hi >= new_lo))
 		return 0;
 	ir_node_set_input(clip, 0, x);
-	if (m.opset < 11) {
+	if (bounds_are_attributes) {
 		ir_node_set_attr_float(clip, "min", (float)new_lo);
 	} else {
 		ir_value *bound = match_add_initializer_doubles(

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "match.h"
+#include "ops.h"
 
 /* -------------------------------------------------------------- shapes */
 
@@ -168,7 +169,7 @@ bool match_zero_pads(match *m, const ir_node *pad, int rank, int64_t *pads)
 	int n_axes = rank;
 	for (int i = 0; i < rank; i++)
 		axes[i] = i;
-	if (m->opset < 11) {
+	if (op_attribute_input("Pad", "pads", m->opset) < 0) {
 		/* Pad-2: pads and value are attributes. */
 		if (!match_attr_ints(pad, "pads", given, 2 * MATCH_MAX_RANK,
 		                     &n) ||

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "ops.h"
 
 /* ------------------------------------------------------------ helpers */
 
@@ -52,7 +53,7 @@ int eval_reshape(eval_call *c)
 	const eval_tensor *t = &c->in[0];
 	const int64_t *shape;
 	int64_t n;
-	if (c->opset < 5) {
+	if (op_attribute_input("Reshape", "shape", c->opset) < 0) {
 		int k = eval_attr_ints(c, "shape", &shape);
 		if (k < 0)
 			return eval_error(c, "has no shape attribute");
@@ -111,11 +112,11 @@ int eval_flatten(eval_call *c)
 	return copy_input(c, 2, dims);
 }
 
-/* Axes from the attribute (before `input_opset`) or from input 1. */
-static bool read_axes(eval_call *c, int64_t input_opset, const int64_t **axes,
-                      int64_t *n)
+/* Axes from the attribute or, from the opset that moved them
+ * (op_versions.def), from input 1. */
+static bool read_axes(eval_call *c, const int64_t **axes, int64_t *n)
 {
-	if (c->opset < input_opset) {
+	if (op_attribute_input(c->node->op_type, "axes", c->opset) < 0) {
 		int k = eval_attr_ints(c, "axes", axes);
 		*n = k;
 		return true;
@@ -134,7 +135,7 @@ int eval_squeeze(eval_call *c)
 	const eval_tensor *t = &c->in[0];
 	const int64_t *axes;
 	int64_t n;
-	if (!read_axes(c, 13, &axes, &n))
+	if (!read_axes(c, &axes, &n))
 		return EVAL_ERROR;
 	/* An empty axes list reads as "none" or as "all" depending on
 	 * whom you ask; leave it to the runtime. */
@@ -167,7 +168,7 @@ int eval_unsqueeze(eval_call *c)
 	const eval_tensor *t = &c->in[0];
 	const int64_t *axes;
 	int64_t n;
-	if (!read_axes(c, 13, &axes, &n))
+	if (!read_axes(c, &axes, &n))
 		return EVAL_ERROR;
 	if (n < 0)
 		return eval_error(c, "has no axes");
@@ -395,7 +396,7 @@ int eval_split(eval_call *c)
 	int64_t *sizes = eval_alloc(c, sizeof *sizes * (size_t)(n + 1));
 	const int64_t *split = NULL;
 	int64_t n_split = -1;
-	if (c->opset < 13) {
+	if (op_attribute_input("Split", "split", c->opset) < 0) {
 		n_split = eval_attr_ints(c, "split", &split);
 	} else if (eval_has_input(c, 1)) {
 		if (!eval_input_ints(c, 1, &split, &n_split))

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "ops.h"
 
 static bool float_input(eval_call *c, int k)
 {
@@ -353,7 +354,7 @@ int eval_dropout(eval_call *c)
 		return eval_unsupported(c, "with is_test semantics");
 	bool training = false;
 	double ratio = 0.5;
-	if (c->opset >= 12) {
+	if (op_attribute_input("Dropout", "ratio", c->opset) >= 0) {
 		if (eval_has_input(c, 2)) {
 			if (c->in[2].elem_type != IR_BOOL ||
 			    c->in[2].numel != 1)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "ops.h"
 
 /* dst (a box of `dims` inside an array with strides dst_strides) gets
  * src[base + sum_k maps[k][i_k]]. */
@@ -98,7 +99,7 @@ int eval_slice(eval_call *c)
 	int rank = t->rank;
 	const int64_t *starts, *ends, *axes = NULL, *steps = NULL;
 	int64_t n, n_ends, n_axes = -1, n_steps = -1;
-	if (c->opset < 10) {
+	if (op_attribute_input("Slice", "starts", c->opset) < 0) {
 		n = eval_attr_ints(c, "starts", &starts);
 		n_ends = eval_attr_ints(c, "ends", &ends);
 		n_axes = eval_attr_ints(c, "axes", &axes);
@@ -288,7 +289,7 @@ int eval_pad(eval_call *c)
 	int64_t n_pads, n_axes = -1;
 	double attr_value = 0;
 	const void *value = NULL; /* one element of t's type */
-	if (c->opset < 11) {
+	if (op_attribute_input("Pad", "pads", c->opset) < 0) {
 		const char *name = c->opset < 2 ? "paddings" : "pads";
 		n_pads = eval_attr_ints(c, name, &pads);
 		attr_value = eval_attr_float(c, "value", 0.0f);

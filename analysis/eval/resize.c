@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "ops.h"
 
 enum { MODE_NEAREST, MODE_LINEAR, MODE_CUBIC };
 enum {
@@ -278,7 +279,9 @@ int eval_resize(eval_call *c)
 	    eval_has_attr(c, "axes"))
 		return eval_unsupported(c, "with antialias, an aspect policy "
 		                           "or axes");
-	int scales_at = c->opset < 11 ? 1 : 2;
+	int scales_at = op_attribute_input("Resize", "scales", c->opset);
+	if (scales_at < 0)
+		return eval_unsupported(c, "before Resize existed");
 	const double *roi = NULL, *scales = NULL;
 	const int64_t *sizes = NULL;
 	int64_t n;
@@ -314,7 +317,7 @@ int eval_upsample(eval_call *c)
 	else if (strcmp(mode, "nearest"))
 		return eval_unsupported(c, "mode '%s'", mode);
 	const double *scales;
-	if (c->opset >= 9) {
+	if (op_attribute_input("Upsample", "scales", c->opset) == 1) {
 		if (!eval_has_input(c, 1) || c->in[1].numel != c->in[0].rank)
 			return eval_error(c, "scales must have rank entries");
 		scales = eval_doubles(c, &c->in[1]);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "ops.h"
 
 typedef struct sort_keys {
 	eval_kind kind;
@@ -103,7 +104,7 @@ int eval_topk(eval_call *c)
 	if (kind == EVAL_KIND_NONE || kind == EVAL_KIND_STRING)
 		return eval_unsupported(c, "on %s", ir_elem_name(x->elem_type));
 	int64_t k;
-	if (c->opset < 10) {
+	if (op_attribute_input("TopK", "k", c->opset) < 0) {
 		k = eval_attr_int(c, "k", -1);
 	} else {
 		const int64_t *kv;

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "ops.h"
 
 /* ---------------------------------------------------------------- unary */
 
@@ -215,7 +216,7 @@ int eval_clip(eval_call *c)
 	void *w = eval_widen(c, t);
 	const void *lo = NULL, *hi = NULL;
 	double attr_lo, attr_hi;
-	if (c->opset < 11) {
+	if (op_attribute_input("Clip", "min", c->opset) < 0) {
 		attr_lo = eval_attr_float(c, "min", -INFINITY);
 		attr_hi = eval_attr_float(c, "max", INFINITY);
 		if (eval_has_attr(c, "min"))

@@ -110,7 +110,7 @@ void shape_infer_slice(infer_ctx *ctx)
 	int64_t axes[SHAPE_MAX_RANK], steps[SHAPE_MAX_RANK];
 	int ns = -1, ne = -1, na = -1, nst = -1;
 	bool known = true;
-	if (ctx->opset < 10) {
+	if (op_attribute_input("Slice", "starts", ctx->opset) < 0) {
 		ns = infer_attr_ints(ctx, "starts", starts, SHAPE_MAX_RANK);
 		ne = infer_attr_ints(ctx, "ends", ends, SHAPE_MAX_RANK);
 		na = infer_attr_ints(ctx, "axes", axes, SHAPE_MAX_RANK);
@@ -176,7 +176,7 @@ void shape_infer_split(infer_ctx *ctx)
 	int64_t sizes[64];
 	int n_sizes = -1;
 	bool sizes_given = false;
-	if (ctx->opset < 13) {
+	if (op_attribute_input("Split", "split", ctx->opset) < 0) {
 		n_sizes = infer_attr_ints(ctx, "split", sizes, 64);
 		sizes_given = infer_has_attr(ctx, "split");
 	} else if (infer_input_present(ctx, 1)) {
@@ -281,7 +281,7 @@ void shape_infer_pad(infer_ctx *ctx)
 	for (int i = 0; i < in.rank; i++)
 		axes[i] = i;
 	bool axes_known = true;
-	if (ctx->opset < 11) {
+	if (op_attribute_input("Pad", "pads", ctx->opset) < 0) {
 		n_pads = infer_attr_ints(ctx, "pads", pads, 2 * SHAPE_MAX_RANK);
 	} else {
 		if (!infer_input_ints(ctx, 1, pads, 2 * SHAPE_MAX_RANK,

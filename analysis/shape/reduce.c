@@ -114,7 +114,7 @@ void shape_infer_top_k(infer_ctx *ctx)
 	if (in.rank >= 0 &&
 	    shape_axis(infer_attr_int(ctx, "axis", -1), in.rank, &axis)) {
 		dim_expr k = dim_unknown();
-		if (ctx->opset < 10) {
+		if (op_attribute_input("TopK", "k", ctx->opset) < 0) {
 			if (infer_has_attr(ctx, "k"))
 				k = dim_const(infer_attr_int(ctx, "k", 0));
 		} else {

@@ -95,9 +95,14 @@ void shape_infer_flatten(infer_ctx *ctx)
 
 /* Squeeze/Unsqueeze axes: attribute before opset 13, input since.
  * Returns the count, 0 when absent, -1 when not constant. */
+static bool axes_from_input(const infer_ctx *ctx)
+{
+	return op_attribute_input(ctx->node->op_type, "axes", ctx->opset) >= 0;
+}
+
 static int squeeze_axes(const infer_ctx *ctx, int64_t *axes)
 {
-	if (ctx->opset < 13) {
+	if (!axes_from_input(ctx)) {
 		int n = infer_attr_ints(ctx, "axes", axes, SHAPE_MAX_RANK);
 		return n < 0 ? (infer_has_attr(ctx, "axes") ? -1 : 0) : n;
 	}
@@ -158,7 +163,7 @@ void shape_infer_unsqueeze(infer_ctx *ctx)
 	shape_type_unknown(&out, in.elem);
 	int64_t axes[SHAPE_MAX_RANK];
 	int n_axes = squeeze_axes(ctx, axes);
-	if (n_axes < 0 && ctx->opset >= 13 && in.rank >= 0) {
+	if (n_axes < 0 && axes_from_input(ctx) && in.rank >= 0) {
 		int k = rank_from_length(ctx, 1);
 		if (k >= 0)
 			shape_type_rank(&out, in.elem, in.rank + k);

@@ -39,7 +39,8 @@ void shape_infer_resize(infer_ctx *ctx)
 		return;
 	}
 	bool upsample = ir_node_is(ctx->node, "Upsample");
-	int scales_index = upsample || ctx->opset < 11 ? 1 : 2;
+	int scales_index =
+	    op_attribute_input(ctx->node->op_type, "scales", ctx->opset);
 	int64_t axes[SHAPE_MAX_RANK];
 	int n_axes = ctx->opset >= 18 && !upsample
 	                 ? infer_attr_ints(ctx, "axes", axes, SHAPE_MAX_RANK)
@@ -86,7 +87,7 @@ void shape_infer_resize(infer_ctx *ctx)
 		for (int i = 0; i < n_axes; i++)
 			out.dims[axis_of[i]] = dim_const(
 			    (int64_t)nearbyint(scale * (double)in_dims[i]));
-	} else if (upsample && ctx->opset < 9) {
+	} else if (upsample && scales_index < 0) {
 		const ir_attr *a = ir_node_attr(ctx->node, "scales");
 		if (!a || a->proto->n_floats != (size_t)x.rank)
 			return;
@@ -100,7 +101,8 @@ void shape_infer_resize(infer_ctx *ctx)
 		 * here; claim nothing. */
 		for (int i = 0; i < n_axes; i++)
 			out.dims[axis_of[i]] = dim_unknown();
-	} else if (infer_input_doubles(ctx, scales_index, scales,
+	} else if (scales_index >= 0 &&
+	           infer_input_doubles(ctx, scales_index, scales,
 	                               SHAPE_MAX_RANK, &n) &&
 	           n == n_axes) {
 		for (int i = 0; i < n_axes; i++)

@@ -32,11 +32,11 @@ static bool operand_ints(value_env *env, int index, int64_t *out, int *n)
 }
 
 /* Axes of Squeeze/Unsqueeze: an attribute before opset 13, an input
- * after. Returns the count, or -1 when they cannot be read; 0 means
- * absent. */
+ * after (op_versions.def). Returns the count, or -1 when they cannot be
+ * read; 0 means absent. */
 static int read_axes(value_env *env, int64_t *axes)
 {
-	if (env->opset < 13) {
+	if (op_attribute_input(env->node->op_type, "axes", env->opset) < 0) {
 		const ir_attr *a = ir_node_attr(env->node, "axes");
 		if (!a)
 			return 0;
@@ -113,7 +113,7 @@ static bool slice(value_env *env, shape_value *out)
 	int64_t starts[SHAPE_VALUE_MAX], ends[SHAPE_VALUE_MAX];
 	int64_t axes[SHAPE_VALUE_MAX] = {0}, steps[SHAPE_VALUE_MAX] = {1};
 	int ns, ne, na = 1, nst = 1;
-	if (env->opset < 10) {
+	if (op_attribute_input("Slice", "starts", env->opset) < 0) {
 		const ir_attr *s = ir_node_attr(env->node, "starts");
 		const ir_attr *e = ir_node_attr(env->node, "ends");
 		const ir_attr *a = ir_node_attr(env->node, "axes");
