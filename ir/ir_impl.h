@@ -21,6 +21,13 @@ void ir_scope_add(ir_graph *graph, ir_value *value);
 void ir_reserve_fresh_name(ir_model *model, const char *name);
 void ir_scope_remove(ir_value *value);
 void ir_graph_clear_scope(ir_graph *graph, void *unused);
+/* Can the loader trust this tensor's header? Dims non-negative, element
+ * and byte counts within 64 bits, and the data it holds (raw_data or the
+ * typed field of its type) exactly what its dims need. False with the
+ * problem written to `problem` ("has a negative dim (-3)"). Nothing may
+ * allocate by a tensor's dims before this has passed. */
+bool ir_tensor_proto_check(const Onnx__TensorProto *proto, char *problem,
+                           size_t size);
 ir_graph *ir_graph_new(ir_model *model, ir_graph *parent, ir_node *owner);
 
 #endif

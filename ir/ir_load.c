@@ -18,6 +18,7 @@
 
 #include "ir_arena.h"
 #include "ir_impl.h"
+#include "ir_limits.h"
 
 static const char *str_or_empty(const char *s)
 {
@@ -84,9 +85,17 @@ static void type_from_proto(ir_model *model, ir_type *type,
 
 /* --------------------------------------------------------------- tensors */
 
+/* A tensor from the file, once its header has been checked: `what` names
+ * it in the error ("initializer 'w'"). */
 static ir_tensor *tensor_from_proto(ir_model *model,
-                                    const Onnx__TensorProto *proto)
+                                    const Onnx__TensorProto *proto,
+                                    ir_status *status, const char *what)
 {
+	char problem[160];
+	if (!ir_tensor_proto_check(proto, problem, sizeof problem)) {
+		ir_fail(status, IR_ERR_INVALID, "%s %s", what, problem);
+		return NULL;
+	}
 	ir_tensor *t = ir_alloc(model, sizeof *t);
 	t->origin = proto;
 	t->elem_type = proto->has_data_type ? proto->data_type : IR_UNDEFINED;
@@ -209,14 +218,21 @@ static bool load_node(loader *ld, ir_graph *g, const Onnx__NodeProto *np)
 		attr->name = str_or_empty(ap->name);
 		attr->type = attr_kind(ap);
 		attr->proto = ap;
-		if (ap->t)
-			attr->tensor = tensor_from_proto(model, ap->t);
+		char what[200];
+		snprintf(what, sizeof what,
+		         "tensor attribute '%s' of node '%s' (%s)", attr->name,
+		         str_or_empty(np->name), node->op_type);
+		if (ap->t && !(attr->tensor = tensor_from_proto(
+		                   model, ap->t, ld->status, what)))
+			return false;
 		if (ap->n_tensors) {
 			attr->tensors = ir_alloc(model, sizeof(ir_tensor *) *
 			                                    ap->n_tensors);
 			for (size_t k = 0; k < ap->n_tensors; k++)
-				attr->tensors[k] =
-				    tensor_from_proto(model, ap->tensors[k]);
+				if (!(attr->tensors[k] = tensor_from_proto(
+				          model, ap->tensors[k], ld->status,
+				          what)))
+					return false;
 		}
 	}
 	ir_node_append(g, node);
@@ -293,9 +309,12 @@ static bool in_topological_order(ir_graph *g)
 static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 {
 	ir_model *model = ld->model;
-	if (++ld->depth > 256)
+	/* The wire check has bounded this already; the IR keeps it. */
+	if (++ld->depth > IR_MAX_NESTING)
 		return ir_fail(ld->status, IR_ERR_INVALID,
-		               "subgraphs nested deeper than 256 levels");
+		               "subgraphs nested deeper than the limit of %d "
+		               "levels",
+		               IR_MAX_NESTING);
 	g->origin = gp;
 	g->name = gp->name;
 	size_t n_init = gp->n_initializer + gp->n_sparse_initializer;
@@ -309,8 +328,14 @@ static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 			    ld->status, IR_ERR_INVALID,
 			    "initializer %zu of graph '%s' has no name", i,
 			    str_or_empty(gp->name));
+		char what[200];
+		snprintf(what, sizeof what, "initializer '%s'", name);
+		ir_tensor *tensor =
+		    tensor_from_proto(model, tp, ld->status, what);
+		if (!tensor)
+			return false;
 		ir_value *v = ir_value_new(g, name, IR_DEF_INITIALIZER);
-		v->tensor = tensor_from_proto(model, tp);
+		v->tensor = tensor;
 		tensor_type(model, &v->type, v->tensor);
 		if (!define(ld, g, v))
 			return false;
@@ -440,6 +465,22 @@ static ir_model *model_from_proto(Onnx__ModelProto *mp, ir_buffer *file,
 static ir_model *load_bytes(ir_buffer *file, ir_status *status)
 {
 	Onnx__ModelProto *mp = NULL;
+	switch (ir_wire_check_nesting(&onnx__model_proto__descriptor,
+	                              file->data, file->size)) {
+	case IR_WIRE_OK: break;
+	case IR_WIRE_TOO_DEEP:
+		ir_fail(status, IR_ERR_PARSE,
+		        "model nests subgraphs or types deeper than the limit "
+		        "of %d levels",
+		        IR_MAX_NESTING);
+		return NULL;
+	case IR_WIRE_MALFORMED:
+		ir_fail(status, IR_ERR_PARSE,
+		        "not an ONNX model: truncated or malformed protobuf "
+		        "(%zu bytes)",
+		        file->size);
+		return NULL;
+	}
 	/* Unpack a skeleton without the big payloads; if the wire data is
 	 * not even well formed, protobuf-c gets the original bytes and the
 	 * error is reported below. */
@@ -573,17 +614,6 @@ ir_model *ir_model_load_buffer(const void *data, size_t size, bool borrow,
 	if (!model)
 		buffer_free(file);
 	return model;
-}
-
-ir_model *ir_model_reload(const ir_model *model, ir_status *status)
-{
-	if (!model->file) {
-		ir_fail(status, IR_ERR_USAGE,
-		        "the model was not loaded, so its original is unknown");
-		return NULL;
-	}
-	return ir_model_load_buffer(model->file->data, model->file->size, true,
-	                            status);
 }
 
 void ir_model_free(ir_model *model)

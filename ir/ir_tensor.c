@@ -7,9 +7,10 @@
  * form: contiguous little-endian bytes. This module produces it, once, and
  * owns the knowledge of which field holds which type.
  */
+#include <stdio.h>
 #include <string.h>
 
-#include "ir.h"
+#include "ir_impl.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "onnx-opt assumes a little-endian host (ONNX raw_data is little-endian)"
@@ -184,4 +185,92 @@ ir_tensor *ir_tensor_create_strings(ir_model *model, int rank,
 	t->strings = copy;
 	t->modified = true;
 	return t;
+}
+
+/* Entries in the typed field that holds `elem_type`, or -1 for a type
+ * with no typed field (undefined and unknown types); *want is how many
+ * entries numel elements take there. */
+static int64_t typed_entries(const Onnx__TensorProto *p, int elem_type,
+                             int64_t numel, int64_t *want)
+{
+	switch (elem_type) {
+	case IR_FLOAT: *want = numel; return (int64_t)p->n_float_data;
+	case IR_COMPLEX64:
+		*want = numel > INT64_MAX / 2 ? -1 : 2 * numel;
+		return (int64_t)p->n_float_data;
+	case IR_DOUBLE: *want = numel; return (int64_t)p->n_double_data;
+	case IR_COMPLEX128:
+		*want = numel > INT64_MAX / 2 ? -1 : 2 * numel;
+		return (int64_t)p->n_double_data;
+	case IR_INT64: *want = numel; return (int64_t)p->n_int64_data;
+	case IR_UINT64:
+	case IR_UINT32: *want = numel; return (int64_t)p->n_uint64_data;
+	case IR_STRING: *want = numel; return (int64_t)p->n_string_data;
+	case IR_INT4:
+	case IR_UINT4:
+	case IR_FLOAT4E2M1:
+		*want = numel / 2 + numel % 2;
+		return (int64_t)p->n_int32_data;
+	default:
+		if (ir_elem_bits(elem_type) == 0)
+			return -1;
+		*want = numel;
+		return (int64_t)p->n_int32_data;
+	}
+}
+
+bool ir_tensor_proto_check(const Onnx__TensorProto *p, char *problem,
+                           size_t size)
+{
+	int64_t numel = 1;
+	for (size_t i = 0; i < p->n_dims; i++) {
+		int64_t d = p->dims[i];
+		if (d < 0) {
+			snprintf(problem, size, "has a negative dim (%lld)",
+			         (long long)d);
+			return false;
+		}
+		if (d && numel > INT64_MAX / d) {
+			snprintf(problem, size,
+			         "has more elements than fit in 64 bits");
+			return false;
+		}
+		numel *= d;
+	}
+	int elem_type = p->has_data_type ? p->data_type : IR_UNDEFINED;
+	int bits = ir_elem_bits(elem_type);
+	if (bits && (uint64_t)numel > (UINT64_MAX - 7) / (uint64_t)bits) {
+		snprintf(problem, size,
+		         "claims more bytes than fit in 64 bits");
+		return false;
+	}
+	/* External data is checked where it is read. */
+	if (p->has_data_location &&
+	    p->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+		return true;
+	if (p->has_raw_data) {
+		size_t want = bits ? packed_size(elem_type, numel) : 0;
+		if (bits && p->raw_data.len != want) {
+			snprintf(problem, size,
+			         "holds %zu bytes of raw_data where its dims "
+			         "need %zu",
+			         p->raw_data.len, want);
+			return false;
+		}
+		if (elem_type == IR_STRING) {
+			snprintf(problem, size,
+			         "is a string tensor with raw_data");
+			return false;
+		}
+		return true;
+	}
+	int64_t want = 0;
+	int64_t have = typed_entries(p, elem_type, numel, &want);
+	if (have >= 0 && have != want) {
+		snprintf(problem, size,
+		         "holds %lld data entries where its dims need %lld",
+		         (long long)have, (long long)want);
+		return false;
+	}
+	return true;
 }

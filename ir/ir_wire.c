@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "ir_arena.h"
+#include "ir_limits.h"
 #include "ir_wire.h"
 #include "onnx.pb-c.h"
 
@@ -77,12 +78,136 @@ static bool is_placeholder_like(const uint8_t *p, size_t n)
 	       memcmp(p, placeholder_magic, sizeof placeholder_magic) == 0;
 }
 
+/* Every cycle among ONNX's messages passes through a GraphProto or a
+ * TypeProto. A graph is a level; a type is one when it is the element of
+ * another type (sequence, map value, optional), so a value's own type is
+ * not a level of its graph. */
+static bool counts_as_nesting(const ProtobufCMessageDescriptor *parent,
+                              const ProtobufCMessageDescriptor *d)
+{
+	if (d == &onnx__graph_proto__descriptor)
+		return true;
+	return d == &onnx__type_proto__descriptor &&
+	       (parent == &onnx__type_proto__sequence__descriptor ||
+	        parent == &onnx__type_proto__map__descriptor ||
+	        parent == &onnx__type_proto__optional__descriptor);
+}
+
+/* Skip one field's value; false on malformed wire data. Sets *message to
+ * the payload bounds when the field is a known submessage. */
+static bool skip_field(const ProtobufCMessageDescriptor *desc,
+                       const uint8_t **p, const uint8_t *end,
+                       const ProtobufCMessageDescriptor **sub_desc,
+                       const uint8_t **sub_end)
+{
+	uint64_t tag, value;
+	*sub_desc = NULL;
+	if (!read_varint(p, end, &tag) || tag >> 3 == 0 ||
+	    tag >> 3 > UINT32_MAX)
+		return false;
+	switch (tag & 7) {
+	case 0: return read_varint(p, end, &value);
+	case 1:
+		if (end - *p < 8)
+			return false;
+		*p += 8;
+		return true;
+	case 5:
+		if (end - *p < 4)
+			return false;
+		*p += 4;
+		return true;
+	case 2: {
+		if (!read_varint(p, end, &value) ||
+		    value > (uint64_t)(end - *p))
+			return false;
+		const ProtobufCFieldDescriptor *fd =
+		    protobuf_c_message_descriptor_get_field(
+		        desc, (unsigned)(tag >> 3));
+		if (fd && fd->type == PROTOBUF_C_TYPE_MESSAGE) {
+			*sub_desc = fd->descriptor;
+			*sub_end = *p + value;
+			return true;
+		}
+		*p += value;
+		return true;
+	}
+	default:
+		/* Groups (3, 4) and invalid wire types: protobuf-c accepts
+		 * none of them, and ONNX uses none. */
+		return false;
+	}
+}
+
+ir_wire_verdict
+ir_wire_check_nesting(const ProtobufCMessageDescriptor *descriptor,
+                      const uint8_t *data, size_t size)
+{
+	/* Between two counted levels there are at most two other messages
+	 * (node and attribute; or value info or attribute, and the type that
+	 * starts a type's nesting), plus a few above the first and below the
+	 * last: this bounds the stack of open messages. */
+	enum { max_open = 3 * IR_MAX_NESTING + 16 };
+	typedef struct {
+		const ProtobufCMessageDescriptor *desc;
+		const uint8_t *end;
+		bool counted;
+	} open_message;
+	open_message *open = malloc(sizeof *open * max_open);
+	if (!open)
+		return IR_WIRE_TOO_DEEP;
+	ir_wire_verdict verdict = IR_WIRE_OK;
+	bool counted = counts_as_nesting(NULL, descriptor);
+	int n_open = 1, levels = counted;
+	open[0] = (open_message){descriptor, data + size, counted};
+	const uint8_t *p = data;
+	while (n_open > 0) {
+		open_message *top = &open[n_open - 1];
+		if (p == top->end) {
+			levels -= top->counted;
+			n_open--;
+			continue;
+		}
+		const ProtobufCMessageDescriptor *sub_desc;
+		const uint8_t *sub_end;
+		if (!skip_field(top->desc, &p, top->end, &sub_desc, &sub_end)) {
+			verdict = IR_WIRE_MALFORMED;
+			break;
+		}
+		if (!sub_desc)
+			continue;
+		counted = counts_as_nesting(top->desc, sub_desc);
+		levels += counted;
+		if (levels > IR_MAX_NESTING || n_open == max_open) {
+			verdict = IR_WIRE_TOO_DEEP;
+			break;
+		}
+		open[n_open++] = (open_message){sub_desc, sub_end, counted};
+	}
+	free(open);
+	return verdict;
+}
+
+/* A length prefix written before its message, then filled in: five bytes
+ * always, a valid (if not minimal) varint for any length below 2^35, so
+ * the skeleton is written in one pass without copying nested messages. */
+#define LENGTH_SLOT 5
+
+static void patch_length(ir_skeleton *sk, size_t slot, uint64_t length)
+{
+	for (int i = 0; i < LENGTH_SLOT; i++) {
+		sk->data[slot + (size_t)i] =
+		    (uint8_t)((length & 0x7F) |
+		              (i < LENGTH_SLOT - 1 ? 0x80 : 0));
+		length >>= 7;
+	}
+}
+
+/* Recursion depth is bounded: ir_wire_check_nesting() has run first. */
 static bool skeleton_message(const ProtobufCMessageDescriptor *desc,
                              const uint8_t *base, const uint8_t *p,
-                             const uint8_t *end, ir_skeleton *sk, int depth)
+                             const uint8_t *end, ir_skeleton *sk)
 {
-	if (depth > 64)
-		return false;
 	while (p < end) {
 		const uint8_t *field_start = p;
 		uint64_t tag;
@@ -120,25 +245,15 @@ static bool skeleton_message(const ProtobufCMessageDescriptor *desc,
 				break;
 			if (fd->type == PROTOBUF_C_TYPE_MESSAGE &&
 			    may_hold_tensor(fd->descriptor)) {
-				ir_skeleton sub = {0};
-				sub.borrows = sk->borrows;
-				sub.n_borrows = sk->n_borrows;
-				sub.cap_borrows = sk->cap_borrows;
-				bool ok = skeleton_message(fd->descriptor, base,
-				                           payload, p, &sub,
-				                           depth + 1);
-				sk->borrows = sub.borrows;
-				sk->n_borrows = sub.n_borrows;
-				sk->cap_borrows = sub.cap_borrows;
-				if (ok) {
-					out_varint(sk, tag);
-					out_varint(sk, sub.size);
-					if (sub.size)
-						out_put(sk, sub.data, sub.size);
-				}
-				free(sub.data);
-				if (!ok)
+				out_varint(sk, tag);
+				size_t slot = sk->size;
+				out_put(sk, (uint8_t[LENGTH_SLOT]){0},
+				        LENGTH_SLOT);
+				if (!skeleton_message(fd->descriptor, base,
+				                      payload, p, sk))
 					return false;
+				patch_length(sk, slot,
+				             sk->size - slot - LENGTH_SLOT);
 				continue;
 			}
 			if (desc == &onnx__tensor_proto__descriptor &&
@@ -185,8 +300,7 @@ bool ir_skeleton_build(const ProtobufCMessageDescriptor *descriptor,
                        const uint8_t *data, size_t size, ir_skeleton *skeleton)
 {
 	memset(skeleton, 0, sizeof *skeleton);
-	if (!skeleton_message(descriptor, data, data, data + size, skeleton,
-	                      0)) {
+	if (!skeleton_message(descriptor, data, data, data + size, skeleton)) {
 		ir_skeleton_free(skeleton);
 		return false;
 	}

@@ -22,6 +22,21 @@
 
 #include <protobuf-c/protobuf-c.h>
 
+/* What ir_wire_check_nesting() found. */
+typedef enum {
+	IR_WIRE_OK,
+	IR_WIRE_MALFORMED, /* not well-formed wire data of that message */
+	IR_WIRE_TOO_DEEP,  /* nests past IR_MAX_NESTING (ir_limits.h) */
+} ir_wire_verdict;
+
+/* Walk the wire bytes of a `descriptor` message without recursion, in one
+ * linear pass, and check that GraphProto and TypeProto messages nest at
+ * most IR_MAX_NESTING deep. protobuf-c's unpack recurses once per nested
+ * message with no bound of its own, so this runs before it. */
+ir_wire_verdict ir_wire_check_nesting(
+    const ProtobufCMessageDescriptor *descriptor, const uint8_t *data,
+    size_t size);
+
 typedef struct ir_borrow {
 	size_t offset, size;        /* payload in the original buffer */
 	ProtobufCBinaryData *field; /* set by attach */

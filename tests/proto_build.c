@@ -248,6 +248,16 @@ void proto_node_set_attr_graph(proto_model *pm, Onnx__NodeProto *node,
 	APPEND(pm, node->attribute, node->n_attribute, a);
 }
 
+void *proto_take(proto_model *pm, size_t size)
+{
+	return take(pm, size);
+}
+
+char *proto_string(proto_model *pm, const char *s)
+{
+	return take_string(pm, s, strlen(s));
+}
+
 const uint8_t *proto_model_pack(proto_model *pm, size_t *size)
 {
 	free(pm->packed);

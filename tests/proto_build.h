@@ -63,6 +63,12 @@ void proto_node_set_attr_int(proto_model *pm, Onnx__NodeProto *node,
 void proto_node_set_attr_graph(proto_model *pm, Onnx__NodeProto *node,
                                const char *name, Onnx__GraphProto *body);
 
+/* A zeroed block owned by pm, for messages the helpers above do not
+ * cover (tensor attributes, hand-set fields). */
+void *proto_take(proto_model *pm, size_t size);
+/* A copy of s owned by pm. */
+char *proto_string(proto_model *pm, const char *s);
+
 /* The serialised model; owned by pm and valid until the next pack. */
 const uint8_t *proto_model_pack(proto_model *pm, size_t *size);
 

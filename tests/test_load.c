@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ir_limits.h"
 #include "test_util.h"
 
 static ir_status load_fails(const void *data, size_t size)
@@ -369,27 +370,136 @@ static proto_model *nested_ifs(int depth)
 	return pm;
 }
 
-START_TEST(test_loads_moderate_nesting)
+/* The main graph and IR_MAX_NESTING - 1 levels of If: at the limit. */
+START_TEST(test_loads_nesting_up_to_the_limit)
 {
-	proto_model *pm = nested_ifs(12);
+	proto_model *pm = nested_ifs(IR_MAX_NESTING - 1);
 	ir_model *m = tu_load_proto(pm);
-	ck_assert_int_eq(m->n_graphs_total, 1 + 2 * 12);
-	ck_assert_int_eq(tu_count_ops(m, "If"), 12);
+	ck_assert_int_eq(m->n_graphs_total, 1 + 2 * (IR_MAX_NESTING - 1));
+	ck_assert_int_eq(tu_count_ops(m, "If"), IR_MAX_NESTING - 1);
 	ir_model_free(m);
 	proto_model_free(pm);
 }
 END_TEST
 
-/* Bodies nested far past any real model are refused, not recursed into
- * until the stack runs out. (The wire-level reader stops first, at 64
- * message levels, so the code is PARSE rather than the IR loader's own
- * INVALID "nested deeper than 256 levels".) */
+/* One level past the limit is refused by the wire check, before
+ * protobuf-c's unpack recurses, with a message naming the limit. */
 START_TEST(test_rejects_deep_nesting)
 {
-	proto_model *pm = nested_ifs(300);
+	proto_model *pm = nested_ifs(IR_MAX_NESTING);
 	ir_status st = proto_load_fails(pm);
-	ck_assert_msg(st.code == IR_ERR_PARSE || st.code == IR_ERR_INVALID,
-	              "code %d: %s", st.code, st.message);
+	ck_assert_int_eq(st.code, IR_ERR_PARSE);
+	ASSERT_MESSAGE_HAS(st, "limit of 1024 levels");
+	proto_model_free(pm);
+}
+END_TEST
+
+/* ----------------------------------------------------- lying tensors */
+
+/* x -> Add(w) -> y, where w's header is set by the caller. */
+static Onnx__TensorProto *lying_initializer(proto_model *pm,
+                                            const int64_t *dims, int rank)
+{
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	proto_graph_add_input(pm, g, "x", IR_FLOAT, NULL, -1);
+	float data[4] = {1, 2, 3, 4};
+	proto_graph_add_initializer(pm, g, "w", IR_FLOAT, dims, rank, data,
+	                            sizeof data);
+	proto_graph_add_node(pm, g, "Add", "add", "x,w", "y");
+	proto_graph_add_output(pm, g, "y", IR_FLOAT, NULL, -1);
+	return g->initializer[0];
+}
+
+START_TEST(test_rejects_negative_dim)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	lying_initializer(pm, (int64_t[]){-4}, 1);
+	ir_status st = proto_load_fails(pm);
+	ck_assert_int_eq(st.code, IR_ERR_INVALID);
+	ASSERT_MESSAGE_HAS(st, "initializer 'w'", "negative dim");
+	proto_model_free(pm);
+}
+END_TEST
+
+/* dims whose product, or whose byte size, wraps 64 bits: 4 x (2^62 + 1)
+ * bytes is 4 modulo 2^64, which a careless check would match. */
+START_TEST(test_rejects_wrapping_dims)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	lying_initializer(pm, (int64_t[]){((int64_t)1 << 62) + 1}, 1);
+	ir_status st = proto_load_fails(pm);
+	ASSERT_MESSAGE_HAS(st, "initializer 'w'", "64 bits");
+	proto_model_free(pm);
+	pm = proto_model_create(8, 17);
+	lying_initializer(pm, (int64_t[]){1 << 30, 1 << 30, 1 << 30}, 3);
+	st = proto_load_fails(pm);
+	ASSERT_MESSAGE_HAS(st, "initializer 'w'", "64 bits");
+	proto_model_free(pm);
+}
+END_TEST
+
+START_TEST(test_rejects_raw_size_mismatch)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	lying_initializer(pm, (int64_t[]){1 << 28}, 1);
+	ir_status st = proto_load_fails(pm);
+	ck_assert_int_eq(st.code, IR_ERR_INVALID);
+	ASSERT_MESSAGE_HAS(st, "initializer 'w'", "16 bytes of raw_data",
+	                   "1073741824");
+	proto_model_free(pm);
+}
+END_TEST
+
+START_TEST(test_rejects_typed_count_mismatch)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__TensorProto *t = lying_initializer(pm, (int64_t[]){4}, 1);
+	t->has_raw_data = 0;
+	static float three[] = {1, 2, 3};
+	t->n_float_data = 3;
+	t->float_data = three;
+	ir_status st = proto_load_fails(pm);
+	ASSERT_MESSAGE_HAS(st, "initializer 'w'", "holds 3 data entries",
+	                   "need 4");
+	proto_model_free(pm);
+	/* No data at all for a claimed 2^28 strings. */
+	pm = proto_model_create(8, 17);
+	t = lying_initializer(pm, (int64_t[]){1 << 28}, 1);
+	t->has_raw_data = 0;
+	t->data_type = IR_STRING;
+	st = proto_load_fails(pm);
+	ASSERT_MESSAGE_HAS(st, "initializer 'w'", "holds 0 data entries");
+	proto_model_free(pm);
+}
+END_TEST
+
+START_TEST(test_rejects_lying_attribute_tensor)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	Onnx__NodeProto *n =
+	    proto_graph_add_node(pm, g, "Constant", "const", "", "y");
+	proto_graph_add_output(pm, g, "y", IR_FLOAT, NULL, -1);
+	Onnx__TensorProto *value = proto_take(pm, sizeof *value);
+	onnx__tensor_proto__init(value);
+	value->has_data_type = 1;
+	value->data_type = IR_INT64;
+	value->n_dims = 1;
+	value->dims = proto_take(pm, sizeof *value->dims);
+	value->dims[0] = ((int64_t)1 << 61) + 1;
+	value->n_int64_data = 1;
+	value->int64_data = proto_take(pm, sizeof(int64_t));
+	Onnx__AttributeProto *a = proto_take(pm, sizeof *a);
+	onnx__attribute_proto__init(a);
+	a->name = proto_string(pm, "value");
+	a->has_type = 1;
+	a->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__TENSOR;
+	a->t = value;
+	n->n_attribute = 1;
+	n->attribute = proto_take(pm, sizeof *n->attribute);
+	n->attribute[0] = a;
+	ir_status st = proto_load_fails(pm);
+	ASSERT_MESSAGE_HAS(st, "attribute 'value' of node 'const'", "64 bits");
 	proto_model_free(pm);
 }
 END_TEST
@@ -655,7 +765,12 @@ static Suite *load_suite(void)
 	tcase_add_test(invalid, test_rejects_node_without_op_type);
 	tcase_add_test(invalid, test_rejects_unnamed_initializer);
 	tcase_add_test(invalid, test_rejects_deep_nesting);
-	tcase_add_test(invalid, test_loads_moderate_nesting);
+	tcase_add_test(invalid, test_loads_nesting_up_to_the_limit);
+	tcase_add_test(invalid, test_rejects_negative_dim);
+	tcase_add_test(invalid, test_rejects_wrapping_dims);
+	tcase_add_test(invalid, test_rejects_raw_size_mismatch);
+	tcase_add_test(invalid, test_rejects_typed_count_mismatch);
+	tcase_add_test(invalid, test_rejects_lying_attribute_tensor);
 	suite_add_tcase(s, invalid);
 	TCase *files = tcase_create("files");
 	tcase_add_test(files, test_missing_file);

@@ -18,9 +18,12 @@
  * rounds, then from element types alone). Body inputs the model declares
  * are refined like any value, never contradicted.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "infer.h"
+#include "ir_arena.h"
+#include "ir_limits.h"
 
 #define MAX_CARRIED 64
 
@@ -67,16 +70,11 @@ static int constant_condition(const infer_ctx *ctx, int index)
 	return *(const uint8_t *)data != 0;
 }
 
-void shape_infer_if(infer_ctx *ctx)
+/* Out of line, so that its shape_types are not part of every level of the
+ * recursion through nested Ifs (see ir_limits.h). */
+static IR_NOINLINE void if_outputs(infer_ctx *ctx, ir_graph *then_branch,
+                                   ir_graph *else_branch)
 {
-	ir_graph *then_branch = infer_attr_graph(ctx, "then_branch");
-	ir_graph *else_branch = infer_attr_graph(ctx, "else_branch");
-	if (then_branch)
-		shape_infer_graph(ctx->analysis, then_branch);
-	if (else_branch)
-		shape_infer_graph(ctx->analysis, else_branch);
-	if (!then_branch || !else_branch)
-		return;
 	int taken = constant_condition(ctx, 0);
 	for (int i = 0; i < ctx->node->n_outputs; i++) {
 		shape_type t, e;
@@ -95,6 +93,18 @@ void shape_infer_if(infer_ctx *ctx)
 	}
 }
 
+void shape_infer_if(infer_ctx *ctx)
+{
+	ir_graph *then_branch = infer_attr_graph(ctx, "then_branch");
+	ir_graph *else_branch = infer_attr_graph(ctx, "else_branch");
+	if (then_branch)
+		shape_infer_graph(ctx->analysis, then_branch);
+	if (else_branch)
+		shape_infer_graph(ctx->analysis, else_branch);
+	if (then_branch && else_branch)
+		if_outputs(ctx, then_branch, else_branch);
+}
+
 /* ------------------------------------------------------ carried values */
 
 /* A body whose first n_carried inputs (from input_offset) are carried
@@ -106,6 +116,33 @@ typedef struct carried_body {
 	bool is_tensor[MAX_CARRIED];
 } carried_body;
 
+/* Did a round leave every carried type as it came in? Where not, fold the
+ * body's output type into *current for the next round. Out of line: its
+ * shape_types stay off the recursion's frames (see ir_limits.h). */
+static IR_NOINLINE bool carried_stable(const carried_body *cb,
+                                       shape_type *current)
+{
+	ir_graph *body = cb->body;
+	bool stable = true;
+	for (int k = 0; k < cb->n_carried; k++) {
+		shape_type in, out;
+		int o = cb->output_offset + k;
+		if (!cb->is_tensor[k] ||
+		    !value_type(body->inputs[cb->input_offset + k], &in))
+			continue;
+		if (o >= body->n_outputs ||
+		    !value_type(body->outputs[o], &out)) {
+			out = in;
+			shape_type_unknown(&out, IR_UNDEFINED);
+		}
+		if (!same_type(&in, &out)) {
+			agree(&current[k], &out);
+			stable = false;
+		}
+	}
+	return stable;
+}
+
 /* Infer a body until its carried types are stable; bind_rest sets the
  * types of its other inputs (iteration count, slices) each round. */
 static void infer_carried(shape_analysis *analysis, carried_body *cb,
@@ -113,7 +150,10 @@ static void infer_carried(shape_analysis *analysis, carried_body *cb,
                           void *bind_ctx)
 {
 	ir_graph *body = cb->body;
-	shape_type current[MAX_CARRIED];
+	/* On the heap, like the carried_body: this function is one level of
+	 * the recursion through nested bodies (see ir_limits.h). */
+	shape_type *current =
+	    ir_xmalloc(sizeof(shape_type) * (size_t)(cb->n_carried + 1));
 	memcpy(current, cb->initial,
 	       sizeof(shape_type) * (size_t)cb->n_carried);
 	shape_snapshot *snapshot = shape_snapshot_take(analysis, body);
@@ -126,25 +166,7 @@ static void infer_carried(shape_analysis *analysis, carried_body *cb,
 				    body->inputs[cb->input_offset + k],
 				    &current[k]);
 		shape_infer_graph(analysis, body);
-		bool stable = true;
-		for (int k = 0; k < cb->n_carried; k++) {
-			shape_type in, out;
-			int o = cb->output_offset + k;
-			if (!cb->is_tensor[k] ||
-			    !value_type(body->inputs[cb->input_offset + k],
-			                &in))
-				continue;
-			if (o >= body->n_outputs ||
-			    !value_type(body->outputs[o], &out)) {
-				out = in;
-				shape_type_unknown(&out, IR_UNDEFINED);
-			}
-			if (!same_type(&in, &out)) {
-				agree(&current[k], &out);
-				stable = false;
-			}
-		}
-		if (stable || round == 3)
+		if (carried_stable(cb, current) || round == 3)
 			break;
 		if (round == 2)
 			for (int k = 0; k < cb->n_carried; k++)
@@ -153,6 +175,7 @@ static void infer_carried(shape_analysis *analysis, carried_body *cb,
 		shape_snapshot_restore(snapshot);
 	}
 	shape_snapshot_free(snapshot);
+	free(current);
 }
 
 /* ------------------------------------------------------------------- Loop */
@@ -200,29 +223,18 @@ static int64_t loop_trip_count(const infer_ctx *ctx, ir_graph *body)
 	return -1;
 }
 
-void shape_infer_loop(infer_ctx *ctx)
+/* The Loop's outputs from its inferred body. Out of line: its shape_types
+ * stay off the recursion's frames (see ir_limits.h). */
+static IR_NOINLINE void loop_outputs(infer_ctx *ctx, const carried_body *cb)
 {
-	ir_graph *body = infer_attr_graph(ctx, "body");
-	if (!body)
-		return;
-	int n_carried = ctx->node->n_inputs - 2;
-	if (n_carried < 0 || n_carried > MAX_CARRIED ||
-	    body->n_inputs != n_carried + 2) {
-		shape_infer_graph(ctx->analysis, body);
-		return;
-	}
-	carried_body cb = {body, 2, 1, n_carried, {{0}}, {false}};
-	for (int k = 0; k < n_carried; k++)
-		cb.is_tensor[k] = infer_input(ctx, 2 + k, &cb.initial[k]);
-	loop_bind lb = {body};
-	infer_carried(ctx->analysis, &cb, bind_loop, &lb);
-
+	ir_graph *body = cb->body;
+	int n_carried = cb->n_carried;
 	for (int k = 0; k < n_carried; k++) {
 		shape_type out;
-		if (!cb.is_tensor[k] || 1 + k >= body->n_outputs ||
+		if (!cb->is_tensor[k] || 1 + k >= body->n_outputs ||
 		    !value_type(body->outputs[1 + k], &out))
 			continue;
-		agree(&out, &cb.initial[k]);
+		agree(&out, &cb->initial[k]);
 		infer_output(ctx, k, &out);
 	}
 	int64_t trips = loop_trip_count(ctx, body);
@@ -243,6 +255,32 @@ void shape_infer_loop(infer_ctx *ctx)
 		}
 		infer_output(ctx, n_carried + j, &out);
 	}
+}
+
+void shape_infer_loop(infer_ctx *ctx)
+{
+	ir_graph *body = infer_attr_graph(ctx, "body");
+	if (!body)
+		return;
+	int n_carried = ctx->node->n_inputs - 2;
+	if (n_carried < 0 || n_carried > MAX_CARRIED ||
+	    body->n_inputs != n_carried + 2) {
+		shape_infer_graph(ctx->analysis, body);
+		return;
+	}
+	/* On the heap: this function is one level of the recursion through
+	 * nested bodies, and a carried_body is large. */
+	carried_body *cb = ir_xcalloc(1, sizeof *cb);
+	cb->body = body;
+	cb->input_offset = 2;
+	cb->output_offset = 1;
+	cb->n_carried = n_carried;
+	for (int k = 0; k < n_carried; k++)
+		cb->is_tensor[k] = infer_input(ctx, 2 + k, &cb->initial[k]);
+	loop_bind lb = {body};
+	infer_carried(ctx->analysis, cb, bind_loop, &lb);
+	loop_outputs(ctx, cb);
+	free(cb);
 }
 
 /* ------------------------------------------------------------------- Scan */
@@ -283,6 +321,50 @@ static bool insert_axis(shape_type *t, int axis, const dim_expr *dim)
 	return true;
 }
 
+/* What shape_infer_scan knows of a Scan's inputs. */
+typedef struct scan_state {
+	carried_body cb;
+	scan_bind sb;
+	int64_t in_axes[MAX_CARRIED], out_axes[MAX_CARRIED];
+	dim_expr batch, length;
+} scan_state;
+
+/* The Scan's outputs from its inferred body. Out of line: its shape_types
+ * stay off the recursion's frames (see ir_limits.h). */
+static IR_NOINLINE void scan_outputs(infer_ctx *ctx, const scan_state *st,
+                                     bool batched)
+{
+	ir_graph *body = st->cb.body;
+	int n_states = st->cb.n_carried;
+	for (int k = 0; k < n_states; k++) {
+		shape_type out;
+		if (!st->cb.is_tensor[k] || k >= body->n_outputs ||
+		    !value_type(body->outputs[k], &out))
+			continue;
+		agree(&out, &st->cb.initial[k]);
+		if (batched && out.rank >= 0 &&
+		    !insert_axis(&out, 0, &st->batch))
+			continue;
+		infer_output(ctx, k, &out);
+	}
+	for (int j = 0; n_states + j < ctx->node->n_outputs; j++) {
+		shape_type out;
+		if (n_states + j >= body->n_outputs ||
+		    !value_type(body->outputs[n_states + j], &out))
+			continue;
+		if (out.rank >= 0) {
+			int axis = 0;
+			if (!batched &&
+			    !shape_axis(st->out_axes[j], out.rank + 1, &axis))
+				continue;
+			if (!insert_axis(&out, axis, &st->length) ||
+			    (batched && !insert_axis(&out, 0, &st->batch)))
+				continue;
+		}
+		infer_output(ctx, n_states + j, &out);
+	}
+}
+
 void shape_infer_scan(infer_ctx *ctx)
 {
 	ir_graph *body = infer_attr_graph(ctx, "body");
@@ -299,28 +381,38 @@ void shape_infer_scan(infer_ctx *ctx)
 		shape_infer_graph(ctx->analysis, body);
 		return;
 	}
-	int64_t in_axes[MAX_CARRIED] = {0}, out_axes[MAX_CARRIED] = {0};
+	/* On the heap: this function is one level of the recursion through
+	 * nested bodies, and the state is large. */
+	scan_state *st = ir_xcalloc(1, sizeof *st);
 	if (!batched) {
-		infer_attr_ints(ctx, "scan_input_axes", in_axes, MAX_CARRIED);
-		infer_attr_ints(ctx, "scan_output_axes", out_axes, MAX_CARRIED);
+		infer_attr_ints(ctx, "scan_input_axes", st->in_axes,
+		                MAX_CARRIED);
+		infer_attr_ints(ctx, "scan_output_axes", st->out_axes,
+		                MAX_CARRIED);
 	}
-	carried_body cb = {body, 0, 0, n_states, {{0}}, {false}};
-	dim_expr batch = dim_unknown(), length = dim_unknown();
+	st->cb.body = body;
+	st->cb.n_carried = n_states;
+	st->batch = dim_unknown();
+	st->length = dim_unknown();
 	for (int k = 0; k < n_states; k++) {
-		cb.is_tensor[k] = infer_input(ctx, first + k, &cb.initial[k]);
-		if (batched && cb.is_tensor[k] && cb.initial[k].rank >= 1) {
-			batch = cb.initial[k].dims[0];
-			drop_axis(&cb.initial[k], 0);
-		} else if (batched && cb.is_tensor[k]) {
-			cb.initial[k].rank = -1;
+		st->cb.is_tensor[k] =
+		    infer_input(ctx, first + k, &st->cb.initial[k]);
+		if (batched && st->cb.is_tensor[k] &&
+		    st->cb.initial[k].rank >= 1) {
+			st->batch = st->cb.initial[k].dims[0];
+			drop_axis(&st->cb.initial[k], 0);
+		} else if (batched && st->cb.is_tensor[k]) {
+			st->cb.initial[k].rank = -1;
 		}
 	}
-	scan_bind sb = {body, n_states, (int)n_scan, {{0}}, {false}};
+	st->sb.body = body;
+	st->sb.first_slice = n_states;
+	st->sb.n_slices = (int)n_scan;
 	for (int j = 0; j < n_scan; j++) {
-		shape_type *t = &sb.slices[j];
+		shape_type *t = &st->sb.slices[j];
 		if (!infer_input(ctx, first + n_states + j, t))
 			continue;
-		sb.known[j] = true;
+		st->sb.known[j] = true;
 		int axis;
 		if (t->rank < 0) {
 			continue;
@@ -329,45 +421,20 @@ void shape_infer_scan(infer_ctx *ctx)
 				t->rank = -1;
 				continue;
 			}
-			batch = t->dims[0];
-			length = t->dims[1];
+			st->batch = t->dims[0];
+			st->length = t->dims[1];
 			drop_axis(t, 0);
 			drop_axis(t, 0);
-		} else if (shape_axis(in_axes[j], t->rank, &axis)) {
-			length = t->dims[axis];
+		} else if (shape_axis(st->in_axes[j], t->rank, &axis)) {
+			st->length = t->dims[axis];
 			drop_axis(t, axis);
 		} else {
 			t->rank = -1;
 		}
 	}
-	infer_carried(ctx->analysis, &cb, bind_scan, &sb);
-
-	for (int k = 0; k < n_states; k++) {
-		shape_type out;
-		if (!cb.is_tensor[k] || k >= body->n_outputs ||
-		    !value_type(body->outputs[k], &out))
-			continue;
-		agree(&out, &cb.initial[k]);
-		if (batched && out.rank >= 0 && !insert_axis(&out, 0, &batch))
-			continue;
-		infer_output(ctx, k, &out);
-	}
-	for (int j = 0; n_states + j < ctx->node->n_outputs; j++) {
-		shape_type out;
-		if (n_states + j >= body->n_outputs ||
-		    !value_type(body->outputs[n_states + j], &out))
-			continue;
-		if (out.rank >= 0) {
-			int axis = 0;
-			if (!batched &&
-			    !shape_axis(out_axes[j], out.rank + 1, &axis))
-				continue;
-			if (!insert_axis(&out, axis, &length) ||
-			    (batched && !insert_axis(&out, 0, &batch)))
-				continue;
-		}
-		infer_output(ctx, n_states + j, &out);
-	}
+	infer_carried(ctx->analysis, &st->cb, bind_scan, &st->sb);
+	scan_outputs(ctx, st, batched);
+	free(st);
 }
 
 /* ------------------------------------------------- sequences, optionals */
