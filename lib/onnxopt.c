@@ -87,7 +87,6 @@ void onnxopt_model_free(onnxopt_model *model)
 {
 	if (!model)
 		return;
-	lib_check_result_free(&model->check);
 	ir_model_free(model->ir);
 	free(model);
 }
@@ -95,17 +94,11 @@ void onnxopt_model_free(onnxopt_model *model)
 typedef struct report_bridge {
 	onnxopt_report_fn fn;
 	void *user;
-	ir_model *model;
 } report_bridge;
 
 static void bridge_report(const pass_record *record, void *ctx)
 {
 	report_bridge *b = ctx;
-#ifdef ONNXOPT_TEST_HOOKS
-	lib_test_hook_after_pass(b->model, record->name, record->changes);
-#endif
-	if (!b->fn)
-		return;
 	onnxopt_pass_report r = {record->name, record->iteration,
 	                         record->changes, record->seconds};
 	b->fn(&r, b->user);
@@ -119,15 +112,13 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 		return usage_error("onnxopt_run: NULL model");
 	ir_status status = {0};
 	pipeline p;
-	if (!pipeline_parse(passes && passes[0] ? passes
-	                                        : pass_default_pipeline,
-	                    &p, &status))
+	if (!pipeline_parse(passes ? passes : pass_default_pipeline, &p,
+	                    &status))
 		return fail_with(&status);
 	pipeline_options options;
 	pipeline_options_init(&options);
 	/* The default pipeline always runs to a fixed point. */
-	options.fixed_point =
-	    (flags & ONNXOPT_FIXED_POINT) || !passes || !passes[0];
+	options.fixed_point = (flags & ONNXOPT_FIXED_POINT) || !passes;
 	if (flags & ONNXOPT_VERIFY)
 		options.verify = true;
 	if (flags & ONNXOPT_NO_VERIFY)
@@ -139,21 +130,14 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 		options.pass.fold_size_limit = settings->fold_size_limit;
 	options.print_after = settings->print_after;
 	options.print_to = settings->print_to;
-	report_bridge bridge = {report, user, model->ir};
-#ifdef ONNXOPT_TEST_HOOKS
-	bool bridged = true;
-#else
-	bool bridged = report != NULL;
-#endif
-	if (bridged) {
+	report_bridge bridge = {report, user};
+	if (report) {
 		options.report = bridge_report;
 		options.report_ctx = &bridge;
 	}
 	bool ok = pipeline_run(model->ir, &p, &options, &status);
 	pipeline_free(&p);
-	if (!ok)
-		return fail_with(&status);
-	return lib_check_model(model);
+	return ok ? ONNXOPT_OK : fail_with(&status);
 }
 
 onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
@@ -187,9 +171,8 @@ onnxopt_status onnxopt_check_passes(const char *passes)
 {
 	ir_status status = {0};
 	pipeline p;
-	if (!pipeline_parse(passes && passes[0] ? passes
-	                                        : pass_default_pipeline,
-	                    &p, &status))
+	if (!pipeline_parse(passes ? passes : pass_default_pipeline, &p,
+	                    &status))
 		return fail_with(&status);
 	pipeline_free(&p);
 	return ONNXOPT_OK;

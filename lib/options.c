@@ -4,7 +4,6 @@
  * end owns itself.
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,26 +39,17 @@ bool lib_parse_integer(const char *name, const char *value, long long *out)
 	return true;
 }
 
-bool lib_parse_number(const char *name, const char *value, double *out)
-{
-	char *end;
-	errno = 0;
-	double v = value ? strtod(value, &end) : 0;
-	if (!value || end == value || *end || errno || !isfinite(v)) {
-		lib_fail(ONNXOPT_ERR_USAGE, "--%s needs a number, not '%s'",
-		         name, value ? value : "");
-		return false;
-	}
-	*out = v;
-	return true;
-}
-
 onnxopt_status option_set_fold_size_limit(lib_settings *settings,
                                           const char *value)
 {
 	long long bytes;
 	if (!lib_parse_integer("fold-size-limit", value, &bytes))
 		return ONNXOPT_ERR_USAGE;
+	if (bytes < -1)
+		return lib_fail(ONNXOPT_ERR_USAGE,
+		                "--fold-size-limit must be a size in bytes or "
+		                "-1 (no limit), not '%s'",
+		                value);
 	settings->has_fold_size_limit = true;
 	settings->fold_size_limit = bytes;
 	return ONNXOPT_OK;
@@ -103,7 +93,7 @@ onnxopt_status onnxopt_set_option(onnxopt_model *model, const char *name,
 	const option_row *row = option_find(name);
 	if (!row)
 		return lib_fail(ONNXOPT_ERR_USAGE, "unknown option '%s'", name);
-	if (row->argument && row->argument[0] != '[' && !value)
+	if (row->argument && !value)
 		return lib_fail(ONNXOPT_ERR_USAGE, "--%s needs a value (%s)",
 		                name, row->argument);
 	/* Without a model, validate into scratch settings. */

@@ -52,7 +52,7 @@ bool pipeline_parse(const char *spec, pipeline *out, ir_status *status)
 	size_t len = strlen(spec);
 	char *copy = ir_xmalloc(len + 1);
 	memcpy(copy, spec, len + 1);
-	bool ok = true;
+	bool ok = true, named = false;
 	char *save = NULL;
 	for (char *tok = strtok_r(copy, ",", &save); tok;
 	     tok = strtok_r(NULL, ",", &save)) {
@@ -61,7 +61,10 @@ bool pipeline_parse(const char *spec, pipeline *out, ir_status *status)
 		char *end = tok + strlen(tok);
 		while (end > tok && end[-1] == ' ')
 			*--end = 0;
-		if (!*tok || !strcmp(tok, "none"))
+		if (!*tok)
+			continue;
+		named = true;
+		if (!strcmp(tok, "none"))
 			continue;
 		/* A group name runs its members in registry order; a group
 		 * and a pass may share a name ("dce"). */
@@ -84,6 +87,12 @@ bool pipeline_parse(const char *spec, pipeline *out, ir_status *status)
 		pipeline_push(out, ps);
 	}
 	free(copy);
+	/* "" is more likely a script's empty variable than a wish for the
+	 * default pipeline or for none: refuse it rather than guess. */
+	if (ok && !named)
+		ok = ir_fail(status, IR_ERR_USAGE,
+		             "empty pass list (name passes, or 'none' to run "
+		             "no pass)");
 	if (!ok)
 		pipeline_free(out);
 	return ok;

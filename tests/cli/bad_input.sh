@@ -113,6 +113,13 @@ expect_failure "unknown pass, bad input too: usage is reported first" \
 	"unknown pass" -p no_such_pass "$work/text.onnx" "$out"
 expect_failure "unknown --print-after pass" "unknown pass 'nope'" \
 	--print-after nope "$models/good.onnx" "$out"
+expect_failure "empty pass list" "empty pass list" -p "" \
+	"$models/good.onnx" "$out"
+expect_failure "pass list of only commas" "empty pass list" -p " , " \
+	"$models/good.onnx" "$out"
+expect_failure "negative size other than -1" \
+	"--fold-size-limit must be a size in bytes or -1" \
+	--fold-size-limit -2 "$models/good.onnx" "$out"
 expect_failure "missing output argument" "expected IN and OUT" "$out"
 expect_failure "bad option" "bad option" --no-such-option \
 	"$models/good.onnx" "$out"
