@@ -35,9 +35,9 @@ step() {
 
 configure() {
 	if [ -d "$build" ]; then
-		meson setup --reconfigure -Dtest_hooks=true "$build" >/dev/null
+		meson setup --reconfigure "$build" >/dev/null
 	else
-		meson setup -Dtest_hooks=true "$build" >/dev/null
+		meson setup "$build" >/dev/null
 	fi && meson compile -C "$build"
 }
 

@@ -5,7 +5,7 @@
 set -eu
 packages="meson ninja-build gcc pkg-config protobuf-c-compiler libprotobuf-c-dev uthash-dev"
 if [ "${1:-}" = "--test" ]; then
-	packages="$packages check libonnx-testdata python3"
+	packages="$packages check libonnx-testdata python3 time"
 	command -v node >/dev/null 2>&1 || packages="$packages nodejs npm"
 fi
 missing=""

@@ -1,0 +1,113 @@
+#!/bin/bash
+# hostile.sh - onnx-opt on hostile models: lies about tensor sizes,
+# explosive folding, deep nesting. Nothing may crash, abort or run away
+# with memory.
+#
+#     hostile.sh ONNX_OPT MAKE_HOSTILE_MODELS [SANITIZERS]
+#
+# The models are generated at test time by make_hostile_models (see its
+# header for each one). Every case asserts its exact exit status (never a
+# signal), a phrase of its message on stderr, that a failed run leaves no
+# output file (nor OUT.tmp.*), and that peak RSS, measured by
+# /usr/bin/time, stays under 256 MB. Under a sanitizer (SANITIZERS is
+# meson's b_sanitize, e.g. "address,undefined") shadow memory and
+# quarantine add to RSS, so the bound there is 768 MB. Output is TAP.
+
+set -u
+opt=$1
+make_hostile_models=$2
+sanitizers=${3:-none}
+limit_kb=$((256 * 1000))
+[ "$sanitizers" = none ] || [ -z "$sanitizers" ] || limit_kb=$((768 * 1000))
+
+work=$(mktemp -d /tmp/onnxopt-hostile-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+"$make_hostile_models" "$work" ||
+	{ echo "Bail out! make_hostile_models failed"; exit 1; }
+[ -x /usr/bin/time ] ||
+	{ echo "Bail out! /usr/bin/time is missing (tools/install-deps.sh --test)"; exit 1; }
+
+n=0
+failed=0
+
+# run_case NAME STATUS PHRASE ARGS... -- runs onnx-opt ARGS MODEL OUT, where
+# the last argument is the model; PHRASE must appear on stderr ("" for
+# none).
+run_case() {
+	local name=$1 want=$2 phrase=$3
+	shift 3
+	local out=$work/out.onnx problems=() status rss
+	rm -f "$out" "$out".tmp.*
+	/usr/bin/time -f %M -o "$work/rss" "$opt" "$@" "$out" \
+		>/dev/null 2>"$work/stderr"
+	status=$?
+	# time(1) reports a signal as "Command terminated by signal N" and
+	# exits 128+N; the status line is the first of its file then.
+	if grep -q 'terminated by signal' "$work/rss"; then
+		problems+=("killed: $(head -1 "$work/rss")")
+		rss=$(tail -1 "$work/rss")
+	else
+		rss=$(tail -1 "$work/rss")
+	fi
+	[ "$status" -eq "$want" ] || problems+=("exit status $status, want $want")
+	if [ -n "$phrase" ]; then
+		grep -qF -- "$phrase" "$work/stderr" ||
+			problems+=("stderr lacks '$phrase'")
+	fi
+	if [ "$want" -ne 0 ]; then
+		[ ! -e "$out" ] || problems+=("output file was created")
+		[ "$(wc -l <"$work/stderr")" -eq 1 ] ||
+			problems+=("$(wc -l <"$work/stderr") lines on stderr, want 1")
+	else
+		[ -s "$out" ] || problems+=("no output file")
+	fi
+	compgen -G "$out.tmp.*" >/dev/null && problems+=("left $out.tmp.* behind")
+	[ "${rss:-0}" -lt "$limit_kb" ] 2>/dev/null ||
+		problems+=("peak RSS ${rss} KB, want under $limit_kb KB")
+	n=$((n + 1))
+	if [ ${#problems[@]} -eq 0 ]; then
+		echo "ok $n - $name: exit $status, peak RSS $rss KB"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $name"
+		for p in "${problems[@]}"; do echo "# $p"; done
+		echo "# stderr: $(head -c 300 "$work/stderr")"
+	fi
+}
+
+m=$work
+limit="limit of 1024 levels"
+for pipeline in default none; do
+	args=()
+	[ $pipeline = none ] && args=(-p none)
+	run_case "deep TypeProto, 100,000 levels ($pipeline)" 2 "$limit" \
+		"${args[@]}" "$m/deep_type.onnx"
+	run_case "If nested 1,000 deep loads ($pipeline)" 0 "" \
+		"${args[@]}" "$m/if_nested_1000.onnx"
+	run_case "If nested 2,000 deep is refused ($pipeline)" 2 "$limit" \
+		"${args[@]}" "$m/if_nested_2000.onnx"
+	run_case "float dims wrap 64 bits ($pipeline)" 2 \
+		"initializer 'w' claims more bytes than fit in 64 bits" \
+		"${args[@]}" "$m/wrap_float.onnx"
+	run_case "int64 dims wrap, feeding Expand ($pipeline)" 2 \
+		"initializer 'shape' claims more bytes" \
+		"${args[@]}" "$m/wrap_expand.onnx"
+	run_case "int64 dims wrap, feeding Reshape ($pipeline)" 2 \
+		"initializer 'shape' claims more bytes" \
+		"${args[@]}" "$m/wrap_reshape.onnx"
+	run_case "negative dim ($pipeline)" 2 \
+		"initializer 'w' has a negative dim (-3)" \
+		"${args[@]}" "$m/negative_dim.onnx"
+	run_case "4 TiB claimed, no data ($pipeline)" 2 \
+		"initializer 'w' holds 0 data entries where its dims need 1099511627776" \
+		"${args[@]}" "$m/claim_4tib.onnx"
+	run_case "1 GiB claimed, no data ($pipeline)" 2 \
+		"initializer 'w' holds 0 data entries where its dims need 268435456" \
+		"${args[@]}" "$m/claim_1gib.onnx"
+	run_case "256M strings claimed, no data ($pipeline)" 2 \
+		"initializer 'w' holds 0 data entries where its dims need 268435456" \
+		"${args[@]}" "$m/claim_strings.onnx"
+done
+
+echo "1..$n"
+[ $failed -eq 0 ]
