@@ -15,11 +15,37 @@
 #include "ir.h"
 #include "onnxopt.h"
 
+/* One --input-shape spec, parsed: input NAME gets exactly these dims. */
+#define LIB_INPUT_SHAPE_MAX_RANK 16
+
+typedef struct lib_dim_spec {
+	int64_t value; /* >= 0: a fixed size; -1: the symbol below */
+	char *symbol;  /* owned; a dim_param name, NULL for a size */
+} lib_dim_spec;
+
+typedef struct lib_input_shape {
+	char *input; /* owned; the graph input's name */
+	int rank;    /* 0 for a scalar ("NAME:") */
+	lib_dim_spec dims[LIB_INPUT_SHAPE_MAX_RANK];
+} lib_input_shape;
+
+/* One --dim-param spec: every dim named `name` becomes `value`. */
+typedef struct lib_dim_param {
+	char *name; /* owned */
+	int64_t value;
+} lib_dim_param;
+
 typedef struct lib_settings {
 	bool has_fold_size_limit;
 	long long fold_size_limit;
 	const char *print_after; /* a pass name (static storage) or "all" */
 	FILE *print_to;
+	/* --input-shape and --dim-param, in the order given; only parsed
+	 * here, checked against the model by lib_apply_input_shapes. */
+	lib_input_shape *input_shapes;
+	int n_input_shapes;
+	lib_dim_param *dim_params;
+	int n_dim_params;
 } lib_settings;
 
 struct onnxopt_model {
@@ -34,6 +60,15 @@ typedef onnxopt_status (*lib_option_setter)(lib_settings *settings,
 	onnxopt_status setter(lib_settings *settings, const char *value);
 #include "options.def"
 #undef OPTION
+
+/* Free what the settings own (input_shape.c). */
+void lib_settings_free(lib_settings *settings);
+/* Check the --input-shape / --dim-param specs against the model and
+ * rewrite its graph input types; ONNXOPT_ERR_USAGE naming the input (and
+ * the model unchanged by the failing spec) on a wrong rank, an unknown
+ * name or a value that contradicts a fixed dim (input_shape.c). */
+onnxopt_status lib_apply_input_shapes(ir_model *model,
+                                      const lib_settings *settings);
 
 /* Record a one-line message for onnxopt_last_error() and return status. */
 onnxopt_status lib_fail(onnxopt_status status, const char *format, ...)

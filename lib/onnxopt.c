@@ -88,6 +88,7 @@ void onnxopt_model_free(onnxopt_model *model)
 	if (!model)
 		return;
 	ir_model_free(model->ir);
+	lib_settings_free(&model->settings);
 	free(model);
 }
 
@@ -126,6 +127,12 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 	if (getenv("ONNXOPT_VERIFY"))
 		options.verify = true;
 	const lib_settings *settings = &model->settings;
+	onnxopt_status specialized =
+	    lib_apply_input_shapes(model->ir, settings);
+	if (specialized != ONNXOPT_OK) {
+		pipeline_free(&p);
+		return specialized;
+	}
 	if (settings->has_fold_size_limit)
 		options.pass.fold_size_limit = settings->fold_size_limit;
 	options.print_after = settings->print_after;

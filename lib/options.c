@@ -98,7 +98,10 @@ onnxopt_status onnxopt_set_option(onnxopt_model *model, const char *name,
 		                name, row->argument);
 	/* Without a model, validate into scratch settings. */
 	lib_settings scratch = {0};
-	return row->set(model ? &model->settings : &scratch, value);
+	onnxopt_status st =
+	    row->set(model ? &model->settings : &scratch, value);
+	lib_settings_free(&scratch);
+	return st;
 }
 
 void onnxopt_list_options(onnxopt_option_info_fn fn, void *user)

@@ -121,6 +121,29 @@ expect_failure "negative size other than -1" \
 	"--fold-size-limit must be a size in bytes or -1" \
 	--fold-size-limit -2 "$models/good.onnx" "$out"
 expect_failure "missing output argument" "expected IN and OUT" "$out"
+expect_failure "--input-shape without NAME:" "expects NAME:D0,D1" \
+	--input-shape 1,2 "$models/good.onnx" "$out"
+expect_failure "--input-shape with an empty dim" "empty dim" \
+	--input-shape x:1,,2 "$models/good.onnx" "$out"
+expect_failure "--dim-param without a size" "expects NAME=SIZE" \
+	--dim-param batch=-1 "$models/good.onnx" "$out"
+if [ -n "$fixtures" ] && [ -f "$fixtures/vit_block.onnx" ]; then
+	vit=$fixtures/vit_block.onnx
+	expect_failure "--input-shape: unknown input" "no input 'pixels'" \
+		--input-shape pixels:1,3,16,16 "$vit" "$out"
+	expect_failure "--input-shape: wrong rank" \
+		"input 'pixel_values' has rank 4, the spec gives 3" \
+		--input-shape pixel_values:1,3,16 "$vit" "$out"
+	expect_failure "--input-shape: contradicts a fixed dim" \
+		"input 'pixel_values' dim 2 is fixed to 16, not 32" \
+		--input-shape pixel_values:1,3,32,16 "$vit" "$out"
+	expect_failure "--input-shape: a symbol for a fixed dim" \
+		"dim 1 is fixed to 3, not the symbol 'c'" \
+		--input-shape pixel_values:1,c,16,16 "$vit" "$out"
+	expect_failure "--dim-param: no input has the name" \
+		"no input of the model has a dim named 'sequence'" \
+		--dim-param sequence=8 "$vit" "$out"
+fi
 expect_failure "bad option" "bad option" --no-such-option \
 	"$models/good.onnx" "$out"
 
@@ -208,6 +231,25 @@ status=$?
 check "--version: exit 0" [ $status -eq 0 ]
 check "--version: one line" grep -qxE 'onnx-opt [0-9]+\.[0-9]+\.[0-9]+' \
 	"$work/version"
+
+# Input-shape specialization: with every input fixed, no Shape is left;
+# a dim kept symbolic by name keeps its Shape arithmetic.
+if [ -n "$fixtures" ] && [ -f "$fixtures/bert_opset14.onnx" ]; then
+	bert=$fixtures/bert_opset14.onnx
+	"$opt" --stats --input-shape input_ids:2,5 \
+		--input-shape attention_mask:2,5 \
+		--input-shape token_type_ids:2,5 "$bert" "$out" 2>"$work/stats"
+	check "--input-shape fixing every input: no Shape left" \
+		grep -qE '^Shape +[0-9]+ +0$' "$work/stats"
+	"$opt" --stats --dim-param batch=2 --dim-param sequence=5 \
+		"$bert" "$out" 2>"$work/stats"
+	check "--dim-param fixing every dim: no Shape left" \
+		grep -qE '^Shape +[0-9]+ +0$' "$work/stats"
+	"$opt" --stats --input-shape input_ids:2,sequence "$bert" "$out" \
+		2>"$work/stats"
+	check "--input-shape with a symbol: Shape stays" \
+		grep -qE '^Shape +[0-9]+ +[1-9][0-9]*$' "$work/stats"
+fi
 
 # Real models, when the fixtures are present: dce with --verify succeeds.
 if [ -n "$fixtures" ] && compgen -G "$fixtures/*.onnx" >/dev/null; then

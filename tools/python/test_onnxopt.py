@@ -62,5 +62,13 @@ try:
     check("an unknown option raises", False)
 except onnxopt.OnnxOptError as e:
     check("an unknown option raises naming it", "no-such-option" in str(e))
+check("input-shape is a keyword (a list repeats it)",
+      len(onnxopt.optimize(original, input_shape=["image:1,3,16,16"])) > 0)
+try:
+    onnxopt.optimize(original, input_shape="image:1,3,16")
+    check("a wrong-rank input shape raises", False)
+except onnxopt.OnnxOptError as e:
+    check("a wrong-rank input shape raises naming the input",
+          "'image'" in str(e))
 print("python: %d passed, %d failed" % (checks - failures, failures))
 sys.exit(1 if failures else 0)
