@@ -1,12 +1,13 @@
 /*
  * ops.c - the operator table (ops.def) joined with the evaluator's kernels
- * (eval/kernels.def).
+ * (eval/kernels.def), and the version facts (op_versions.def).
  *
  * The two lists are kept by different modules, so the join happens once,
  * at the first lookup: rows are copied into a table sorted by (domain,
  * name) and each row picks up the kernel of the same name. A kernel for an
  * op the table does not list still gets a row (with no inference), so
- * op_lookup finds every op that either side knows.
+ * op_lookup finds every op that either side knows. FLOAT_UNARY rows bring
+ * their own kernel (generated in eval/unary.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +18,16 @@
 #define KERNEL(op, fn) int fn(eval_call *call);
 #include "eval/kernels.def"
 #undef KERNEL
+#define OP(name, domain, infer, flags)
+#define FLOAT_UNARY(name, flags, alpha, beta, gamma, expression)               \
+	int eval_unary_##name(eval_call *call);
+#include "ops.def"
+#undef OP
 
-typedef struct op_row {
-	const char *name, *domain;
-	op_infer_fn infer;
-	unsigned flags;
-} op_row;
-
-static const op_row op_rows[] = {
-#define OP(name, domain, infer, flags) {#name, domain, infer, flags},
+static const op_info op_rows[] = {
+#define OP(name, domain, infer, flags) {#name, domain, infer, NULL, flags},
+#define FLOAT_UNARY(name, flags, alpha, beta, gamma, expression)               \
+	{#name, "", shape_infer_unary, eval_unary_##name, flags},
 #include "ops.def"
 #undef OP
 };
@@ -64,16 +66,8 @@ static op_info *find(const char *domain, const char *name)
 
 static void join_tables(void)
 {
-	for (size_t i = 0; i < N_ROWS; i++) {
-		const op_row *r = &op_rows[i];
-		joined[n_joined++] = (op_info){
-		    .name = r->name,
-		    .domain = r->domain,
-		    .infer = r->infer,
-		    .nondeterministic = (r->flags & OP_RANDOM) != 0,
-		    .flags = r->flags,
-		};
-	}
+	for (size_t i = 0; i < N_ROWS; i++)
+		joined[n_joined++] = op_rows[i];
 	qsort(joined, (size_t)n_joined, sizeof joined[0], info_cmp);
 	int n_listed = n_joined;
 	for (size_t k = 0; k < N_KERNELS; k++) {
@@ -107,12 +101,22 @@ const op_info *op_table(int *count)
 	return joined;
 }
 
-bool op_node_is_nondeterministic(const ir_node *node)
+bool op_node_has(const ir_node *node, unsigned flag)
+{
+	const op_info *op = op_lookup(node->domain, node->op_type);
+	if (!op || !(op->flags & flag))
+		return false;
+	if (flag & OP_COMMUTATIVE)
+		return ir_model_opset(node->graph->model, node->domain) >= 7;
+	return true;
+}
+
+bool op_node_is_random(const ir_node *node)
 {
 	const op_info *op = op_lookup(node->domain, node->op_type);
 	if (!op)
 		return false;
-	if (op->nondeterministic)
+	if (op->flags & OP_RANDOM)
 		return true;
 	if (!(op->flags & OP_RANDOM_IN_TRAINING))
 		return false;
@@ -131,4 +135,51 @@ bool op_node_is_nondeterministic(const ir_node *node)
 	    size != 1)
 		return true;
 	return *(const uint8_t *)data != 0;
+}
+
+/* ------------------------------------------------------ version facts */
+
+typedef struct attribute_input_row {
+	const char *op, *attribute;
+	int since, input;
+} attribute_input_row;
+
+static const attribute_input_row attribute_inputs[] = {
+#define ATTRIBUTE_INPUT(op, attribute, since, input)                           \
+	{#op, #attribute, since, input},
+#include "op_versions.def"
+};
+
+int op_attribute_input(const char *op_type, const char *attribute,
+                       int64_t opset)
+{
+	int slot = -1, latest = 0;
+	for (size_t i = 0;
+	     i < sizeof attribute_inputs / sizeof *attribute_inputs; i++) {
+		const attribute_input_row *r = &attribute_inputs[i];
+		if (r->since <= opset && r->since > latest &&
+		    !strcmp(r->op, op_type) &&
+		    !strcmp(r->attribute, attribute)) {
+			slot = r->input;
+			latest = r->since;
+		}
+	}
+	return slot;
+}
+
+int op_attribute_input_since(const char *op_type, const char *attribute,
+                             int *input_index)
+{
+	int first = 0;
+	for (size_t i = 0;
+	     i < sizeof attribute_inputs / sizeof *attribute_inputs; i++) {
+		const attribute_input_row *r = &attribute_inputs[i];
+		if ((!first || r->since < first) && !strcmp(r->op, op_type) &&
+		    !strcmp(r->attribute, attribute)) {
+			first = r->since;
+			if (input_index)
+				*input_index = r->input;
+		}
+	}
+	return first;
 }

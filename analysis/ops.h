@@ -2,15 +2,19 @@
  * ops.h - the operator table: what onnx-opt knows about each standard op.
  *
  * One row per op in ops.def gives its name, domain, shape-inference
- * function and flags; the evaluator's kernels (analysis/eval/kernels.def)
- * are joined to the rows by name. Passes ask this table rather than
- * re-encoding op facts:
+ * function and flags; the evaluator's kernels (analysis/eval/kernels.def,
+ * and the FLOAT_UNARY rows of ops.def) are joined to the rows by name, and
+ * op_versions.def holds the facts that depend on the opset. Passes and
+ * analyses ask this table rather than re-encoding op facts:
  *
  *     const op_info *op = op_lookup(node->domain, node->op_type);
- *     if (op && op->eval && !op_node_is_nondeterministic(node)) ...
+ *     if (op && op->eval && !op_node_is_random(node)) ...
+ *     if (op_node_has(node, OP_IDEMPOTENT)) ...
+ *     int slot = op_attribute_input("ReduceMean", "axes", opset);
  *
- * The table is versionless: each function reads the model's opset from
- * its context and handles the signature changes between versions itself.
+ * Rows are versionless: each inference function and kernel reads the
+ * model's opset from its context; where a fact changed between versions
+ * it comes from op_versions.def.
  */
 #ifndef ONNXOPT_OPS_H
 #define ONNXOPT_OPS_H
@@ -25,26 +29,51 @@ typedef void (*op_infer_fn)(infer_ctx *ctx);
 typedef struct eval_call eval_call;
 typedef int (*op_eval_fn)(eval_call *call);
 
+/* The flags column of ops.def. */
 enum {
-	OP_RANDOM = 1 << 0,             /* output is random */
-	OP_RANDOM_IN_TRAINING = 1 << 1, /* random when training (Dropout) */
+	/* The output is random: never evaluated, never merged with a twin. */
+	OP_RANDOM = 1 << 0,
+	/* Random when training (Dropout); see op_node_is_random. */
+	OP_RANDOM_IN_TRAINING = 1 << 1,
+	/* One input, one output, and f(f(x)) = f(x). */
+	OP_IDEMPOTENT = 1 << 2,
+	/* Reduces axes of input 0, keeping them as 1s when keepdims = 1
+	 * (the default) and dropping them when 0: Reduce*, ArgMax, ArgMin. */
+	OP_REDUCTION = 1 << 3,
+	/* Two inputs that may be swapped without changing the result, from
+	 * opset 7 on (before, a broadcast attribute applied to input 1 only);
+	 * op_node_has checks the opset. */
+	OP_COMMUTATIVE = 1 << 4,
 };
 
 typedef struct op_info {
 	const char *name;
 	const char *domain; /* "" for the default ONNX domain */
 	op_infer_fn infer;
-	op_eval_fn eval;       /* NULL: no kernel */
-	bool nondeterministic; /* OP_RANDOM: never evaluate */
+	op_eval_fn eval; /* NULL: no kernel */
 	unsigned flags;
 } op_info;
 
 /* The row for an op, or NULL. "ai.onnx" and "" are the same domain. */
 const op_info *op_lookup(const char *domain, const char *op_type);
 
-/* Whether this node's result is random: a random op, or Dropout in
+/* Whether this node's result is random: an OP_RANDOM op, or Dropout in
  * training mode (a training_mode input that is not a constant false). */
-bool op_node_is_nondeterministic(const ir_node *node);
+bool op_node_is_random(const ir_node *node);
+
+/* Whether the node's op has `flag` (any of them, when several OP_* flags
+ * are or-ed), at the node's domain and the model's opset for it. */
+bool op_node_has(const ir_node *node, unsigned flag);
+
+/* op_versions.def: the input slot that carries what older versions of the
+ * default-domain op read from `attribute`, at `opset`; -1 while it is
+ * still the attribute, or when the table knows no such move. */
+int op_attribute_input(const char *op_type, const char *attribute,
+                       int64_t opset);
+/* The first opset at which `attribute` of the op became an input (its
+ * slot then in *input_index, if not NULL); 0 if it never did. */
+int op_attribute_input_since(const char *op_type, const char *attribute,
+                             int *input_index);
 
 /* The whole table, sorted by (domain, name): for tests and listings. */
 const op_info *op_table(int *count);

@@ -15,9 +15,10 @@
  * the first node's outputs, nodes further down become equal.
  *
  * Legality:
- *  - deterministic ops only: the random ops (RandomNormal, RandomUniform,
- *    their *Like forms, Bernoulli, Multinomial) and Dropout (random in
- *    training mode) never merge;
+ *  - deterministic ops only: the operator table's random ops
+ *    (RandomNormal, RandomUniform, their *Like forms, Bernoulli,
+ *    Multinomial) and Dropout (random in training mode; kept apart in
+ *    every mode) never merge;
  *  - domains: the default ONNX domain and ai.onnx.ml only; a custom op
  *    may have state or randomness this pass cannot see;
  *  - nodes with subgraph, sparse-tensor or type attributes are skipped
@@ -32,12 +33,8 @@
 #include <string.h>
 
 #include "ir_arena.h"
+#include "ops.h"
 #include "pass_util.h"
-
-static const char *const nondeterministic_ops[] = {
-    "RandomNormal", "RandomUniform", "RandomNormalLike", "RandomUniformLike",
-    "Bernoulli",    "Multinomial",   "Dropout",
-};
 
 typedef Onnx__AttributeProto__AttributeType attr_kind;
 
@@ -209,11 +206,8 @@ static bool is_candidate(const ir_node *node)
 	if (!pass_is_onnx_domain(node->domain) &&
 	    strcmp(node->domain, "ai.onnx.ml"))
 		return false;
-	for (size_t i = 0;
-	     i < sizeof nondeterministic_ops / sizeof nondeterministic_ops[0];
-	     i++)
-		if (!strcmp(node->op_type, nondeterministic_ops[i]))
-			return false;
+	if (op_node_has(node, OP_RANDOM | OP_RANDOM_IN_TRAINING))
+		return false;
 	for (int i = 0; i < node->n_attrs; i++) {
 		const ir_attr *a = &node->attrs[i];
 		if (!a->name || !attr_is_comparable(a) ||

@@ -8,9 +8,9 @@
  *   after:   x -> Reshape(s2') -> z          (y's Reshape goes if unread)
  *
  * Elementwise ops that fix every value they produce, for every element
- * type they accept: Relu, Abs (also for the wrapped INT_MIN), Ceil, Floor,
- * Round, Sign. The outer node is removed and its readers read y, which
- * stays even if others read it too.
+ * type they accept, which the operator table marks OP_IDEMPOTENT: Relu,
+ * Abs (also for the wrapped INT_MIN), Ceil, Floor, Round, Sign. The outer node
+ * is removed and its readers read y, which stays even if others read it too.
  *
  * Reshape only looks at its input's element count, except where the
  * target has a 0: with allowzero=0 (the only meaning before opset 14) a 0
@@ -34,21 +34,13 @@
  *  - for Reshape: the conditions above; the inner Reshape is removed
  *    only when nothing else reads y and y is not a graph output.
  */
+#include "ops.h"
 #include "pass_util.h"
-
-static const char *const idempotent_ops[] = {
-    "Relu", "Abs", "Ceil", "Floor", "Round", "Sign",
-};
 
 static bool is_idempotent_unary(const ir_node *node)
 {
-	if (node->n_inputs != 1 || node->n_outputs != 1 || !node->inputs[0])
-		return false;
-	for (size_t i = 0; i < sizeof idempotent_ops / sizeof idempotent_ops[0];
-	     i++)
-		if (ir_node_is(node, idempotent_ops[i]))
-			return true;
-	return false;
+	return node->n_inputs == 1 && node->n_outputs == 1 && node->inputs[0] &&
+	       op_node_has(node, OP_IDEMPOTENT);
 }
 
 /* The node that defines the outer node's first input, if it has the

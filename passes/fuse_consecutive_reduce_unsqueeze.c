@@ -23,13 +23,8 @@
 #include <string.h>
 
 #include "match.h"
+#include "ops.h"
 #include "pass.h"
-
-static const char *const reductions[] = {
-    "ReduceMean",      "ReduceSum",       "ReduceMax", "ReduceMin",
-    "ReduceProd",      "ReduceL1",        "ReduceL2",  "ReduceLogSum",
-    "ReduceLogSumExp", "ReduceSumSquare", "ArgMax",    "ArgMin",
-};
 
 static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 {
@@ -37,14 +32,11 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	match m;
 	if (!match_begin(&m, model, node, "Unsqueeze"))
 		return 0;
-	ir_node *reduce = NULL;
-	for (size_t i = 0;
-	     !reduce && i < sizeof reductions / sizeof reductions[0]; i++) {
-		match_mark mark = match_save(&m);
-		reduce = match_input(&m, node, 0, reductions[i]);
-		if (!reduce)
-			match_restore(&m, mark);
-	}
+	ir_value *t = node->n_inputs > 0 ? node->inputs[0] : NULL;
+	ir_node *reduce = t && t->def == IR_DEF_NODE && t->producer &&
+	                          op_node_has(t->producer, OP_REDUCTION)
+	                      ? match_input(&m, node, 0, t->producer->op_type)
+	                      : NULL;
 	if (!match_check(&m, reduce && ir_attr_int(reduce, "keepdims", 1) == 0))
 		return 0;
 	int rank = match_rank(match_operand(&m, reduce, 0));

@@ -231,6 +231,33 @@ START_TEST(test_graph_output_keeps_name)
 }
 END_TEST
 
+/* gamma = 1 after a decomposed normalization stays, so that runtimes
+ * (ONNX Runtime's LayerNormalization and SimplifiedLayerNormalization
+ * fusions) still see the whole pattern. */
+START_TEST(test_normalization_scale_stays)
+{
+	for (int form = 0; form < 3; form++) {
+		ir_model *m = tu_model(14);
+		ir_graph *g = m->graph;
+		ir_value *x = tu_input(g, "x", TU_DIMS(2, 3));
+		ir_value *s = tu_op(g, "Sqrt", tu_op(g, "Abs", x));
+		ir_value *n;
+		if (form == 0)
+			n = tu_op(g, "Div", x, s);
+		else if (form == 1)
+			n = tu_op(g, "Mul", x, tu_op(g, "Reciprocal", s));
+		else
+			n = tu_op(g, "Mul", x,
+			          tu_op(g, "Div", eu_f32_scalar(g, 1), s));
+		ir_value_set_type(n, IR_FLOAT, 2, x->type.dims);
+		tu_output(
+		    tu_op(g, "Neg", tu_op(g, "Mul", n, eu_f32_scalar(g, 1))));
+		ck_assert_int_eq(tu_run(m, PASS_NAME), 0);
+		ir_model_free(m);
+	}
+}
+END_TEST
+
 static Suite *unit_suite(void)
 {
 	Suite *s = suite_create(PASS_NAME);
@@ -247,6 +274,7 @@ static Suite *unit_suite(void)
 	tcase_add_test(keeps, test_not_a_unit);
 	tcase_add_test(keeps, test_legacy_broadcast_opset);
 	tcase_add_test(keeps, test_types_must_be_known_and_equal);
+	tcase_add_test(keeps, test_normalization_scale_stays);
 	suite_add_tcase(s, keeps);
 	return s;
 }

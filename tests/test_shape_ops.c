@@ -339,12 +339,22 @@ START_TEST(test_operator_table)
 	ck_assert_ptr_nonnull(add);
 	ck_assert_ptr_eq(op_lookup("ai.onnx", "Add"), add);
 	ck_assert_ptr_nonnull(add->infer);
-	ck_assert(!add->nondeterministic);
+	ck_assert(!(add->flags & OP_RANDOM));
+	ck_assert(add->flags & OP_COMMUTATIVE);
+	ck_assert(!(op_lookup("", "Sub")->flags & OP_COMMUTATIVE));
 	ck_assert_ptr_nonnull(op_lookup("ai.onnx.preview.training", "Adam"));
 	ck_assert_ptr_null(op_lookup("", "Adam"));
 	ck_assert_ptr_null(op_lookup("", "NoSuchOp"));
-	ck_assert(op_lookup("", "RandomNormal")->nondeterministic);
-	ck_assert(op_lookup("", "Bernoulli")->nondeterministic);
+	ck_assert(op_lookup("", "RandomNormal")->flags & OP_RANDOM);
+	ck_assert(op_lookup("", "Bernoulli")->flags & OP_RANDOM);
+	ck_assert(op_lookup("", "Relu")->flags & OP_IDEMPOTENT);
+	ck_assert(!(op_lookup("", "Neg")->flags & OP_IDEMPOTENT));
+	ck_assert(op_lookup("", "ReduceLogSumExp")->flags & OP_REDUCTION);
+	ck_assert(op_lookup("", "ArgMin")->flags & OP_REDUCTION);
+	ck_assert(!(op_lookup("", "CumSum")->flags & OP_REDUCTION));
+	/* A FLOAT_UNARY row is its op's inference and kernel at once. */
+	ck_assert_ptr_eq(op_lookup("", "Mish")->infer, shape_infer_unary);
+	ck_assert_ptr_nonnull(op_lookup("", "Mish")->eval);
 	for (const char *const *name =
 	         (const char *const[]){"LayerNormalization", "Gelu",
 	                               "RMSNormalization", "Attention", NULL};
@@ -362,10 +372,51 @@ START_TEST(test_operator_table)
 	    g, "t", ir_tensor_create(m, IR_BOOL, 0, NULL, &on, 1));
 	ir_node *train =
 	    tu_node(g, "Dropout", TU_VALUES(x, scalar_i64(g, 0), training), 1);
-	ck_assert(!op_node_is_nondeterministic(inference));
-	ck_assert(op_node_is_nondeterministic(train));
-	ck_assert(op_node_is_nondeterministic(
+	ck_assert(!op_node_is_random(inference));
+	ck_assert(op_node_is_random(train));
+	ck_assert(op_node_is_random(
 	    tu_node(g, "RandomUniformLike", TU_VALUES(x), 1)));
+	ck_assert(op_node_has(inference, OP_RANDOM_IN_TRAINING));
+	ck_assert(!op_node_has(inference, OP_RANDOM));
+	ir_model_free(m);
+}
+END_TEST
+
+START_TEST(test_version_facts)
+{
+	int slot = -1;
+	ck_assert_int_eq(op_attribute_input_since("ReduceSum", "axes", &slot),
+	                 13);
+	ck_assert_int_eq(slot, 1);
+	ck_assert_int_eq(op_attribute_input_since("ReduceMax", "axes", NULL),
+	                 18);
+	ck_assert_int_eq(op_attribute_input_since("Relu", "axes", NULL), 0);
+	ck_assert_int_eq(op_attribute_input("ReduceMean", "axes", 17), -1);
+	ck_assert_int_eq(op_attribute_input("ReduceMean", "axes", 18), 1);
+	ck_assert_int_eq(op_attribute_input("Squeeze", "axes", 12), -1);
+	ck_assert_int_eq(op_attribute_input("Squeeze", "axes", 13), 1);
+	ck_assert_int_eq(op_attribute_input("Clip", "max", 11), 2);
+	ck_assert_int_eq(op_attribute_input("Slice", "axes", 10), 3);
+	/* A slot that moved: Resize's scales, input 1 at 10, 2 from 11. */
+	ck_assert_int_eq(op_attribute_input("Resize", "scales", 10), 1);
+	ck_assert_int_eq(op_attribute_input("Resize", "scales", 19), 2);
+	ck_assert_int_eq(op_attribute_input_since("Resize", "scales", &slot),
+	                 10);
+	ck_assert_int_eq(slot, 1);
+}
+END_TEST
+
+START_TEST(test_commutative_from_opset_7)
+{
+	ir_model *m = tu_model(6);
+	ir_value *x = input(m->graph, "x", IR_FLOAT, "4");
+	ir_node *add = tu_node(m->graph, "Add", TU_VALUES(x, x), 1);
+	ck_assert(!op_node_has(add, OP_COMMUTATIVE));
+	ir_model_free(m);
+	m = tu_model(7);
+	x = input(m->graph, "x", IR_FLOAT, "4");
+	add = tu_node(m->graph, "Add", TU_VALUES(x, x), 1);
+	ck_assert(op_node_has(add, OP_COMMUTATIVE));
 	ir_model_free(m);
 }
 END_TEST
@@ -407,6 +458,8 @@ int main(void)
 	tcase_add_test(tc, test_never_contradicts_the_model);
 	tcase_add_test(tc, test_unknown_ops_are_left_alone);
 	tcase_add_test(tc, test_operator_table);
+	tcase_add_test(tc, test_version_facts);
+	tcase_add_test(tc, test_commutative_from_opset_7);
 	tcase_add_test(tc, test_pass_records_value_info);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

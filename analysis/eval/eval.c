@@ -27,7 +27,7 @@ op_eval_fn eval_find_kernel(const char *op_type)
 bool eval_op_is_random(const char *op_type)
 {
 	const op_info *op = op_lookup("", op_type);
-	return op && op->nondeterministic;
+	return op && (op->flags & OP_RANDOM);
 }
 
 /* ------------------------------------------------------------- reasons */

@@ -87,10 +87,16 @@ typedef struct eval_call {
  * identical repeat. */
 typedef int (*op_eval_fn)(eval_call *call);
 
-/* Every kernel, declared from the one list of them. */
+/* Every kernel, declared from the one list of them, and the float unary
+ * kernels that the operator table's FLOAT_UNARY rows define. */
 #define KERNEL(op, fn) int fn(eval_call *call);
 #include "kernels.def"
 #undef KERNEL
+#define OP(name, domain, infer, flags)
+#define FLOAT_UNARY(name, flags, alpha, beta, gamma, expression)               \
+	int eval_unary_##name(eval_call *call);
+#include "ops.def"
+#undef OP
 
 /* --------------------------------------------------------- running calls */
 

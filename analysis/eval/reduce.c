@@ -2,17 +2,19 @@
  * reduce.c - ops that combine elements along axes: the Reduce* family,
  * ArgMax/ArgMin, CumSum, Softmax, LogSoftmax, Hardmax.
  *
- * A reduction maps each input element to its output slot with the same
- * offsets that broadcasting uses (the output, in keepdims form, is
- * "broadcast" over the input), then accumulates in one pass over the
- * input. Floats accumulate in double; integer Sum, Prod, Max and Min are
- * exact in 64 bits; the other reductions of integers go through double
- * and truncate, like the reference.
+ * Which opset took the axes from an input is the operator table's fact
+ * (op_versions.def). A reduction maps each input element to its output slot
+ * with the same offsets that broadcasting uses (the output, in keepdims form,
+ * is "broadcast" over the input), then accumulates in one pass over the input.
+ * Floats accumulate in double; integer Sum, Prod, Max and Min are exact in 64
+ * bits; the other reductions of integers go through double and truncate, like
+ * the reference.
  */
 #include <math.h>
 #include <string.h>
 
 #include "eval.h"
+#include "ops.h"
 
 enum reduce_op {
 	RED_SUM,
@@ -27,40 +29,25 @@ enum reduce_op {
 	RED_SUM_SQUARE,
 };
 
-static const struct {
-	const char *name;
-	enum reduce_op op;
-	int64_t axes_input_opset; /* first opset with axes as an input */
-} reduce_ops[] = {
-    {"ReduceSum", RED_SUM, 13},
-    {"ReduceMean", RED_MEAN, 18},
-    {"ReduceMax", RED_MAX, 18},
-    {"ReduceMin", RED_MIN, 18},
-    {"ReduceProd", RED_PROD, 18},
-    {"ReduceL1", RED_L1, 18},
-    {"ReduceL2", RED_L2, 18},
-    {"ReduceLogSum", RED_LOG_SUM, 18},
-    {"ReduceLogSumExp", RED_LOG_SUM_EXP, 18},
-    {"ReduceSumSquare", RED_SUM_SQUARE, 18},
-};
-
 /* Which axes to reduce. False with a reason on bad axes; *identity when
  * the op is a no-op (empty axes with noop_with_empty_axes). */
-static bool reduce_axes(eval_call *c, const eval_tensor *x, int64_t input_opset,
-                        bool *reduced, bool *identity)
+static bool reduce_axes(eval_call *c, const eval_tensor *x, bool *reduced,
+                        bool *identity)
 {
 	const int64_t *axes = NULL;
 	int64_t n = -1;
 	*identity = false;
-	if (c->opset < input_opset) {
+	bool axes_input =
+	    op_attribute_input(c->node->op_type, "axes", c->opset) >= 0;
+	if (!axes_input) {
 		n = eval_attr_ints(c, "axes", &axes);
 	} else if (eval_has_input(c, 1)) {
 		if (!eval_input_ints(c, 1, &axes, &n))
 			return false;
 	}
 	if (n <= 0) {
-		bool noop = c->opset >= input_opset &&
-		            eval_attr_int(c, "noop_with_empty_axes", 0);
+		bool noop =
+		    axes_input && eval_attr_int(c, "noop_with_empty_axes", 0);
 		*identity = noop;
 		for (int i = 0; i < x->rank; i++)
 			reduced[i] = !noop;
@@ -77,15 +64,8 @@ static bool reduce_axes(eval_call *c, const eval_tensor *x, int64_t input_opset,
 	return true;
 }
 
-int eval_reduce(eval_call *c)
+static int reduce(eval_call *c, enum reduce_op op)
 {
-	int found = -1;
-	for (size_t i = 0; i < sizeof reduce_ops / sizeof reduce_ops[0]; i++)
-		if (!strcmp(reduce_ops[i].name, c->node->op_type))
-			found = (int)i;
-	if (found < 0)
-		return eval_unsupported(c, "is not a reduction");
-	enum reduce_op op = reduce_ops[found].op;
 	if (!eval_has_input(c, 0))
 		return eval_error(c, "input 0 is absent");
 	const eval_tensor *x = &c->in[0];
@@ -93,8 +73,7 @@ int eval_reduce(eval_call *c)
 	if (kind == EVAL_KIND_NONE || kind == EVAL_KIND_STRING)
 		return eval_unsupported(c, "on %s", ir_elem_name(x->elem_type));
 	bool reduced[EVAL_MAX_RANK], identity;
-	if (!reduce_axes(c, x, reduce_ops[found].axes_input_opset, reduced,
-	                 &identity))
+	if (!reduce_axes(c, x, reduced, &identity))
 		return EVAL_ERROR;
 	bool keepdims = eval_attr_int(c, "keepdims", 1) != 0;
 	/* The output in keepdims form, and as it is stored. */
@@ -215,11 +194,51 @@ int eval_reduce(eval_call *c)
 	return EVAL_OK;
 }
 
+int eval_reduce_sum(eval_call *c)
+{
+	return reduce(c, RED_SUM);
+}
+int eval_reduce_mean(eval_call *c)
+{
+	return reduce(c, RED_MEAN);
+}
+int eval_reduce_max(eval_call *c)
+{
+	return reduce(c, RED_MAX);
+}
+int eval_reduce_min(eval_call *c)
+{
+	return reduce(c, RED_MIN);
+}
+int eval_reduce_prod(eval_call *c)
+{
+	return reduce(c, RED_PROD);
+}
+int eval_reduce_l1(eval_call *c)
+{
+	return reduce(c, RED_L1);
+}
+int eval_reduce_l2(eval_call *c)
+{
+	return reduce(c, RED_L2);
+}
+int eval_reduce_log_sum(eval_call *c)
+{
+	return reduce(c, RED_LOG_SUM);
+}
+int eval_reduce_log_sum_exp(eval_call *c)
+{
+	return reduce(c, RED_LOG_SUM_EXP);
+}
+int eval_reduce_sum_square(eval_call *c)
+{
+	return reduce(c, RED_SUM_SQUARE);
+}
+
 /* --------------------------------------------------------- ArgMax/Min */
 
-int eval_arg_extreme(eval_call *c)
+static int arg_extreme(eval_call *c, bool is_max)
 {
-	bool is_max = !strcmp(c->node->op_type, "ArgMax");
 	if (!eval_has_input(c, 0))
 		return eval_error(c, "input 0 is absent");
 	const eval_tensor *x = &c->in[0];
@@ -268,6 +287,15 @@ int eval_arg_extreme(eval_call *c)
 			out[o * inner + r] = best;
 		}
 	return EVAL_OK;
+}
+
+int eval_arg_max(eval_call *c)
+{
+	return arg_extreme(c, true);
+}
+int eval_arg_min(eval_call *c)
+{
+	return arg_extreme(c, false);
 }
 
 /* -------------------------------------------------------------- CumSum */

@@ -5,8 +5,10 @@
  * Each kernel widens its input (double for float types, int64_t or
  * uint64_t for integers), computes once per wide type, and narrows into
  * the output type: sqrt of a float32 in double, rounded once, is the
- * correctly rounded float32 result. The op is looked up once per call;
- * loops contain no function pointer calls.
+ * correctly rounded float32 result. The float-only ops are the
+ * FLOAT_UNARY rows of the operator table (analysis/ops.def), each
+ * expanded here into its own kernel; loops contain no function pointer
+ * calls and no op lookups.
  */
 #include <math.h>
 #include <string.h>
@@ -16,138 +18,97 @@
 
 /* ---------------------------------------------------------------- unary */
 
-/* Float-only unary ops: name, then the expression in x (a double) with
- * attributes alpha, beta, gamma already read. */
-#define FLOAT_UNARY_OPS(X)                                                     \
-	X(Acos, acos(x))                                                       \
-	X(Acosh, acosh(x))                                                     \
-	X(Asin, asin(x))                                                       \
-	X(Asinh, asinh(x))                                                     \
-	X(Atan, atan(x))                                                       \
-	X(Atanh, atanh(x))                                                     \
-	X(Ceil, ceil(x))                                                       \
-	X(Cos, cos(x))                                                         \
-	X(Cosh, cosh(x))                                                       \
-	X(Erf, erf(x))                                                         \
-	X(Exp, exp(x))                                                         \
-	X(Floor, floor(x))                                                     \
-	X(Log, log(x))                                                         \
-	X(Reciprocal, 1.0 / x)                                                 \
-	X(Round, nearbyint(x))                                                 \
-	X(Sigmoid, x >= 0 ? 1.0 / (1.0 + exp(-x)) : exp(x) / (1.0 + exp(x)))   \
-	X(Sin, sin(x))                                                         \
-	X(Sinh, sinh(x))                                                       \
-	X(Softplus, x > 30 ? x : log1p(exp(x)))                                \
-	X(Softsign, x / (1.0 + fabs(x)))                                       \
-	X(Sqrt, sqrt(x))                                                       \
-	X(Tan, tan(x))                                                         \
-	X(Tanh, tanh(x))                                                       \
-	X(Elu, x < 0 ? alpha * (exp(x) - 1.0) : x)                             \
-	X(Celu, x < 0 ? alpha * (exp(x / alpha) - 1.0) : x)                    \
-	X(Selu, x <= 0 ? gamma * (alpha * exp(x) - alpha) : gamma * x)         \
-	X(LeakyRelu, x < 0 ? alpha * x : x)                                    \
-	X(ThresholdedRelu, x > alpha ? x : 0.0)                                \
-	X(HardSigmoid, fmax(0.0, fmin(1.0, alpha *x + beta)))                  \
-	X(HardSwish, x *fmax(0.0, fmin(1.0, x / 6.0 + 0.5)))                   \
-	X(Mish, x *tanh(x > 30 ? x : log1p(exp(x))))                           \
-	X(GeluErf, 0.5 * x * (1.0 + erf(x / sqrt(2.0))))                       \
-	X(GeluTanh,                                                            \
-	  0.5 * x *                                                            \
-	      (1.0 + tanh(sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x))))
+/* What every float unary kernel shares: the checks, the widened input,
+ * the output and the attributes alpha, beta and gamma. */
+typedef struct float_unary {
+	const eval_tensor *in;
+	void *out;
+	double *v; /* the input, widened; overwritten with the result */
+	double alpha, beta, gamma;
+} float_unary;
 
-enum float_unary {
-#define X(name, expr) UNARY_##name,
-	FLOAT_UNARY_OPS(X)
-#undef X
-	    UNARY_COUNT
-};
-
-static const char *const float_unary_names[] = {
-#define X(name, expr) #name,
-    FLOAT_UNARY_OPS(X)
-#undef X
-};
-
-#ifndef M_PI
-#define M_PI 3.14159265358979323846
-#endif
-
-/* Default alpha/beta/gamma per op, as the operator specs give them. */
-static void unary_defaults(int op, float *alpha, float *beta, float *gamma)
+static int float_unary_begin(eval_call *c, float_unary *u, float alpha,
+                             float beta, float gamma)
 {
-	*alpha = 1.0f;
-	*beta = 0.0f;
-	*gamma = 1.0f;
-	switch (op) {
-	case UNARY_Selu:
-		*alpha = 1.67326319217681884765625f;
-		*gamma = 1.05070102214813232421875f;
-		break;
-	case UNARY_LeakyRelu: *alpha = 0.01f; break;
-	case UNARY_HardSigmoid:
-		*alpha = 0.2f;
-		*beta = 0.5f;
-		break;
-	default: break;
-	}
-}
-
-int eval_float_unary(eval_call *c)
-{
-	const char *name = c->node->op_type;
-	int op = -1;
-	if (!strcmp(name, "Gelu")) {
-		const char *approx = eval_attr_string(c, "approximate", "none");
-		if (!strcmp(approx, "none"))
-			op = UNARY_GeluErf;
-		else if (!strcmp(approx, "tanh"))
-			op = UNARY_GeluTanh;
-		else
-			return eval_unsupported(c, "approximate='%s'", approx);
-	}
-	for (int i = 0; op < 0 && i < UNARY_COUNT; i++)
-		if (!strcmp(float_unary_names[i], name))
-			op = i;
-	if (op < 0)
-		return eval_unsupported(c, "is not a float unary op");
 	const eval_tensor *t = &c->in[0];
 	if (!eval_has_input(c, 0) || !eval_is_float(t->elem_type))
 		return eval_unsupported(c, "on %s",
 		                        eval_has_input(c, 0)
 		                            ? ir_elem_name(t->elem_type)
 		                            : "an absent input");
-	float alpha, beta, gamma;
-	unary_defaults(op, &alpha, &beta, &gamma);
-	alpha = eval_attr_float(c, "alpha", alpha);
-	beta = eval_attr_float(c, "beta", beta);
-	gamma = eval_attr_float(c, "gamma", gamma);
-	void *out = eval_output_like(c, 0, t, t->elem_type);
-	if (!out)
+	u->in = t;
+	u->alpha = eval_attr_float(c, "alpha", alpha);
+	u->beta = eval_attr_float(c, "beta", beta);
+	u->gamma = eval_attr_float(c, "gamma", gamma);
+	u->out = eval_output_like(c, 0, t, t->elem_type);
+	if (!u->out)
 		return EVAL_UNSUPPORTED;
-	double *v = eval_doubles(c, t);
-	int64_t n = t->numel;
-	switch (op) {
-#define X(name, expr)                                                          \
-	case UNARY_##name:                                                     \
-		for (int64_t i = 0; i < n; i++) {                              \
-			double x = v[i];                                       \
-			v[i] = (expr);                                         \
-		}                                                              \
-		break;
-		FLOAT_UNARY_OPS(X)
-#undef X
-	}
-	(void)alpha;
-	(void)beta;
-	(void)gamma;
-	eval_store_doubles(out, t->elem_type, v, n);
+	u->v = eval_doubles(c, t);
 	return EVAL_OK;
 }
 
-/* Unary ops that are also defined on integers, computed exactly. */
-int eval_signed_unary(eval_call *c)
+static int float_unary_end(float_unary *u)
 {
-	const char *name = c->node->op_type;
+	eval_store_doubles(u->out, u->in->elem_type, u->v, u->in->numel);
+	return EVAL_OK;
+}
+
+/* One kernel per FLOAT_UNARY row of the operator table, its expression
+ * inlined in the loop. */
+#define OP(name, domain, infer, flags)
+#define FLOAT_UNARY(name, flags, alpha_default, beta_default, gamma_default,   \
+                    expression)                                                \
+	int eval_unary_##name(eval_call *c)                                    \
+	{                                                                      \
+		float_unary u;                                                 \
+		int code = float_unary_begin(c, &u, alpha_default,             \
+		                             beta_default, gamma_default);     \
+		if (code != EVAL_OK)                                           \
+			return code;                                           \
+		const double alpha = u.alpha, beta = u.beta, gamma = u.gamma;  \
+		(void)alpha;                                                   \
+		(void)beta;                                                    \
+		(void)gamma;                                                   \
+		for (int64_t i = 0; i < u.in->numel; i++) {                    \
+			double x = u.v[i];                                     \
+			u.v[i] = (expression);                                 \
+		}                                                              \
+		return float_unary_end(&u);                                    \
+	}
+#include "ops.def"
+#undef OP
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+/* Gelu has two formulas, chosen by its approximate attribute. */
+int eval_gelu(eval_call *c)
+{
+	const char *approx = eval_attr_string(c, "approximate", "none");
+	bool tanh_form = !strcmp(approx, "tanh");
+	if (!tanh_form && strcmp(approx, "none"))
+		return eval_unsupported(c, "approximate='%s'", approx);
+	float_unary u;
+	int code = float_unary_begin(c, &u, 1, 0, 1);
+	if (code != EVAL_OK)
+		return code;
+	for (int64_t i = 0; i < u.in->numel; i++) {
+		double x = u.v[i];
+		u.v[i] = tanh_form
+		             ? 0.5 * x *
+		                   (1.0 + tanh(sqrt(2.0 / M_PI) *
+		                               (x + 0.044715 * x * x * x)))
+		             : 0.5 * x * (1.0 + erf(x / sqrt(2.0)));
+	}
+	return float_unary_end(&u);
+}
+
+/* Unary ops that are also defined on integers, computed exactly. */
+enum signed_unary { ABS, NEG, SIGN, RELU };
+
+static int signed_unary(eval_call *c, enum signed_unary op)
+{
 	const eval_tensor *t = &c->in[0];
 	if (!eval_has_input(c, 0))
 		return eval_error(c, "input 0 is absent");
@@ -155,37 +116,23 @@ int eval_signed_unary(eval_call *c)
 	if (kind != EVAL_KIND_FLOAT && kind != EVAL_KIND_SIGNED &&
 	    kind != EVAL_KIND_UNSIGNED)
 		return eval_unsupported(c, "on %s", ir_elem_name(t->elem_type));
-	enum { ABS, NEG, SIGN, RELU } op;
-	if (!strcmp(name, "Abs"))
-		op = ABS;
-	else if (!strcmp(name, "Neg"))
-		op = NEG;
-	else if (!strcmp(name, "Sign"))
-		op = SIGN;
-	else if (!strcmp(name, "Relu"))
-		op = RELU;
-	else
-		return eval_unsupported(c, "is not a signed unary op");
 	void *out = eval_output_like(c, 0, t, t->elem_type);
 	if (!out)
 		return EVAL_UNSUPPORTED;
 	int64_t n = t->numel;
 	void *w = eval_widen(c, t);
-#define SIGNED_UNARY(T)                                                        \
-	{                                                                      \
-		T *v = w;                                                      \
-		for (int64_t i = 0; i < n; i++) {                              \
-			T x = v[i];                                            \
-			switch (op) {                                          \
-			case ABS: v[i] = x < 0 ? -x : x; break;                \
-			case NEG: v[i] = (T)0 - x; break;                      \
-			case SIGN: v[i] = x > 0 ? 1 : (x < 0 ? -1 : x); break; \
-			case RELU: v[i] = x > 0 ? x : 0; break;                \
-			}                                                      \
-		}                                                              \
-	}
 	switch (kind) {
-	case EVAL_KIND_FLOAT: SIGNED_UNARY(double) break;
+	case EVAL_KIND_FLOAT: {
+		double *v = w;
+		for (int64_t i = 0; i < n; i++) {
+			double x = v[i];
+			v[i] = op == ABS    ? (x < 0 ? -x : x)
+			       : op == NEG  ? 0.0 - x
+			       : op == SIGN ? (x > 0 ? 1 : (x < 0 ? -1 : x))
+			                    : (x > 0 ? x : 0);
+		}
+		break;
+	}
 	case EVAL_KIND_SIGNED: {
 		/* Negation wraps at INT64_MIN instead of overflowing. */
 		int64_t *v = w;
@@ -209,9 +156,25 @@ int eval_signed_unary(eval_call *c)
 		break;
 	}
 	}
-#undef SIGNED_UNARY
 	eval_narrow(out, t->elem_type, w, n);
 	return EVAL_OK;
+}
+
+int eval_abs(eval_call *c)
+{
+	return signed_unary(c, ABS);
+}
+int eval_neg(eval_call *c)
+{
+	return signed_unary(c, NEG);
+}
+int eval_sign(eval_call *c)
+{
+	return signed_unary(c, SIGN);
+}
+int eval_relu(eval_call *c)
+{
+	return signed_unary(c, RELU);
 }
 
 /* Shrink is defined on every numeric type. */

@@ -2,7 +2,8 @@
  * reduce.c - inference for reductions: Reduce*, ArgMax/ArgMin and TopK.
  *
  * The reduced axes came from an attribute until opset 13 (ReduceSum) or
- * 18 (every other Reduce*), and from an optional input since; with the
+ * 18 (every other Reduce*), and from an optional input since (the
+ * operator table's op_attribute_input knows which); with the
  * input form, empty axes reduce everything unless noop_with_empty_axes
  * is set. When the axes are not constant, keepdims=1 still fixes the
  * rank, and keepdims=0 fixes it when the axes input has a static length.
@@ -13,7 +14,7 @@
 
 static bool axes_from_input(const infer_ctx *ctx)
 {
-	return ctx->opset >= (ir_node_is(ctx->node, "ReduceSum") ? 13 : 18);
+	return op_attribute_input(ctx->node->op_type, "axes", ctx->opset) >= 0;
 }
 
 void shape_infer_reduce(infer_ctx *ctx)
