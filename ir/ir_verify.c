@@ -3,16 +3,29 @@
  *
  * The test builds run this after every pass, so a pass that corrupts the IR
  * fails at that pass, named, instead of producing a model that some runtime
- * later rejects. It is linear in the size of the IR.
+ * later rejects. It is linear in the size of the IR (the use-list check
+ * keeps one hash entry per use).
  */
 #include <string.h>
 
+#include "ir_arena.h"
 #include "ir_impl.h"
+
+/* One (node, input index) slot that a use entry points at. */
+typedef struct claimed_slot {
+	struct {
+		const ir_node *node;
+		int index;
+	} key;
+	UT_hash_handle hh;
+} claimed_slot;
 
 typedef struct verifier {
 	ir_status *status;
-	long input_slots; /* non-absent node input slots seen */
-	long use_entries; /* use-list entries seen */
+	long input_slots;         /* non-absent node input slots seen */
+	long use_entries;         /* use-list entries seen */
+	claimed_slot *claimed;    /* every slot a use entry has named */
+	struct ir_arena *scratch; /* holds the claimed slots */
 } verifier;
 
 static const char *nz(const char *s)
@@ -36,6 +49,24 @@ static bool contains(ir_value *const *list, int n, const ir_value *v)
 }
 
 static bool verify_graph(verifier *vf, const ir_graph *g);
+
+/* Record that a use entry names this slot; false if one already did. A
+ * valid entry names a slot that reads its value, so slots never repeat
+ * across values either. */
+static bool claim_slot(verifier *vf, const ir_node *node, int index)
+{
+	claimed_slot probe, *found;
+	memset(&probe, 0, sizeof probe);
+	probe.key.node = node;
+	probe.key.index = index;
+	HASH_FIND(hh, vf->claimed, &probe.key, sizeof probe.key, found);
+	if (found)
+		return false;
+	claimed_slot *slot = ir_arena_alloc(vf->scratch, sizeof *slot);
+	slot->key = probe.key;
+	HASH_ADD(hh, vf->claimed, key, sizeof slot->key, slot);
+	return true;
+}
 
 static bool verify_value(verifier *vf, const ir_graph *g, ir_value *v)
 {
@@ -87,6 +118,11 @@ static bool verify_value(verifier *vf, const ir_graph *g, ir_value *v)
 			    "value '%s' is used by node '%s' outside "
 			    "its scope",
 			    v->name, nz(user->name));
+		if (!claim_slot(vf, user, index))
+			return ir_fail(vf->status, IR_ERR_PASS,
+			               "use list of '%s' names node '%s' "
+			               "input %d twice",
+			               v->name, nz(user->name), index);
 	}
 	vf->use_entries += v->n_uses;
 	return true;
@@ -250,11 +286,16 @@ static bool name_missing_use(const ir_graph *g, ir_status *status)
 
 bool ir_verify(const ir_model *model, ir_status *status)
 {
-	verifier vf = {status, 0, 0};
-	if (!verify_graph(&vf, model->graph))
+	verifier vf = {status, 0, 0, NULL, ir_arena_create()};
+	bool ok = verify_graph(&vf, model->graph);
+	HASH_CLEAR(hh, vf.claimed);
+	ir_arena_free(vf.scratch);
+	if (!ok)
 		return false;
-	/* Every entry points back at a real slot (checked above); equal
-	 * totals then rule out duplicate or missing entries. */
+	/* Every entry points back at a slot that reads its value, and no two
+	 * entries name the same slot (checked above): the entries map one to
+	 * one into the slots, so equal totals make the use lists exactly the
+	 * slots, value by value. */
 	if (vf.input_slots != vf.use_entries) {
 		if (!name_missing_use(model->graph, status))
 			return false;

@@ -191,7 +191,19 @@ START_TEST(test_rejects_duplicate_use_entry)
 {
 	base t = base_model();
 	poke_extra_use(t.a, t.neg, 0);
-	ASSERT_REJECTED(t.model, "use lists hold 4 entries for 3 input slots");
+	ASSERT_REJECTED(t.model, "use list of", t.a->name, "input 0 twice");
+	ir_model_free(t.model);
+}
+END_TEST
+
+/* Both sides at once: w's entry for Add's slot 1 is doubled and x's for
+ * slot 0 is gone, so the totals still agree (3 entries, 3 slots). */
+START_TEST(test_rejects_duplicate_beside_missing_use_entry)
+{
+	base t = base_model();
+	poke_extra_use(t.w, t.add, 1);
+	poke_drop_use(t.x, t.add, 0);
+	ASSERT_REJECTED(t.model, "use list of", t.w->name, "input 1 twice");
 	ir_model_free(t.model);
 }
 END_TEST
@@ -368,6 +380,7 @@ static Suite *verify_suite(void)
 	tcase_add_test(uses, test_rejects_stale_use_entry);
 	tcase_add_test(uses, test_rejects_use_entry_past_inputs);
 	tcase_add_test(uses, test_rejects_missing_use_entry);
+	tcase_add_test(uses, test_rejects_duplicate_beside_missing_use_entry);
 	tcase_add_test(uses, test_rejects_duplicate_use_entry);
 	tcase_add_test(uses, test_rejects_input_set_without_api);
 	suite_add_tcase(s, uses);
