@@ -2,8 +2,11 @@
  * ir_mem.c - the one place onnx-opt allocates memory.
  *
  * IR objects live in a per-model bump arena and are freed all at once with
- * the model. Growable arrays (use lists, graph lists) are heap blocks that
- * the model frees when it walks its graphs. Running out of memory is not a
+ * the model. Growable arrays (use lists, graph lists) live there too:
+ * ir_arena_grow doubles them into a new arena block and abandons the old
+ * one, so nothing in the IR is freed on its own. Scratch work (the
+ * evaluator, the verifier) uses arenas of its own, freed when it ends.
+ * Running out of memory is not a
  * property of the input model, so it is the one failure that ends the
  * process, with a message, rather than an error value.
  */

@@ -237,16 +237,6 @@ int pass_elem_type(const ir_value *value)
 	                                      : IR_UNDEFINED;
 }
 
-bool pass_shape_is_static(const ir_type *type)
-{
-	if (!type->is_tensor || type->rank < 0)
-		return false;
-	for (int i = 0; i < type->rank; i++)
-		if (type->dims[i].kind != IR_DIM_VALUE)
-			return false;
-	return true;
-}
-
 bool pass_broadcast_keeps_shape(const ir_type *type, const int64_t *dims,
                                 int rank)
 {

@@ -47,9 +47,6 @@ bool pass_constant_all_equal(const ir_value *value, double number);
  * the value is not a tensor. */
 int pass_elem_type(const ir_value *value);
 
-/* Every dimension of a known-rank type is a known number. */
-bool pass_shape_is_static(const ir_type *type);
-
 /* Would broadcasting a tensor of shape dims[rank] against a tensor of
  * `type` leave `type`'s shape unchanged? True when rank <= type's rank and
  * each trailing dim is 1 or equals the known dim it lines up with. */

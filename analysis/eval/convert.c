@@ -69,11 +69,6 @@ bool eval_is_integer(int elem_type)
 	       elem_type != IR_BOOL;
 }
 
-size_t eval_wide_size(void)
-{
-	return 8;
-}
-
 /* ------------------------------------------------ 16-bit float formats */
 
 /* A binary float format narrower than double: `precision` significand

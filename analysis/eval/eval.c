@@ -1,7 +1,7 @@
 /*
  * eval.c - running one kernel: finding it, decoding inputs, making
  * outputs under the size limit, and the helpers every kernel shares
- * (attributes, axes, broadcasting, strided copies).
+ * (attributes, axes, broadcasting, gathers by offset).
  *
  * Invariants: a call owns one scratch arena; everything a kernel
  * allocates lives there and dies in eval_call_end. Inputs are never
@@ -477,37 +477,6 @@ void eval_gather_bytes(void *dst, const void *src, const int64_t *offsets,
 			memcpy((char *)dst + (size_t)i * elem_size,
 			       (const char *)src +
 			           (size_t)offsets[i] * elem_size,
-			       elem_size);
-	}
-}
-
-void eval_copy_strided(void *dst, const void *src, int64_t n,
-                       int64_t src_stride, size_t elem_size)
-{
-	if (src_stride == 1) {
-		memcpy(dst, src, (size_t)n * elem_size);
-		return;
-	}
-	switch (elem_size) {
-#define COPY(T)                                                                \
-	{                                                                      \
-		T *d = dst;                                                    \
-		const T *s = src;                                              \
-		for (int64_t i = 0; i < n; i++)                                \
-			d[i] = s[i * src_stride];                              \
-		return;                                                        \
-	}
-	case 1: COPY(uint8_t)
-	case 2: COPY(uint16_t)
-	case 4: COPY(uint32_t)
-	case 8: COPY(uint64_t)
-	case sizeof(ProtobufCBinaryData): COPY(ProtobufCBinaryData)
-#undef COPY
-	default:
-		for (int64_t i = 0; i < n; i++)
-			memcpy((char *)dst + (size_t)i * elem_size,
-			       (const char *)src +
-			           (size_t)(i * src_stride) * elem_size,
 			       elem_size);
 	}
 }

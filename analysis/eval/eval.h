@@ -196,7 +196,6 @@ void eval_store_uint64s(void *dst, int elem_type, const uint64_t *src,
  * numel doubles, int64_ts or uint64_ts. */
 void *eval_widen(eval_call *call, const eval_tensor *t);
 void eval_narrow(void *dst, int elem_type, const void *wide, int64_t n);
-size_t eval_wide_size(void); /* bytes of one wide element: 8 */
 
 float eval_half_to_float(uint16_t h);
 uint16_t eval_float_to_half(float f);
@@ -229,9 +228,5 @@ int64_t *eval_broadcast_offsets(eval_call *call, const eval_tensor *t, int rank,
 /* dst[k] = src[offsets[k]] for elements of elem_size bytes. */
 void eval_gather_bytes(void *dst, const void *src, const int64_t *offsets,
                        int64_t n, size_t elem_size);
-/* Copy n elements of elem_size bytes with a source stride (in elements):
- * a strided row copy for data-movement kernels. */
-void eval_copy_strided(void *dst, const void *src, int64_t n,
-                       int64_t src_stride, size_t elem_size);
 
 #endif

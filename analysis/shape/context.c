@@ -243,11 +243,6 @@ int64_t infer_attr_int(const infer_ctx *ctx, const char *name, int64_t fallback)
 	return ir_attr_int(ctx->node, name, fallback);
 }
 
-float infer_attr_float(const infer_ctx *ctx, const char *name, float fallback)
-{
-	return ir_attr_float(ctx->node, name, fallback);
-}
-
 const char *infer_attr_string(const infer_ctx *ctx, const char *name,
                               const char *fallback)
 {

@@ -68,7 +68,6 @@ const ir_tensor *infer_input_tensor(const infer_ctx *ctx, int index);
 
 int64_t infer_attr_int(const infer_ctx *ctx, const char *name,
                        int64_t fallback);
-float infer_attr_float(const infer_ctx *ctx, const char *name, float fallback);
 const char *infer_attr_string(const infer_ctx *ctx, const char *name,
                               const char *fallback);
 bool infer_has_attr(const infer_ctx *ctx, const char *name);
