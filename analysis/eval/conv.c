@@ -77,15 +77,71 @@ static bool conv_setup(eval_call *c, int x_index, int w_index, conv_args *a)
 			}                                                         \
 	}
 
-/* Runs the convolution on widened data; acc has N*M*outs wide slots. */
-static void convolve(const conv_args *a, bool is_float, const void *xw,
-                     const void *ww, const int64_t *table, void *acc)
+/* Float convolution as matrix products: per image and group, the taps
+ * of every input channel are gathered into columns (im2col) and
+ * out[maps x outs] += W[maps x channels*taps] * columns. The sums are the
+ * direct loop's, in the order of eval_matrix_product. */
+static void convolve_by_product(const conv_args *a, const double *xv,
+                                const double *wv, const int64_t *table,
+                                double *y, double *columns)
 {
 	int64_t outs = spatial_out_count(&a->s),
 	        taps = spatial_kernel_count(&a->s);
 	int64_t in_plane = eval_numel(a->s.in, a->s.n);
 	int64_t per_group = a->channels / a->group;
 	int64_t maps_per_group = a->maps / a->group;
+	for (int64_t n = 0; n < a->batch; n++)
+		for (int64_t g = 0; g < a->group; g++) {
+			for (int64_t cc = 0; cc < per_group; cc++) {
+				const double *plane =
+				    xv +
+				    (n * a->channels + g * per_group + cc) *
+				        in_plane;
+				for (int64_t t = 0; t < taps; t++) {
+					const int64_t *at = table + t * outs;
+					double *col =
+					    columns + (cc * taps + t) * outs;
+					for (int64_t p = 0; p < outs; p++)
+						col[p] = at[p] >= 0
+						             ? plane[at[p]]
+						             : 0;
+				}
+			}
+			eval_matrix_product(
+			    y + (n * a->maps + g * maps_per_group) * outs,
+			    wv + g * maps_per_group * per_group * taps, columns,
+			    maps_per_group, per_group * taps, outs);
+		}
+}
+
+/* Columns above this many bytes are not worth the memory: the direct
+ * loop runs instead. */
+enum { CONV_COLUMNS_MAX_BYTES = 256 << 20 };
+
+/* Runs the convolution on widened data; acc has N*M*outs wide slots. */
+static void convolve(eval_call *c, const conv_args *a, bool is_float,
+                     const void *xw, const void *ww, const int64_t *table,
+                     void *acc)
+{
+	int64_t outs = spatial_out_count(&a->s),
+	        taps = spatial_kernel_count(&a->s);
+	int64_t in_plane = eval_numel(a->s.in, a->s.n);
+	int64_t per_group = a->channels / a->group;
+	int64_t maps_per_group = a->maps / a->group;
+	double column_bytes =
+	    8.0 * (double)per_group * (double)taps * (double)outs;
+	/* A padded tap is skipped by the direct loop but multiplied by 0 in
+	 * a product, which differs only for weights that are NaN or
+	 * infinite. */
+	bool finite_weights = is_float;
+	const double *wd = ww;
+	for (int64_t i = 0; finite_weights && i < a->w->numel; i++)
+		finite_weights = isfinite(wd[i]);
+	if (finite_weights && column_bytes <= CONV_COLUMNS_MAX_BYTES) {
+		convolve_by_product(a, xw, ww, table, acc,
+		                    eval_alloc(c, (size_t)column_bytes));
+		return;
+	}
 	if (is_float)
 		CONV_LOOP(double)
 	else
@@ -122,7 +178,7 @@ int eval_conv(eval_call *c)
 		for (int64_t i = 0; i < total; i++)
 			acc[i] = b[(i / outs) % a.maps];
 	}
-	convolve(&a, true, eval_doubles(c, a.x), eval_doubles(c, a.w),
+	convolve(c, &a, true, eval_doubles(c, a.x), eval_doubles(c, a.w),
 	         spatial_tap_table(c, &a.s), acc);
 	eval_store_doubles(out, type, acc, total);
 	return EVAL_OK;
@@ -158,7 +214,7 @@ static int64_t *integer_conv(eval_call *c, const conv_args *a, int x_zp,
 	if (!xv || !wv)
 		return NULL;
 	int64_t *acc = eval_alloc(c, 8 * (size_t)(a->batch * a->maps * outs));
-	convolve(a, false, xv, wv, spatial_tap_table(c, &a->s), acc);
+	convolve(c, a, false, xv, wv, spatial_tap_table(c, &a->s), acc);
 	return acc;
 }
 

@@ -209,6 +209,12 @@ bool eval_input_ints(eval_call *call, int index, const int64_t **values,
 /* A scalar (or one-element) input as double / int64. */
 bool eval_input_scalar(eval_call *call, int index, double *value);
 
+/* c[m x n] += a[m x k] * b[k x n], row-major doubles: the one matrix
+ * product of the float kernels (cache-tiled, or BLAS's dgemm in builds
+ * with -Dblas). */
+void eval_matrix_product(double *c, const double *a, const double *b, int64_t m,
+                         int64_t k, int64_t n);
+
 /* -------------------------------------------------------------- shapes */
 
 /* Normalize a possibly negative axis into [0, rank); false with a
