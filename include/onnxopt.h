@@ -27,11 +27,14 @@ extern "C" {
 
 typedef enum onnxopt_status {
 	ONNXOPT_OK = 0,
-	ONNXOPT_ERR_IO = 1,      /* missing file, cannot write */
-	ONNXOPT_ERR_PARSE = 2,   /* not an ONNX model, truncated */
-	ONNXOPT_ERR_INVALID = 3, /* undefined value, cycle, ... */
-	ONNXOPT_ERR_USAGE = 4,   /* unknown pass name, bad argument */
-	ONNXOPT_ERR_PASS = 5,    /* a pass failed */
+	ONNXOPT_ERR_IO = 1,          /* missing file, cannot write */
+	ONNXOPT_ERR_PARSE = 2,       /* not an ONNX model, truncated */
+	ONNXOPT_ERR_INVALID = 3,     /* undefined value, cycle, ... */
+	ONNXOPT_ERR_USAGE = 4,       /* unknown pass name, bad argument */
+	ONNXOPT_ERR_PASS = 5,        /* a pass failed */
+	ONNXOPT_ERR_CHECK = 6,       /* "check": an output differs */
+	ONNXOPT_ERR_UNCHECKABLE = 7, /* "check": the evaluator cannot run
+	                                the model (an op without a kernel) */
 } onnxopt_status;
 
 typedef struct onnxopt_model onnxopt_model;
@@ -87,6 +90,23 @@ onnxopt_status onnxopt_set_option(onnxopt_model *model, const char *name,
 typedef void (*onnxopt_option_info_fn)(const char *name, const char *argument,
                                        const char *help, void *user);
 void onnxopt_list_options(onnxopt_option_info_fn fn, void *user);
+
+/* With the option "check" (--check[=N]), every run ends by evaluating
+ * the original model (re-read from the bytes it was loaded from) and the
+ * optimized one on N deterministic random inputs ("check-seed") with the
+ * library's own evaluator, and comparing every output within
+ * "check-rtol"/"check-atol". A difference fails the run with
+ * ONNXOPT_ERR_CHECK, naming the output and the first differing index; a
+ * model the evaluator cannot run fails with ONNXOPT_ERR_UNCHECKABLE.
+ * onnxopt_check_result then gives the runs compared (0: no check ran),
+ * the check's time, and each output's worst differences. */
+typedef struct onnxopt_check_output {
+	const char *name;
+	double max_abs_diff, max_rel_diff;
+} onnxopt_check_output;
+int onnxopt_check_result(const onnxopt_model *model,
+                         const onnxopt_check_output **outputs, int *n_outputs,
+                         double *seconds);
 
 /* Check a pass list without running it (an unknown name is an error). */
 onnxopt_status onnxopt_check_passes(const char *passes);

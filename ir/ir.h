@@ -280,6 +280,11 @@ ir_model *ir_model_load_file(const char *path, ir_status *status);
 ir_model *ir_model_load_buffer(const void *data, size_t size, bool borrow,
                                ir_status *status);
 void ir_model_free(ir_model *model);
+/* A second, independent model parsed from the bytes `model` was loaded
+ * from, as it was before any pass ran. It borrows those bytes (a mapped
+ * file stays mapped once), so it must be freed before `model`. NULL with
+ * a status for a model that was built in memory. */
+ir_model *ir_model_reload(const ir_model *model, ir_status *status);
 
 /* Stream the model to `out` through `write` (no second copy of it). */
 typedef bool (*ir_write_fn)(void *out, const void *data, size_t size);

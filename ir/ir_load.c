@@ -616,6 +616,17 @@ ir_model *ir_model_load_buffer(const void *data, size_t size, bool borrow,
 	return model;
 }
 
+ir_model *ir_model_reload(const ir_model *model, ir_status *status)
+{
+	if (!model->file) {
+		ir_fail(status, IR_ERR_USAGE,
+		        "the model was not loaded, so its original is unknown");
+		return NULL;
+	}
+	return ir_model_load_buffer(model->file->data, model->file->size, true,
+	                            status);
+}
+
 void ir_model_free(ir_model *model)
 {
 	if (!model)

@@ -46,12 +46,29 @@ typedef struct lib_settings {
 	int n_input_shapes;
 	lib_dim_param *dim_params;
 	int n_dim_params;
+	int check_runs; /* 0: no --check */
+	double check_rtol, check_atol;
+	bool has_check_rtol, has_check_atol;
+	unsigned long long check_seed;
 } lib_settings;
+
+/* What the last check found (lib/check.c). */
+typedef struct lib_check_result {
+	int runs; /* 0: none ran */
+	double seconds;
+	onnxopt_check_output *outputs; /* names owned by the model */
+	int n_outputs;
+} lib_check_result;
 
 struct onnxopt_model {
 	ir_model *ir;
 	lib_settings settings;
+	lib_check_result check;
 };
+
+/* Run the check the settings ask for on a model whose passes have run. */
+onnxopt_status lib_check_model(onnxopt_model *model);
+void lib_check_result_free(lib_check_result *result);
 
 typedef onnxopt_status (*lib_option_setter)(lib_settings *settings,
                                             const char *value);
@@ -69,6 +86,10 @@ void lib_settings_free(lib_settings *settings);
  * name or a value that contradicts a fixed dim (input_shape.c). */
 onnxopt_status lib_apply_input_shapes(ir_model *model,
                                       const lib_settings *settings);
+#ifdef ONNXOPT_TEST_HOOKS
+/* Break the model after a named pass (lib/test_hooks.c; test builds). */
+void lib_test_hook_after_pass(ir_model *model, const char *pass, int changes);
+#endif
 
 /* Record a one-line message for onnxopt_last_error() and return status. */
 onnxopt_status lib_fail(onnxopt_status status, const char *format, ...)
@@ -76,5 +97,7 @@ onnxopt_status lib_fail(onnxopt_status status, const char *format, ...)
 
 /* Parse a whole decimal number for option `name`; false after lib_fail. */
 bool lib_parse_integer(const char *name, const char *value, long long *out);
+/* The same for a finite decimal number. */
+bool lib_parse_number(const char *name, const char *value, double *out);
 
 #endif

@@ -87,6 +87,7 @@ void onnxopt_model_free(onnxopt_model *model)
 {
 	if (!model)
 		return;
+	lib_check_result_free(&model->check);
 	ir_model_free(model->ir);
 	lib_settings_free(&model->settings);
 	free(model);
@@ -95,11 +96,17 @@ void onnxopt_model_free(onnxopt_model *model)
 typedef struct report_bridge {
 	onnxopt_report_fn fn;
 	void *user;
+	ir_model *model;
 } report_bridge;
 
 static void bridge_report(const pass_record *record, void *ctx)
 {
 	report_bridge *b = ctx;
+#ifdef ONNXOPT_TEST_HOOKS
+	lib_test_hook_after_pass(b->model, record->name, record->changes);
+#endif
+	if (!b->fn)
+		return;
 	onnxopt_pass_report r = {record->name, record->iteration,
 	                         record->changes, record->seconds};
 	b->fn(&r, b->user);
@@ -137,14 +144,21 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 		options.pass.fold_size_limit = settings->fold_size_limit;
 	options.print_after = settings->print_after;
 	options.print_to = settings->print_to;
-	report_bridge bridge = {report, user};
-	if (report) {
+	report_bridge bridge = {report, user, model->ir};
+#ifdef ONNXOPT_TEST_HOOKS
+	bool bridged = true;
+#else
+	bool bridged = report != NULL;
+#endif
+	if (bridged) {
 		options.report = bridge_report;
 		options.report_ctx = &bridge;
 	}
 	bool ok = pipeline_run(model->ir, &p, &options, &status);
 	pipeline_free(&p);
-	return ok ? ONNXOPT_OK : fail_with(&status);
+	if (!ok)
+		return fail_with(&status);
+	return lib_check_model(model);
 }
 
 onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,

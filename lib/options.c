@@ -4,6 +4,7 @@
  * end owns itself.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,20 @@ bool lib_parse_integer(const char *name, const char *value, long long *out)
 		lib_fail(ONNXOPT_ERR_USAGE,
 		         "--%s needs a whole number, not '%s'", name,
 		         value ? value : "");
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+bool lib_parse_number(const char *name, const char *value, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = value ? strtod(value, &end) : 0;
+	if (!value || end == value || *end || errno || !isfinite(v)) {
+		lib_fail(ONNXOPT_ERR_USAGE, "--%s needs a number, not '%s'",
+		         name, value ? value : "");
 		return false;
 	}
 	*out = v;
@@ -93,7 +108,7 @@ onnxopt_status onnxopt_set_option(onnxopt_model *model, const char *name,
 	const option_row *row = option_find(name);
 	if (!row)
 		return lib_fail(ONNXOPT_ERR_USAGE, "unknown option '%s'", name);
-	if (row->argument && !value)
+	if (row->argument && row->argument[0] != '[' && !value)
 		return lib_fail(ONNXOPT_ERR_USAGE, "--%s needs a value (%s)",
 		                name, row->argument);
 	/* Without a model, validate into scratch settings. */

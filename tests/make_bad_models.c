@@ -11,6 +11,8 @@
  *   undefined_value.onnx  node 'reads_ghost' reads 'ghost', defined nowhere
  *   cycle.onnx            'spin_a' and 'spin_b' read each other
  *   duplicate.onnx        'twice' is the output of two nodes
+ *   custom_op.onnx        x -> Relu -> com.example:MyCustomOp -> y, valid
+ *                         but with an op the evaluator has no kernel for
  *   random.bin            4096 bytes from a fixed-seed generator
  *
  * Written with protobuf-c (through proto_build.c), so the tests need no
@@ -94,6 +96,19 @@ static proto_model *duplicate_model(void)
 	return pm;
 }
 
+static proto_model *custom_op_model(void)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	proto_graph_add_input(pm, g, "x", IR_FLOAT, (int64_t[]){4}, 1);
+	proto_graph_add_node(pm, g, "Relu", "relu", "x", "r");
+	Onnx__NodeProto *custom =
+	    proto_graph_add_node(pm, g, "MyCustomOp", "custom", "r", "y");
+	custom->domain = "com.example"; /* static, like the arena's strings */
+	proto_graph_add_output(pm, g, "y", IR_FLOAT, (int64_t[]){4}, 1);
+	return pm;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -106,6 +121,7 @@ int main(int argc, char **argv)
 	rc |= write_model(dir, "undefined_value.onnx", undefined_value_model());
 	rc |= write_model(dir, "cycle.onnx", cycle_model());
 	rc |= write_model(dir, "duplicate.onnx", duplicate_model());
+	rc |= write_model(dir, "custom_op.onnx", custom_op_model());
 
 	/* A 64-bit LCG: the same bytes on every run and machine. */
 	uint8_t noise[4096];

@@ -35,9 +35,9 @@ step() {
 
 configure() {
 	if [ -d "$build" ]; then
-		meson setup --reconfigure "$build" >/dev/null
+		meson setup --reconfigure -Dtest_hooks=true "$build" >/dev/null
 	else
-		meson setup "$build" >/dev/null
+		meson setup -Dtest_hooks=true "$build" >/dev/null
 	fi && meson compile -C "$build"
 }
 

@@ -15,7 +15,12 @@
 
 #include "onnxopt.h"
 
-enum { EXIT_BAD_INPUT = 2, EXIT_PASS_FAILED = 1 };
+enum {
+	EXIT_PASS_FAILED = 1,
+	EXIT_BAD_INPUT = 2,
+	EXIT_CHECK_FAILED = 3, /* --check: an output differs */
+	EXIT_CANNOT_CHECK = 4, /* --check: the evaluator cannot run it */
+};
 
 /* Print `text` wrapped to the help's second column. */
 static void print_wrapped(FILE *out, const char *text)
@@ -44,8 +49,11 @@ static void print_option_help(const char *name, const char *argument,
                               const char *help, void *user)
 {
 	FILE *out = user;
-	fprintf(out, "      --%s%s%s\n", name, argument ? " " : "",
-	        argument ? argument : "");
+	/* "[N]": an optional argument, given as --NAME=N. */
+	bool optional = argument && argument[0] == '[';
+	fprintf(out, "      --%s%s%s\n", name,
+	        argument ? (optional ? "[=" : " ") : "",
+	        argument ? argument + optional : "");
 	print_wrapped(out, help);
 }
 
@@ -178,12 +186,38 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
+/* One line per output with the worst differences --check saw. */
+static void print_check(const onnxopt_model *model)
+{
+	const onnxopt_check_output *outputs;
+	int n_outputs;
+	double seconds;
+	int runs = onnxopt_check_result(model, &outputs, &n_outputs, &seconds);
+	if (!runs)
+		return;
+	fprintf(stderr,
+	        "check: %d run%s, %d output%s equal within tolerance "
+	        "(%.1f ms)\n",
+	        runs, runs == 1 ? "" : "s", n_outputs,
+	        n_outputs == 1 ? "" : "s", seconds * 1e3);
+	for (int i = 0; i < n_outputs; i++)
+		fprintf(stderr,
+		        "  %-30s max abs diff %.3g, max rel diff %.3g\n",
+		        outputs[i].name, outputs[i].max_abs_diff,
+		        outputs[i].max_rel_diff);
+}
+
 /* ---------------------------------------------------------------- main */
 
 static int fail(onnxopt_status status)
 {
 	fprintf(stderr, "onnx-opt: %s\n", onnxopt_last_error());
-	return status == ONNXOPT_ERR_PASS ? EXIT_PASS_FAILED : EXIT_BAD_INPUT;
+	switch (status) {
+	case ONNXOPT_ERR_PASS: return EXIT_PASS_FAILED;
+	case ONNXOPT_ERR_CHECK: return EXIT_CHECK_FAILED;
+	case ONNXOPT_ERR_UNCHECKABLE: return EXIT_CANNOT_CHECK;
+	default: return EXIT_BAD_INPUT;
+	}
 }
 
 /* The library's options (onnxopt_list_options) as getopt_long rows after
@@ -213,8 +247,10 @@ static void add_library_row(const char *name, const char *argument,
 {
 	(void)help;
 	cli_options *t = user;
-	add_row(t, name, argument ? required_argument : no_argument,
-	        OPT_LIBRARY + t->n);
+	int has_arg = !argument            ? no_argument
+	              : argument[0] == '[' ? optional_argument
+	                                   : required_argument;
+	add_row(t, name, has_arg, OPT_LIBRARY + t->n);
 }
 
 typedef struct option_value {
@@ -348,6 +384,7 @@ int main(int argc, char **argv)
 		        "\nload %.1f ms, passes %.1f ms, save %.1f ms\n",
 		        t1 - t0, t2 - t1, t3 - t2);
 	}
+	print_check(model);
 	free(op_rows.rows);
 	free(table.rows);
 	free(settings);

@@ -45,13 +45,16 @@ static void bind(eval_call *c, scope *s, const ir_value *v, const ir_tensor *t)
 	s->items[s->n++] = (binding){v, t};
 }
 
-static const ir_tensor *lookup(const scope *s, const ir_value *v)
+static const ir_tensor *lookup(const eval_call *c, const scope *s,
+                               const ir_value *v)
 {
 	for (; s; s = s->outer)
 		for (int i = s->n - 1; i >= 0; i--)
 			if (s->items[i].value == v)
 				return s->items[i].tensor;
-	return ir_value_is_constant(v) ? v->tensor : NULL;
+	if (ir_value_is_constant(v))
+		return v->tensor;
+	return c->outer ? c->outer(c->outer_ctx, v) : NULL;
 }
 
 /* A copy of t in c's scratch (string bytes included). */
@@ -106,7 +109,7 @@ static int run_body(eval_call *c, const ir_graph *body,
 			args[i] = NULL;
 			if (!node->inputs[i])
 				continue;
-			args[i] = (ir_tensor *)lookup(&s, node->inputs[i]);
+			args[i] = (ir_tensor *)lookup(c, &s, node->inputs[i]);
 			if (!args[i])
 				return eval_unsupported(
 				    c, "body reads '%s', which is not constant",
@@ -116,6 +119,8 @@ static int run_body(eval_call *c, const ir_graph *body,
 		eval_call_begin(&inner, c->model, node, args, node->n_inputs,
 		                c->size_limit);
 		inner.scope = &s;
+		inner.outer = c->outer;
+		inner.outer_ctx = c->outer_ctx;
 		int code = eval_run(&inner);
 		if (code != EVAL_OK) {
 			snprintf(c->reason, sizeof c->reason,
@@ -135,7 +140,7 @@ static int run_body(eval_call *c, const ir_graph *body,
 			return eval_unsupported(c, "needs too much memory");
 	}
 	for (int i = 0; i < body->n_outputs; i++) {
-		const ir_tensor *t = lookup(&s, body->outputs[i]);
+		const ir_tensor *t = lookup(c, &s, body->outputs[i]);
 		if (!t)
 			return eval_unsupported(c,
 			                        "body output '%s' is not "

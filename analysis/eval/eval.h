@@ -59,6 +59,9 @@ typedef struct eval_tensor {
 	const void *data;
 } eval_tensor;
 
+/* The tensor an enclosing graph computed for `value`, or NULL. */
+typedef const ir_tensor *(*eval_outer_fn)(void *ctx, const ir_value *value);
+
 typedef struct eval_call {
 	/* Set by eval_call_begin. */
 	ir_model *model;
@@ -80,6 +83,10 @@ typedef struct eval_call {
 	/* Values bound by an enclosing Loop/Scan/If body being interpreted
 	 * (control.c); NULL at the top level. */
 	const struct eval_scope *scope;
+	/* Run-time values of enclosing graphs, for bodies that read them
+	 * (set by eval_graph_run; NULL when only constants are known). */
+	eval_outer_fn outer;
+	void *outer_ctx;
 	struct ir_arena *scratch;
 } eval_call;
 
@@ -111,6 +118,24 @@ int eval_run(eval_call *call);
 void eval_call_end(eval_call *call);
 
 op_eval_fn eval_find_kernel(const char *op_type);
+
+/* ---------------------------------------------------------- whole graphs */
+
+/* Interpret `graph` (a model's main graph) on run-time inputs: inputs[i]
+ * binds graph->inputs[i]; a NULL entry takes the initializer of an
+ * overridable input. Nodes run in order with no size limit; a value is
+ * freed after its last reader. On EVAL_OK outputs[i] is graph output i,
+ * allocated in `keep`. Otherwise `failure` names the node that failed
+ * and why ("unsupported: Op-13 has no kernel"). Randomness and other domains
+ * are refused like everywhere else in the evaluator. */
+typedef struct eval_graph_failure {
+	const ir_node *node; /* the node that failed, NULL if none did */
+	int code;            /* EVAL_UNSUPPORTED or EVAL_ERROR */
+	char reason[256];
+} eval_graph_failure;
+int eval_graph_run(ir_model *model, const ir_graph *graph,
+                   const ir_tensor *const *inputs, struct ir_arena *keep,
+                   ir_tensor **outputs, eval_graph_failure *failure);
 /* Ops whose result is random (RandomNormal, Bernoulli, ...). */
 bool eval_op_is_random(const char *op_type);
 

@@ -1,0 +1,105 @@
+#!/bin/bash
+# check.sh - `onnx-opt --check` passes on good rewrites and catches bad ones.
+#
+#     check.sh ONNX_OPT MAKE_BAD_MODELS FIXTURES_DIR [hooks]
+#
+# - every fixture: the default pipeline with --check=2 exits 0, writes the
+#   output and prints one line per graph output;
+# - a model with an op the evaluator has no kernel for: exit 4, "cannot
+#   check: no kernel for com.example:MyCustomOp", no output file;
+# - bad values of the check options: exit 2 before any work;
+# - with "hooks" (a build with -Dtest_hooks=true): a deliberately broken
+#   pass (ONNXOPT_TEST_BREAK_AFTER=fuse_bn_into_conv adds 1.0 to a weight)
+#   goes unnoticed without --check, and with it exits 3 naming the output
+#   and the first differing index, writing no output and leaving an
+#   existing one untouched.
+# Output is TAP.
+
+set -u
+opt=$1
+make_bad_models=$2
+fixtures=$3
+hooks=${4:-}
+
+work=$(mktemp -d /tmp/onnxopt-check-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+"$make_bad_models" "$work" || { echo "Bail out! make_bad_models failed"; exit 1; }
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1))
+	failed=$((failed + 1))
+	echo "not ok $n - $1"
+	shift
+	for line in "$@"; do echo "# $line"; done
+}
+
+for model in "$fixtures"/*.onnx; do
+	name=$(basename "$model" .onnx)
+	out=$work/$name.out.onnx
+	"$opt" --check=2 "$model" "$out" 2>"$work/err"
+	rc=$?
+	if [ $rc -eq 0 ] && [ -s "$out" ] &&
+		grep -q "^check: 2 runs, " "$work/err"; then
+		ok "--check=2 passes on fixture $name"
+	else
+		not_ok "--check=2 passes on fixture $name" "exit $rc" \
+			"$(head -3 "$work/err")"
+	fi
+done
+
+# expect STATUS PHRASE NAME ARGS... (the last argument is the output)
+expect() {
+	local status=$1 phrase=$2 name=$3
+	shift 3
+	local out=${*: -1}
+	rm -f "$out"
+	"$@" 2>"$work/err"
+	local rc=$?
+	if [ $rc -ne "$status" ]; then
+		not_ok "$name" "exit $rc, expected $status" "$(cat "$work/err")"
+	elif [ -n "$phrase" ] && ! grep -qF -- "$phrase" "$work/err"; then
+		not_ok "$name" "stderr lacks '$phrase'" "$(cat "$work/err")"
+	elif [ "$status" -ne 0 ] && [ -e "$out" ]; then
+		not_ok "$name" "an output file was written"
+	else
+		ok "$name"
+	fi
+}
+
+expect 4 "cannot check: no kernel for com.example:MyCustomOp" \
+	"an op without a kernel: exit 4, named, no output" \
+	"$opt" -p none --check "$work/custom_op.onnx" "$work/custom.out.onnx"
+expect 0 "" "the same model without --check is fine" \
+	"$opt" -p none "$work/custom_op.onnx" "$work/custom.out.onnx"
+expect 2 "--check needs a whole number" "--check=abc is a usage error" \
+	"$opt" --check=abc "$work/good.onnx" "$work/good.out.onnx"
+expect 2 "--check-rtol needs a number" "--check-rtol x is a usage error" \
+	"$opt" --check --check-rtol x "$work/good.onnx" "$work/good.out.onnx"
+expect 2 "--check-atol must not be negative" "a negative tolerance" \
+	"$opt" --check --check-atol -1 "$work/good.onnx" "$work/good.out.onnx"
+expect 0 "check: 3 runs, 1 output" "--check=3 --check-seed 7 on good.onnx" \
+	"$opt" --check=3 --check-seed 7 "$work/good.onnx" "$work/good.out.onnx"
+
+if [ "$hooks" = hooks ]; then
+	cnn=$fixtures/cnn_conv_bn.onnx
+	export ONNXOPT_TEST_BREAK_AFTER=fuse_bn_into_conv
+	expect 0 "" "the broken pass goes unnoticed without --check" \
+		"$opt" "$cnn" "$work/broken.onnx"
+	expect 3 "check failed: output 'features' differs at index" \
+		"--check catches the broken pass: exit 3, no output" \
+		"$opt" --check "$cnn" "$work/broken.onnx"
+	echo keep >"$work/existing.onnx"
+	"$opt" --check "$cnn" "$work/existing.onnx" 2>/dev/null
+	if [ "$(cat "$work/existing.onnx")" = keep ]; then
+		ok "a failed check leaves an existing output untouched"
+	else
+		not_ok "a failed check leaves an existing output untouched"
+	fi
+	unset ONNXOPT_TEST_BREAK_AFTER
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
