@@ -9,9 +9,10 @@
  * big model does not need twice its memory.
  *
  * Inputs (documented in README, "--check"):
- *  - dims: a fixed dim as given; a dim_param or unknown dim from
- *    check_dim_value below: 1 for batch-like names ("batch", "N"),
- *    otherwise CHECK_DEFAULT_DIM. Every input with the same dim_param
+ *  - dims: as the optimized model's inputs state them (--input-shape and
+ *    --dim-param applied), a symbol's size from --dim-param, otherwise
+ *    (check_dim_value below) 1 for batch-like names ("batch", "N") and
+ *    CHECK_DEFAULT_DIM for the rest. Every input with the same dim_param
  *    gets the same value.
  *  - values: floats uniform in [-1, 1), integers 0 or 1 (valid indices,
  *    masks and token types), bools 0 or 1; from a splitmix64 stream
@@ -106,20 +107,21 @@ static bool is_batch_like(const char *name)
 	return false;
 }
 
-/* The value of dim `axis` of graph input `input` for the check. This is
- * the one place that decides it: settings that fix input shapes or
- * dim_params (--input-shape, --dim-param) belong here. */
+/* The value of dim `axis` of graph input `input` for the check: as the
+ * optimized model's input states it (after --input-shape and
+ * --dim-param), a symbol --dim-param sizes, or the documented default. */
 static int64_t check_dim_value(const lib_settings *settings,
                                const ir_value *input, int axis)
 {
-	(void)settings;
 	const ir_dim *dim = &input->type.dims[axis];
 	if (dim->kind == IR_DIM_VALUE && dim->value >= 0)
 		return dim->value;
-	if (dim->kind == IR_DIM_PARAM && dim->param &&
-	    is_batch_like(dim->param))
-		return 1;
-	return CHECK_DEFAULT_DIM;
+	if (dim->kind != IR_DIM_PARAM || !dim->param)
+		return CHECK_DEFAULT_DIM;
+	for (int i = 0; i < settings->n_dim_params; i++)
+		if (!strcmp(settings->dim_params[i].name, dim->param))
+			return settings->dim_params[i].value;
+	return is_batch_like(dim->param) ? 1 : CHECK_DEFAULT_DIM;
 }
 
 /* A random tensor for graph input v in arena; false after lib_fail. */
@@ -374,7 +376,11 @@ static onnxopt_status check_run(onnxopt_model *model, ir_model *original,
 		if (v->tensor) /* an initializer's default is kept */
 			continue;
 		names[n] = v;
-		if (!random_input(s, v, &rng, arena, &inputs[n++]))
+		/* The optimized model's input carries --input-shape. */
+		const ir_value *typed = ir_graph_lookup(opt, v->name);
+		if (!typed || !typed->is_graph_input || typed->type.rank < 0)
+			typed = v;
+		if (!random_input(s, typed, &rng, arena, &inputs[n++]))
 			status = ONNXOPT_ERR_UNCHECKABLE;
 	}
 	if (status == ONNXOPT_OK)
