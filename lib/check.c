@@ -111,7 +111,9 @@ static bool is_batch_like(const char *name)
  * optimized model's input states it (after --input-shape and
  * --dim-param), a symbol --dim-param sizes, or the documented default. */
 static int64_t check_dim_value(const lib_settings *settings,
-                               const ir_value *input, int axis)
+                               const ir_graph *original,
+                               const ir_graph *optimized, const ir_value *input,
+                               int axis)
 {
 	const ir_dim *dim = &input->type.dims[axis];
 	if (dim->kind == IR_DIM_VALUE && dim->value >= 0)
@@ -121,11 +123,30 @@ static int64_t check_dim_value(const lib_settings *settings,
 	for (int i = 0; i < settings->n_dim_params; i++)
 		if (!strcmp(settings->dim_params[i].name, dim->param))
 			return settings->dim_params[i].value;
+	/* --input-shape input_ids:1,128 also sizes the attention mask of
+	 * [batch, sequence]: a symbol of the original that an input of the
+	 * optimized model fixes has that size everywhere. */
+	for (int i = 0; i < original->n_inputs; i++) {
+		const ir_value *before = original->inputs[i];
+		const ir_value *after =
+		    ir_graph_lookup(optimized, before->name);
+		if (!after || before->type.rank != after->type.rank)
+			continue;
+		for (int d = 0; d < before->type.rank; d++) {
+			const ir_dim *b = &before->type.dims[d];
+			const ir_dim *a = &after->type.dims[d];
+			if (b->kind == IR_DIM_PARAM && b->param &&
+			    !strcmp(b->param, dim->param) &&
+			    a->kind == IR_DIM_VALUE && a->value >= 0)
+				return a->value;
+		}
+	}
 	return is_batch_like(dim->param) ? 1 : CHECK_DEFAULT_DIM;
 }
 
 /* A random tensor for graph input v in arena; false after lib_fail. */
-static bool random_input(const lib_settings *settings, const ir_value *v,
+static bool random_input(const lib_settings *settings, const ir_graph *original,
+                         const ir_graph *optimized, const ir_value *v,
                          uint64_t *rng, struct ir_arena *arena, ir_tensor **out)
 {
 	const ir_type *type = &v->type;
@@ -145,7 +166,8 @@ static bool random_input(const lib_settings *settings, const ir_value *v,
 	t->dims =
 	    ir_arena_alloc(arena, sizeof(int64_t) * (size_t)(t->rank + 1));
 	for (int i = 0; i < t->rank; i++)
-		t->dims[i] = check_dim_value(settings, v, i);
+		t->dims[i] =
+		    check_dim_value(settings, original, optimized, v, i);
 	int64_t numel = ir_tensor_numel(t);
 	double *wide = ir_xmalloc(sizeof *wide * (size_t)(numel ? numel : 1));
 	for (int64_t i = 0; i < numel; i++) {
@@ -380,7 +402,7 @@ static onnxopt_status check_run(onnxopt_model *model, ir_model *original,
 		const ir_value *typed = ir_graph_lookup(opt, v->name);
 		if (!typed || !typed->is_graph_input || typed->type.rank < 0)
 			typed = v;
-		if (!random_input(s, typed, &rng, arena, &inputs[n++]))
+		if (!random_input(s, g, opt, typed, &rng, arena, &inputs[n++]))
 			status = ONNXOPT_ERR_UNCHECKABLE;
 	}
 	if (status == ONNXOPT_OK)

@@ -83,6 +83,13 @@ expect 2 "--check-atol must not be negative" "a negative tolerance" \
 expect 0 "check: 3 runs, 1 output" "--check=3 --check-seed 7 on good.onnx" \
 	"$opt" --check=3 --check-seed 7 "$work/good.onnx" "$work/good.out.onnx"
 
+expect 0 "check: 1 run, 2 outputs" "--check with --input-shape input_ids:3,5" \
+	"$opt" --check --input-shape input_ids:3,5 \
+	"$fixtures/bert_opset14.onnx" "$work/bert.out.onnx"
+expect 0 "check: 1 run, 2 outputs" "--check with --dim-param sequence=16" \
+	"$opt" --check --dim-param sequence=16 --dim-param batch=2 \
+	"$fixtures/bert_opset14.onnx" "$work/bert.out.onnx"
+
 if [ "$hooks" = hooks ]; then
 	cnn=$fixtures/cnn_conv_bn.onnx
 	export ONNXOPT_TEST_BREAK_AFTER=fuse_bn_into_conv
