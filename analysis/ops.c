@@ -183,3 +183,107 @@ int op_attribute_input_since(const char *op_type, const char *attribute,
 	}
 	return first;
 }
+
+typedef struct since_row {
+	const char *op;
+	int versions[12];
+} since_row;
+
+static const since_row since_rows[] = {
+#define SINCE_VERSIONS(op, ...) {#op, {__VA_ARGS__}},
+#include "op_versions.def"
+};
+
+typedef struct removed_row {
+	const char *op, *replacement;
+	int opset;
+} removed_row;
+
+static const removed_row removed_rows[] = {
+#define REMOVED(op, opset, replacement) {#op, #replacement, opset},
+#include "op_versions.def"
+};
+
+int op_removed_in(const char *op_type, const char **replacement)
+{
+	for (size_t i = 0; i < sizeof removed_rows / sizeof *removed_rows; i++)
+		if (!strcmp(removed_rows[i].op, op_type)) {
+			if (replacement)
+				*replacement = removed_rows[i].replacement;
+			return removed_rows[i].opset;
+		}
+	return 0;
+}
+
+const char *op_replaced(const char *op_type, int *removed_in)
+{
+	for (size_t i = 0; i < sizeof removed_rows / sizeof *removed_rows; i++)
+		if (!strcmp(removed_rows[i].replacement, op_type)) {
+			if (removed_in)
+				*removed_in = removed_rows[i].opset;
+			return removed_rows[i].op;
+		}
+	return NULL;
+}
+
+int op_since_version(const char *op_type, int64_t opset)
+{
+	int removed = op_removed_in(op_type, NULL);
+	if (removed && opset >= removed)
+		return 0;
+	for (size_t i = 0; i < sizeof since_rows / sizeof *since_rows; i++) {
+		if (strcmp(since_rows[i].op, op_type))
+			continue;
+		int found = 0;
+		for (int k = 0; k < 12 && since_rows[i].versions[k]; k++)
+			if (since_rows[i].versions[k] <= opset)
+				found = since_rows[i].versions[k];
+		return found;
+	}
+	return 0;
+}
+
+typedef struct change_row {
+	const char *op;
+	op_change change;
+} change_row;
+
+static const change_row change_rows[] = {
+#define ATTRIBUTE_INPUT(op, attribute, since, input)                           \
+	{#op, {OP_MOVED_ATTRIBUTE, #attribute, since, input, NULL}},
+#define ADDED_ATTRIBUTE(op, since, attribute, default)                         \
+	{#op, {OP_ADDED_ATTRIBUTE, #attribute, since, -1, default}},
+#define ADDED_INPUT(op, since, input)                                          \
+	{#op, {OP_ADDED_INPUT, NULL, since, input, NULL}},
+#define ADDED_OUTPUT(op, since, output)                                        \
+	{#op, {OP_ADDED_OUTPUT, NULL, since, output, NULL}},
+#include "op_versions.def"
+};
+
+int op_signature_changes(const char *op_type, int64_t low, int64_t high,
+                         op_change *out, int max)
+{
+	int n = 0;
+	for (size_t i = 0; i < sizeof change_rows / sizeof *change_rows; i++) {
+		const change_row *r = &change_rows[i];
+		if (r->change.since <= low || r->change.since > high ||
+		    strcmp(r->op, op_type))
+			continue;
+		if (n < max)
+			out[n] = r->change;
+		n++;
+	}
+	return n;
+}
+
+int op_min_ir_version(int64_t opset)
+{
+	static const int64_t rows[][2] = {
+#define IR_VERSION(opset, ir_version) {opset, ir_version},
+#include "op_versions.def"
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+		if (rows[i][0] == opset)
+			return (int)rows[i][1];
+	return 0;
+}

@@ -75,6 +75,42 @@ int op_attribute_input(const char *op_type, const char *attribute,
 int op_attribute_input_since(const char *op_type, const char *attribute,
                              int *input_index);
 
+/* op_versions.def: the opset at which the version of the default-domain
+ * op in force at `opset` came (its ONNX since_version); 0 when the op is
+ * not in that opset: not added yet, removed (op_removed_in), or unknown. */
+int op_since_version(const char *op_type, int64_t opset);
+/* The opset from which the op is gone, and the op that took its place
+ * (*replacement, if not NULL); 0 if it was never removed. */
+int op_removed_in(const char *op_type, const char **replacement);
+/* The removed op that `op_type` replaced (ScatterElements: Scatter), and
+ * the opset that removed it (*removed_in); NULL if none. */
+const char *op_replaced(const char *op_type, int *removed_in);
+
+/* The IR version a model importing default-domain `opset` needs at
+ * least; 0 for opsets the table does not list. */
+int op_min_ir_version(int64_t opset);
+
+/* One change of a default-domain op's signature (op_versions.def). */
+typedef enum {
+	OP_MOVED_ATTRIBUTE, /* ATTRIBUTE_INPUT: attribute -> input `slot` */
+	OP_ADDED_ATTRIBUTE, /* attribute with default_value (or NULL) */
+	OP_ADDED_INPUT,     /* optional input `slot` */
+	OP_ADDED_OUTPUT,    /* optional output `slot` */
+} op_change_kind;
+
+typedef struct op_change {
+	op_change_kind kind;
+	const char *attribute; /* the moved or added attribute */
+	int since;
+	int slot;
+	const char *default_value;
+} op_change;
+
+/* The changes of the op at opsets in (low, high], in table order, up to
+ * `max` of them into out; returns how many there are. */
+int op_signature_changes(const char *op_type, int64_t low, int64_t high,
+                         op_change *out, int max);
+
 /* The whole table, sorted by (domain, name): for tests and listings. */
 const op_info *op_table(int *count);
 

@@ -347,10 +347,20 @@ void ir_node_append(ir_graph *graph, ir_node *node);
 void ir_node_remove(ir_node *node);
 void ir_node_set_input(ir_node *node, int index, ir_value *value);
 void ir_node_add_input(ir_node *node, ir_value *value);
+/* Keep only the first n inputs (dropping the uses of the others), or the
+ * first n outputs, which must then be absent or unused and not graph
+ * outputs: an op version with fewer slots (opset conversion). */
+void ir_node_truncate_inputs(ir_node *node, int n);
+void ir_node_truncate_outputs(ir_node *node, int n);
+/* Give the node another op of the same domain (Scatter becomes
+ * ScatterElements); inputs, outputs and attributes stay. */
+void ir_node_set_op_type(ir_node *node, const char *op_type);
 void ir_node_set_attr_int(ir_node *node, const char *name, int64_t v);
 void ir_node_set_attr_ints(ir_node *node, const char *name, const int64_t *v,
                            int n);
 void ir_node_set_attr_float(ir_node *node, const char *name, float v);
+void ir_node_set_attr_floats(ir_node *node, const char *name, const float *v,
+                             int n);
 void ir_node_set_attr_string(ir_node *node, const char *name, const char *v);
 void ir_node_set_attr_tensor(ir_node *node, const char *name,
                              ir_tensor *tensor);

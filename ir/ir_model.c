@@ -345,6 +345,36 @@ void ir_node_add_input(ir_node *node, ir_value *value)
 	ir_node_set_input(node, node->n_inputs - 1, value);
 }
 
+void ir_node_truncate_inputs(ir_node *node, int n)
+{
+	assert(n >= 0);
+	while (node->n_inputs > n) {
+		ir_node_set_input(node, node->n_inputs - 1, NULL);
+		node->n_inputs--;
+	}
+}
+
+void ir_node_truncate_outputs(ir_node *node, int n)
+{
+	assert(n >= 0);
+	for (int i = n; i < node->n_outputs; i++) {
+		ir_value *v = node->outputs[i];
+		if (!v)
+			continue;
+		assert(v->n_uses == 0 && !ir_value_is_graph_output(v));
+		ir_value_info_remove(v);
+		ir_scope_remove(v);
+		node->outputs[i] = NULL;
+	}
+	if (node->n_outputs > n)
+		node->n_outputs = n;
+}
+
+void ir_node_set_op_type(ir_node *node, const char *op_type)
+{
+	node->op_type = ir_strdup(node->graph->model, op_type);
+}
+
 /* ----------------------------------------------------------- attributes */
 
 /* An attribute's bodies go with it: their reads of outer values leave the
@@ -409,6 +439,15 @@ void ir_node_set_attr_float(ir_node *node, const char *name, float v)
 	    attr_slot(node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOAT);
 	p->has_f = 1;
 	p->f = v;
+}
+
+void ir_node_set_attr_floats(ir_node *node, const char *name, const float *v,
+                             int n)
+{
+	Onnx__AttributeProto *p = attr_slot(
+	    node, name, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__FLOATS);
+	p->n_floats = (size_t)n;
+	p->floats = ir_memdup(node->graph->model, v, sizeof *v * (size_t)n);
 }
 
 void ir_node_set_attr_string(ir_node *node, const char *name, const char *v)

@@ -38,8 +38,7 @@ typedef struct lib_dim_param {
 typedef struct lib_settings {
 	bool has_fold_size_limit;
 	long long fold_size_limit;
-	bool has_fold_memory_limit;
-	long long fold_memory_limit;
+	long long target_opset;  /* 0: keep the model's opset */
 	const char *print_after; /* a pass name (static storage) or "all" */
 	FILE *print_to;
 	/* --input-shape and --dim-param, in the order given; only parsed

@@ -119,9 +119,20 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 	if (!model)
 		return usage_error("onnxopt_run: NULL model");
 	ir_status status = {0};
+	const lib_settings *settings = &model->settings;
+	const char *spec = passes ? passes : pass_default_pipeline;
+	/* --target-opset converts first, whatever the pipeline. */
+	char *with_conversion = NULL;
+	if (settings->target_opset && spec[0]) {
+		size_t size = strlen(spec) + sizeof "convert_opset,";
+		with_conversion = ir_xmalloc(size);
+		snprintf(with_conversion, size, "convert_opset,%s", spec);
+		spec = with_conversion;
+	}
 	pipeline p;
-	if (!pipeline_parse(passes ? passes : pass_default_pipeline, &p,
-	                    &status))
+	bool parsed = pipeline_parse(spec, &p, &status);
+	free(with_conversion);
+	if (!parsed)
 		return fail_with(&status);
 	pipeline_options options;
 	pipeline_options_init(&options);
@@ -133,7 +144,6 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 		options.verify = false;
 	if (getenv("ONNXOPT_VERIFY"))
 		options.verify = true;
-	const lib_settings *settings = &model->settings;
 	onnxopt_status specialized =
 	    lib_apply_input_shapes(model->ir, settings);
 	if (specialized != ONNXOPT_OK) {
@@ -142,8 +152,7 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 	}
 	if (settings->has_fold_size_limit)
 		options.pass.fold_size_limit = settings->fold_size_limit;
-	if (settings->has_fold_memory_limit)
-		options.pass.fold_memory_limit = settings->fold_memory_limit;
+	options.pass.target_opset = settings->target_opset;
 	options.print_after = settings->print_after;
 	options.print_to = settings->print_to;
 	report_bridge bridge = {report, user, model->ir};

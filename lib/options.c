@@ -70,20 +70,16 @@ onnxopt_status option_set_fold_size_limit(lib_settings *settings,
 	return ONNXOPT_OK;
 }
 
-onnxopt_status option_set_fold_memory_limit(lib_settings *settings,
-                                            const char *value)
+onnxopt_status option_set_target_opset(lib_settings *settings,
+                                       const char *value)
 {
-	long long bytes;
-	if (!lib_parse_integer("fold-memory-limit", value, &bytes))
+	long long opset;
+	if (!lib_parse_integer("target-opset", value, &opset))
 		return ONNXOPT_ERR_USAGE;
-	if (bytes < -1)
-		return lib_fail(
-		    ONNXOPT_ERR_USAGE,
-		    "--fold-memory-limit must be a size in bytes or "
-		    "-1 (no limit), not '%s'",
-		    value);
-	settings->has_fold_memory_limit = true;
-	settings->fold_memory_limit = bytes;
+	if (opset < 7 || opset > 23)
+		return lib_fail(ONNXOPT_ERR_USAGE,
+		                "--target-opset: %lld is outside 7-23", opset);
+	settings->target_opset = opset;
 	return ONNXOPT_OK;
 }
 

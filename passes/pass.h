@@ -23,26 +23,17 @@ typedef struct pass_options {
 	/* Largest tensor, in bytes, that folding may create from ops that
 	 * expand data (ConstantOfShape, Expand, Tile, Range, ...). */
 	long long fold_size_limit;
-	/* Total bytes of the tensors folding may create in one pipeline
-	 * run; -1: no limit. PASS_FOLD_MEMORY_DEFAULT resolves, when the
-	 * run starts, to the larger of 256 MiB and the model's initializer
-	 * bytes. */
-	long long fold_memory_limit;
+	/* The default-domain opset convert_opset converts to; 0: none. */
+	long long target_opset;
 } pass_options;
-
-#define PASS_FOLD_MEMORY_DEFAULT (-2LL)
 
 typedef struct pass_context {
 	const pass_options *options;
-	/* Bytes folding has created in this pipeline run, and whether it
-	 * has left a node alone because of fold_memory_limit. */
-	long long fold_memory_used;
-	bool fold_memory_exhausted;
 } pass_context;
 
 typedef struct pass {
 	const char *name;
-	const char *group;   /* "dce", "fold", "fuse", "eliminate" */
+	const char *group;   /* "convert", "fold", "eliminate", "fuse", "dce" */
 	const char *summary; /* one line, for --list-passes */
 	bool opt_in;         /* not part of its group unless named */
 	int (*run)(ir_model *model, pass_context *ctx, ir_status *status);
@@ -88,9 +79,6 @@ typedef struct pipeline_options {
 	 * pass named print_after ("all": after every pass). */
 	const char *print_after;
 	FILE *print_to;
-	/* Where a one-line note goes when a run reaches a limit without
-	 * failing (fold_memory_limit); NULL: nowhere. stderr by default. */
-	FILE *notes_to;
 } pipeline_options;
 
 void pipeline_options_init(pipeline_options *options);

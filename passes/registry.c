@@ -15,7 +15,8 @@ const pass *const pass_registry[] = {
 const int pass_registry_count =
     (int)(sizeof pass_registry / sizeof pass_registry[0]);
 
-const char *const pass_groups[] = {"fold", "eliminate", "fuse", "dce", NULL};
+const char *const pass_groups[] = {"convert", "fold", "eliminate",
+                                   "fuse",    "dce",  NULL};
 
 /* What runs when -p is absent; grows as passes land. */
 const char *const pass_default_pipeline = "fold,eliminate,fuse,dce";

@@ -5,7 +5,9 @@
 # usage: tests/conformance.sh ONNX_OPT_BINARY PIPELINE [PIPELINE...]
 #
 # Each PIPELINE is passed as `onnx-opt -p PIPELINE in.onnx out.onnx`; the
-# special pipeline `default` runs `onnx-opt in.onnx out.onnx`.
+# special pipeline `default` runs `onnx-opt in.onnx out.onnx`. A PIPELINE may
+# carry further options after a space: 'none --target-opset 23' runs
+# `onnx-opt -p none --target-opset 23 in.onnx out.onnx`.
 #
 # Every case that ORT passes on the original model must still pass on the
 # optimized model, and onnx-opt must succeed on every case. The last line is
@@ -101,7 +103,8 @@ run_opt() { # KEY; uses OPT_BIN PIPE OUTDIR DATA OPT_TIMEOUT
   if [ "$PIPE" = default ]; then
     timeout -k 5 "$OPT_TIMEOUT" "$OPT_BIN" "$DATA/$key/model.onnx" "$out" >"$OUTDIR/$name.log" 2>&1 </dev/null
   else
-    timeout -k 5 "$OPT_TIMEOUT" "$OPT_BIN" -p "$PIPE" "$DATA/$key/model.onnx" "$out" >"$OUTDIR/$name.log" 2>&1 </dev/null
+    # shellcheck disable=SC2086  # PIPE may carry options (see usage)
+    timeout -k 5 "$OPT_TIMEOUT" "$OPT_BIN" -p $PIPE "$DATA/$key/model.onnx" "$out" >"$OUTDIR/$name.log" 2>&1 </dev/null
   fi
   rc=$?
   if [ $rc -eq 0 ] && [ ! -s "$out" ]; then rc=no-output; fi

@@ -96,8 +96,8 @@ static void print_if_group(const char *name, const char *group,
 
 static void list_passes(void)
 {
-	static const char *const groups[] = {"fold", "eliminate", "fuse",
-	                                     "dce"};
+	static const char *const groups[] = {"convert", "fold", "eliminate",
+	                                     "fuse", "dce"};
 	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
 		printf("%s:\n", groups[i]);
 		listing l = {groups[i]};

@@ -74,11 +74,6 @@ typedef struct eval_call {
 	 * refused; negative means no limit. */
 	long long size_limit;
 	long long input_bytes;
-	/* Bytes all outputs together may take (what is left of the fold
-	 * memory limit); negative means no limit. An output past it is
-	 * refused and sets over_memory_limit. */
-	long long memory_left;
-	bool over_memory_limit;
 	/* Set by the kernel: one tensor per output slot, scratch-owned. */
 	ir_tensor **outputs;
 	char reason[256];
@@ -216,8 +211,7 @@ double *eval_doubles(eval_call *call, const eval_tensor *t);
 int64_t *eval_int64s(eval_call *call, const eval_tensor *t);
 uint64_t *eval_uint64s(eval_call *call, const eval_tensor *t);
 /* Narrow into elements of `elem_type` with ONNX Cast semantics (round to
- * nearest even for floats, truncation toward zero for float -> int
- * (NaN and out-of-range values as ONNX Runtime on x86-64: see convert.c),
+ * nearest even for floats, truncation toward zero for float -> int,
  * wrap-around for int -> narrower int, nonzero -> true for bool). */
 void eval_store_doubles(void *dst, int elem_type, const double *src, int64_t n);
 void eval_store_int64s(void *dst, int elem_type, const int64_t *src, int64_t n);
