@@ -108,6 +108,20 @@ int onnxopt_check_result(const onnxopt_model *model,
                          const onnxopt_check_output **outputs, int *n_outputs,
                          double *seconds);
 
+/* Sizes and times for statistics (--stats, --stats-json). "before" is
+ * the model as loaded, "after" as last saved (or as it is now, with
+ * file_bytes -1, before any save). Nodes and initializers count every
+ * graph, subgraphs included; initializer bytes are the tensors' data. */
+typedef struct onnxopt_model_size {
+	long long nodes, initializers, initializer_bytes;
+	long long file_bytes; /* -1: unknown (standard input or output) */
+} onnxopt_model_size;
+typedef struct onnxopt_stats {
+	onnxopt_model_size before, after;
+	double load_seconds, passes_seconds, save_seconds;
+} onnxopt_stats;
+void onnxopt_get_stats(const onnxopt_model *model, onnxopt_stats *out);
+
 /* Check a pass list without running it (an unknown name is an error). */
 onnxopt_status onnxopt_check_passes(const char *passes);
 

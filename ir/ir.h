@@ -285,6 +285,8 @@ void ir_model_free(ir_model *model);
  * file stays mapped once), so it must be freed before `model`. NULL with
  * a status for a model that was built in memory. */
 ir_model *ir_model_reload(const ir_model *model, ir_status *status);
+/* Size of the bytes the model was loaded from; 0 if built in memory. */
+size_t ir_model_source_size(const ir_model *model);
 
 /* Stream the model to `out` through `write` (no second copy of it). */
 typedef bool (*ir_write_fn)(void *out, const void *data, size_t size);

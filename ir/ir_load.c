@@ -627,6 +627,11 @@ ir_model *ir_model_reload(const ir_model *model, ir_status *status)
 	                            status);
 }
 
+size_t ir_model_source_size(const ir_model *model)
+{
+	return model->file ? model->file->size : 0;
+}
+
 void ir_model_free(ir_model *model)
 {
 	if (!model)

@@ -370,13 +370,6 @@ void lib_check_result_free(lib_check_result *result)
 	memset(result, 0, sizeof *result);
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* One run: random inputs, both models, every output compared. */
 static onnxopt_status check_run(onnxopt_model *model, ir_model *original,
                                 int run)
@@ -441,7 +434,7 @@ onnxopt_status lib_check_model(onnxopt_model *model)
 	lib_check_result_free(&model->check);
 	if (model->settings.check_runs <= 0)
 		return ONNXOPT_OK;
-	double start = now_seconds();
+	double start = lib_now_seconds();
 	ir_status status = {0};
 	ir_model *original = ir_model_reload(model->ir, &status);
 	if (!original)
@@ -464,7 +457,7 @@ onnxopt_status lib_check_model(onnxopt_model *model)
 		st = check_run(model, original, run);
 	ir_model_free(original);
 	result->runs = st == ONNXOPT_OK ? model->settings.check_runs : 0;
-	result->seconds = now_seconds() - start;
+	result->seconds = lib_now_seconds() - start;
 	return st;
 }
 

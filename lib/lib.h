@@ -51,7 +51,36 @@ typedef struct lib_settings {
 	double check_rtol, check_atol;
 	bool has_check_rtol, has_check_atol;
 	unsigned long long check_seed;
+	char stats_json[1024]; /* "" when not asked for */
+	char dot[1024], dot_before[1024];
 } lib_settings;
+
+/* Op counts of a model, every graph (stats.c). */
+typedef struct lib_op_count {
+	const char *domain, *op_type; /* model-owned */
+	int count;
+} lib_op_count;
+typedef struct lib_op_counts {
+	lib_op_count *items;
+	int n, cap;
+} lib_op_counts;
+void lib_count_ops(ir_model *model, lib_op_counts *out);
+
+typedef struct lib_pass_stat {
+	const char *pass; /* static */
+	int iteration, changes;
+	double seconds;
+} lib_pass_stat;
+
+/* What --stats and --stats-json report (stats.c). */
+typedef struct lib_stats {
+	onnxopt_model_size before, after;
+	lib_op_counts ops_before;
+	lib_pass_stat *passes;
+	int n_passes, cap_passes;
+	double load_seconds, passes_seconds, save_seconds;
+	bool saved;
+} lib_stats;
 
 /* What the last check found (lib/check.c). */
 typedef struct lib_check_result {
@@ -65,7 +94,23 @@ struct onnxopt_model {
 	ir_model *ir;
 	lib_settings settings;
 	lib_check_result check;
+	lib_stats stats;
 };
+
+void lib_stats_loaded(onnxopt_model *model, double seconds);
+void lib_stats_pass(onnxopt_model *model, const char *pass, int iteration,
+                    int changes, double seconds);
+/* After a save of file_bytes (-1: unknown); writes --stats-json. */
+onnxopt_status lib_stats_saved(onnxopt_model *model, double seconds,
+                               long long file_bytes);
+void lib_stats_free(lib_stats *stats);
+/* Copy a path option's value into a fixed buffer (stats.c). */
+onnxopt_status lib_set_path(const char *option, const char *value, char *out,
+                            size_t size);
+/* Write the graph as Graphviz DOT to path (dot.c). */
+onnxopt_status lib_write_dot(ir_model *model, const char *path,
+                             const char *option);
+double lib_now_seconds(void);
 
 /* Run the check the settings ask for on a model whose passes have run. */
 onnxopt_status lib_check_model(onnxopt_model *model);

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "ir.h"
 #include "ir_arena.h"
@@ -22,6 +24,13 @@ onnxopt_status lib_fail(onnxopt_status status, const char *format, ...)
 	vsnprintf(last_error, sizeof last_error, format, args);
 	va_end(args);
 	return status;
+}
+
+double lib_now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 const char *onnxopt_version(void)
@@ -51,13 +60,14 @@ static onnxopt_status usage_error(const char *message)
 	return lib_fail(ONNXOPT_ERR_USAGE, "%s", message);
 }
 
-static onnxopt_status wrap(ir_model *ir, const ir_status *status,
+static onnxopt_status wrap(ir_model *ir, const ir_status *status, double start,
                            onnxopt_model **out)
 {
 	if (!ir)
 		return fail_with(status);
 	onnxopt_model *m = ir_xcalloc(1, sizeof *m);
 	m->ir = ir;
+	lib_stats_loaded(m, lib_now_seconds() - start);
 	*out = m;
 	return ONNXOPT_OK;
 }
@@ -68,7 +78,8 @@ onnxopt_status onnxopt_load_file(const char *path, onnxopt_model **out)
 		return usage_error("onnxopt_load_file: NULL argument");
 	*out = NULL;
 	ir_status status = {0};
-	return wrap(ir_model_load_file(path, &status), &status, out);
+	double start = lib_now_seconds();
+	return wrap(ir_model_load_file(path, &status), &status, start, out);
 }
 
 onnxopt_status onnxopt_load_buffer(const void *data, size_t size,
@@ -78,9 +89,10 @@ onnxopt_status onnxopt_load_buffer(const void *data, size_t size,
 		return usage_error("onnxopt_load_buffer: NULL argument");
 	*out = NULL;
 	ir_status status = {0};
+	double start = lib_now_seconds();
 	return wrap(
 	    ir_model_load_buffer(data ? data : "", size, false, &status),
-	    &status, out);
+	    &status, start, out);
 }
 
 void onnxopt_model_free(onnxopt_model *model)
@@ -88,6 +100,7 @@ void onnxopt_model_free(onnxopt_model *model)
 	if (!model)
 		return;
 	lib_check_result_free(&model->check);
+	lib_stats_free(&model->stats);
 	ir_model_free(model->ir);
 	lib_settings_free(&model->settings);
 	free(model);
@@ -96,15 +109,17 @@ void onnxopt_model_free(onnxopt_model *model)
 typedef struct report_bridge {
 	onnxopt_report_fn fn;
 	void *user;
-	ir_model *model;
+	onnxopt_model *model;
 } report_bridge;
 
 static void bridge_report(const pass_record *record, void *ctx)
 {
 	report_bridge *b = ctx;
 #ifdef ONNXOPT_TEST_HOOKS
-	lib_test_hook_after_pass(b->model, record->name, record->changes);
+	lib_test_hook_after_pass(b->model->ir, record->name, record->changes);
 #endif
+	lib_stats_pass(b->model, record->name, record->iteration,
+	               record->changes, record->seconds);
 	if (!b->fn)
 		return;
 	onnxopt_pass_report r = {record->name, record->iteration,
@@ -144,6 +159,14 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 		options.verify = false;
 	if (getenv("ONNXOPT_VERIFY"))
 		options.verify = true;
+	if (settings->dot_before[0]) {
+		onnxopt_status drawn = lib_write_dot(
+		    model->ir, settings->dot_before, "dot-before");
+		if (drawn != ONNXOPT_OK) {
+			pipeline_free(&p);
+			return drawn;
+		}
+	}
 	onnxopt_status specialized =
 	    lib_apply_input_shapes(model->ir, settings);
 	if (specialized != ONNXOPT_OK) {
@@ -155,21 +178,19 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 	options.pass.target_opset = settings->target_opset;
 	options.print_after = settings->print_after;
 	options.print_to = settings->print_to;
-	report_bridge bridge = {report, user, model->ir};
-#ifdef ONNXOPT_TEST_HOOKS
-	bool bridged = true;
-#else
-	bool bridged = report != NULL;
-#endif
-	if (bridged) {
-		options.report = bridge_report;
-		options.report_ctx = &bridge;
-	}
+	report_bridge bridge = {report, user, model};
+	options.report = bridge_report;
+	options.report_ctx = &bridge;
+	double start = lib_now_seconds();
 	bool ok = pipeline_run(model->ir, &p, &options, &status);
+	model->stats.passes_seconds += lib_now_seconds() - start;
 	pipeline_free(&p);
 	if (!ok)
 		return fail_with(&status);
-	return lib_check_model(model);
+	onnxopt_status checked = lib_check_model(model);
+	if (checked != ONNXOPT_OK || !settings->dot[0])
+		return checked;
+	return lib_write_dot(model->ir, settings->dot, "dot");
 }
 
 onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
@@ -220,10 +241,18 @@ onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path)
 {
 	if (!model || !path)
 		return usage_error("onnxopt_save_file: NULL argument");
+	if (!strcmp(path, "-") && !strcmp(model->settings.stats_json, "-"))
+		return usage_error("--stats-json - and the output cannot both "
+		                   "go to standard output");
 	ir_status status = {0};
-	return ir_model_save_file(model->ir, path, &status)
-	           ? ONNXOPT_OK
-	           : fail_with(&status);
+	double start = lib_now_seconds();
+	if (!ir_model_save_file(model->ir, path, &status))
+		return fail_with(&status);
+	struct stat st;
+	long long bytes = strcmp(path, "-") && stat(path, &st) == 0
+	                      ? (long long)st.st_size
+	                      : -1;
+	return lib_stats_saved(model, lib_now_seconds() - start, bytes);
 }
 
 onnxopt_status onnxopt_save_buffer(onnxopt_model *model, void **data,
@@ -233,8 +262,15 @@ onnxopt_status onnxopt_save_buffer(onnxopt_model *model, void **data,
 		return usage_error("onnxopt_save_buffer: NULL argument");
 	ir_status status = {0};
 	uint8_t *bytes;
+	double start = lib_now_seconds();
 	if (!ir_model_save_buffer(model->ir, &bytes, size, &status))
 		return fail_with(&status);
+	onnxopt_status st =
+	    lib_stats_saved(model, lib_now_seconds() - start, (long long)*size);
+	if (st != ONNXOPT_OK) {
+		free(bytes);
+		return st;
+	}
 	*data = bytes;
 	return ONNXOPT_OK;
 }
@@ -244,42 +280,11 @@ void onnxopt_free(void *data)
 	free(data);
 }
 
-typedef struct op_count {
-	const char *domain, *op_type;
-	int count;
-} op_count;
-
-typedef struct op_counter {
-	op_count *items;
-	int n, cap;
-} op_counter;
-
-static void count_graph(ir_graph *graph, void *ctx)
-{
-	op_counter *c = ctx;
-	for (ir_node *n = graph->first; n; n = n->next) {
-		int i = 0;
-		while (i < c->n && (strcmp(c->items[i].op_type, n->op_type) ||
-		                    strcmp(c->items[i].domain, n->domain)))
-			i++;
-		if (i == c->n) {
-			if (c->n == c->cap) {
-				c->cap = c->cap ? c->cap * 2 : 32;
-				c->items =
-				    ir_xrealloc(c->items, sizeof *c->items *
-				                              (size_t)c->cap);
-			}
-			c->items[c->n++] = (op_count){n->domain, n->op_type, 0};
-		}
-		c->items[i].count++;
-	}
-}
-
 void onnxopt_op_counts(const onnxopt_model *model, onnxopt_op_count_fn fn,
                        void *user)
 {
-	op_counter c = {0};
-	ir_graph_walk(model->ir->graph, count_graph, &c);
+	lib_op_counts c;
+	lib_count_ops(model->ir, &c);
 	for (int i = 0; i < c.n; i++)
 		fn(c.items[i].domain, c.items[i].op_type, c.items[i].count,
 		   user);

@@ -3,9 +3,9 @@
 #   tools/install-deps.sh          build dependencies only
 #   tools/install-deps.sh --test   plus everything the tests need
 set -eu
-packages="meson ninja-build gcc pkg-config protobuf-c-compiler libprotobuf-c-dev uthash-dev"
+packages="meson ninja-build gcc pkg-config protobuf-c-compiler libprotobuf-c-dev uthash-dev libopenblas-dev"
 if [ "${1:-}" = "--test" ]; then
-	packages="$packages check libonnx-testdata python3 time"
+	packages="$packages check libonnx-testdata python3 time graphviz python3-onnx python3-numpy python3-torch"
 	command -v node >/dev/null 2>&1 || packages="$packages nodejs npm"
 fi
 missing=""

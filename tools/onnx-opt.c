@@ -172,18 +172,40 @@ static void print_op_table(op_table *t)
 	fprintf(stderr, "%-32s %8d %8d\n", "total", before, after);
 }
 
+static void print_size_row(const char *name, long long before, long long after)
+{
+	char b[32] = "-", a[32] = "-";
+	if (before >= 0)
+		snprintf(b, sizeof b, "%lld", before);
+	if (after >= 0)
+		snprintf(a, sizeof a, "%lld", after);
+	fprintf(stderr, "%-32s %12s %12s\n", name, b, a);
+}
+
+/* Sizes and times from the library's statistics, the numbers
+ * --stats-json writes too. */
+static void print_sizes(const onnxopt_model *model)
+{
+	onnxopt_stats s;
+	onnxopt_get_stats(model, &s);
+	fputc('\n', stderr);
+	fprintf(stderr, "%-32s %12s %12s\n", "size", "before", "after");
+	print_size_row("nodes", s.before.nodes, s.after.nodes);
+	print_size_row("initializers", s.before.initializers,
+	               s.after.initializers);
+	print_size_row("initializer bytes", s.before.initializer_bytes,
+	               s.after.initializer_bytes);
+	print_size_row("file bytes", s.before.file_bytes, s.after.file_bytes);
+	fprintf(stderr, "\nload %.1f ms, passes %.1f ms, save %.1f ms\n",
+	        s.load_seconds * 1e3, s.passes_seconds * 1e3,
+	        s.save_seconds * 1e3);
+}
+
 static void print_pass(const onnxopt_pass_report *r, void *user)
 {
 	(void)user;
 	fprintf(stderr, "%-40s %4d %8d %10.3f\n", r->pass, r->iteration,
 	        r->changes, r->seconds * 1e3);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec * 1e-6;
 }
 
 /* One line per output with the worst differences --check saw. */
@@ -342,7 +364,6 @@ int main(int argc, char **argv)
 	if (st != ONNXOPT_OK)
 		return fail(st);
 
-	double t0 = now_ms();
 	onnxopt_model *model = NULL;
 	st = onnxopt_load_file(in, &model);
 	if (st != ONNXOPT_OK)
@@ -355,7 +376,6 @@ int main(int argc, char **argv)
 			return fail(st);
 		}
 	}
-	double t1 = now_ms();
 	op_table op_rows = {0};
 	if (stats) {
 		onnxopt_op_counts(model, add_count, &op_rows);
@@ -364,10 +384,8 @@ int main(int argc, char **argv)
 	}
 	st = onnxopt_run_ex(model, passes, flags, stats ? print_pass : NULL,
 	                    NULL);
-	double t2 = now_ms();
 	if (st == ONNXOPT_OK)
 		st = onnxopt_save_file(model, out);
-	double t3 = now_ms();
 	if (st != ONNXOPT_OK) {
 		onnxopt_model_free(model);
 		free(op_rows.rows);
@@ -380,9 +398,7 @@ int main(int argc, char **argv)
 		onnxopt_op_counts(model, add_count, &op_rows);
 		fputc('\n', stderr);
 		print_op_table(&op_rows);
-		fprintf(stderr,
-		        "\nload %.1f ms, passes %.1f ms, save %.1f ms\n",
-		        t1 - t0, t2 - t1, t3 - t2);
+		print_sizes(model);
 	}
 	print_check(model);
 	free(op_rows.rows);
