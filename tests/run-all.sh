@@ -3,7 +3,8 @@
 # machine, build, and run every test: the Check suites and harnesses
 # registered with meson, the oracle's self-test, libonnx-testdata
 # conformance under ONNX Runtime for the default pipeline and each pass
-# group, the golden fixture tests, conformance after opset conversion, every suite again under ASan/UBSan, and
+# group, the golden fixture tests, conformance after opset conversion,
+# --check over every backend model, every suite again under ASan/UBSan, and
 # the Python binding.
 #
 # Ends with one line "tests: N passed, M failed" (N and M count the steps
@@ -53,6 +54,7 @@ step oracle-selftest node tests/oracle/oracle.mjs selftest
 step conformance tests/conformance.sh "$opt" default dce fold eliminate fuse
 step golden tests/golden.sh "$opt"
 step convert-conformance tests/convert_conformance.sh "$opt"
+step check-backend tests/check_backend.sh "$opt"
 step sanitizers tests/sanitize.sh "$root/build-asan" --num-processes 2
 step python env ONNXOPT_LIBRARY="$root/$build/lib/libonnxopt.so" \
 	/usr/bin/python3 tools/python/test_onnxopt.py "$root"
