@@ -4,8 +4,9 @@
 # registered with meson, the oracle's self-test, libonnx-testdata
 # conformance under ONNX Runtime for the default pipeline and each pass
 # group, the golden fixture tests, conformance after opset conversion,
-# --check over every backend model, every suite again under ASan/UBSan, and
-# the Python binding.
+# --check over every backend model, every suite again under ASan/UBSan, the
+# Python binding, its install from a --destdir tree, and
+# examples/export_bert.py.
 #
 # Ends with one line "tests: N passed, M failed" (N and M count the steps
 # below) and exits non-zero if any step failed.
@@ -58,6 +59,10 @@ step check-backend tests/check_backend.sh "$opt"
 step sanitizers tests/sanitize.sh "$root/build-asan" --num-processes 2
 step python env ONNXOPT_LIBRARY="$root/$build/lib/libonnxopt.so" \
 	/usr/bin/python3 tools/python/test_onnxopt.py "$root"
+step python-install tests/python_install.sh "$build"
+step example env PYTHONPATH="$root/tools/python" \
+	ONNXOPT_LIBRARY="$root/$build/lib/libonnxopt.so" \
+	/usr/bin/python3 examples/export_bert.py
 
 [ -n "$failed_steps" ] && echo "failed steps:$failed_steps"
 echo "tests: $passed passed, $failed failed"
