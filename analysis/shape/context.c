@@ -63,6 +63,12 @@ static dim_expr broadcast_dim(const dim_expr *a, const dim_expr *b,
 		return y == 1 ? *a : *b;
 	if (dim_equal(a, b))
 		return *a;
+	/* x against min(x, c), c >= 1: equal while x <= c; for x > c
+	 * neither is 1 and they differ, which no valid run has. */
+	if ((dim_is_min_with_const(b, a, &y) && y >= 1))
+		return *a;
+	if ((dim_is_min_with_const(a, b, &x) && x >= 1))
+		return *b;
 	return dim_unknown();
 }
 

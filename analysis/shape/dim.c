@@ -374,8 +374,25 @@ static bool is_ident_char(char c)
 	return is_ident_start(c) || (c >= '0' && c <= '9');
 }
 
+/* "min(A,B)": an atom that dim_min made; the parentheses balance. */
+static bool symbol_is_min_atom(const dim_symbol *s)
+{
+	if (s->len < 6 || memcmp(s->name, "min(", 4) != 0 ||
+	    s->name[s->len - 1] != ')')
+		return false;
+	int depth = 0;
+	for (int i = 3; i < s->len; i++) {
+		depth += s->name[i] == '(' ? 1 : s->name[i] == ')' ? -1 : 0;
+		if (depth == 0 && i != s->len - 1)
+			return false;
+	}
+	return depth == 0;
+}
+
 static bool symbol_is_identifier(const dim_symbol *s)
 {
+	if (symbol_is_min_atom(s))
+		return true;
 	if (s->len == 0 || !is_ident_start(s->name[0]))
 		return false;
 	for (int i = 1; i < s->len; i++)
@@ -476,6 +493,16 @@ static dim_expr read_primary(reader *r)
 		const char *start = s;
 		while (is_ident_char(*s))
 			s++;
+		if (s - start == 3 && !memcmp(start, "min", 3) && *s == '(') {
+			/* A min atom: kept whole, as dim_min spelled it. */
+			int depth = 0;
+			do {
+				depth += *s == '(' ? 1 : *s == ')' ? -1 : 0;
+				s++;
+			} while (*s && depth > 0);
+			if (depth != 0)
+				return dim_unknown();
+		}
 		r->s = s;
 		return dim_symbol_named(start, (int)(s - start));
 	}
@@ -583,4 +610,69 @@ ir_dim dim_to_ir(ir_model *model, const dim_expr *a)
 	if (!dim_format(a, buf, sizeof buf))
 		return (ir_dim){IR_DIM_UNKNOWN, 0, NULL};
 	return (ir_dim){IR_DIM_PARAM, 0, ir_strdup(model, buf)};
+}
+
+/* ----------------------------------------------------------------- min */
+
+dim_expr dim_min(ir_model *model, const dim_expr *a, const dim_expr *b)
+{
+	if (!a->known || !b->known)
+		return dim_unknown();
+	int64_t x, y;
+	if (dim_is_const(a, &x) && dim_is_const(b, &y))
+		return dim_const(x < y ? x : y);
+	dim_expr diff = dim_sub(a, b);
+	if (dim_is_const(&diff, &x))
+		return x <= 0 ? *a : *b;
+	/* min(size, c) is c for c <= 0: sizes are never negative. */
+	if (dim_is_const(a, &x) && x <= 0 && dim_is_nonnegative(b))
+		return *a;
+	if (dim_is_const(b, &y) && y <= 0 && dim_is_nonnegative(a))
+		return *b;
+	char ta[120], tb[120], text[256];
+	if (!model || !dim_format(a, ta, sizeof ta) ||
+	    !dim_format(b, tb, sizeof tb))
+		return dim_unknown();
+	bool swap = strcmp(ta, tb) > 0;
+	snprintf(text, sizeof text, "min(%s,%s)", swap ? tb : ta,
+	         swap ? ta : tb);
+	char *name = ir_strdup(model, text);
+	return dim_symbol_named(name, (int)strlen(name));
+}
+
+bool dim_is_min_with_const(const dim_expr *m, const dim_expr *x, int64_t *c)
+{
+	if (!m->known || m->n_terms != 1 || m->divisor != 1 ||
+	    m->terms[0].coeff != 1 || m->terms[0].n_factors != 1 ||
+	    !symbol_is_min_atom(&m->terms[0].factors[0]))
+		return false;
+	const dim_symbol *s = &m->terms[0].factors[0];
+	char tx[120], inner[256];
+	if (!dim_format(x, tx, sizeof tx) || s->len - 5 >= (int)sizeof inner)
+		return false;
+	memcpy(inner, s->name + 4, (size_t)(s->len - 5));
+	inner[s->len - 5] = 0;
+	/* The two operands, split at the top-level comma. */
+	int depth = 0;
+	char *comma = NULL;
+	for (char *p = inner; *p; p++) {
+		depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+		if (*p == ',' && depth == 0)
+			comma = p;
+	}
+	if (!comma)
+		return false;
+	*comma = 0;
+	const char *sides[2] = {inner, comma + 1};
+	for (int i = 0; i < 2; i++) {
+		if (strcmp(sides[i], tx) != 0)
+			continue;
+		char *end;
+		long long v = strtoll(sides[1 - i], &end, 10);
+		if (*sides[1 - i] && !*end) {
+			*c = v;
+			return true;
+		}
+	}
+	return false;
 }

@@ -15,6 +15,11 @@
  *    P's symbolic part is not a multiple of the divisor (such a quotient
  *    is folded into a plain polynomial).
  *
+ * A symbol is a name: a dim_param of the model, a fresh "unk__N" that
+ * inference made for a dim it could not derive (shape.h), or an atom
+ * "min(A,B)" that dim_min made for a clamp it cannot resolve; each stands
+ * for one size, so equal names are equal sizes.
+ *
  * Symbols are borrowed (pointer and length) from strings the model owns,
  * so expressions are plain values: copy them freely, never free them.
  * Anything that would not fit the fixed limits below, overflow int64, or
@@ -72,6 +77,15 @@ dim_expr dim_ceildiv(const dim_expr *a, int64_t c);
 /* a / b where the caller knows b divides a exactly (Reshape's -1):
  * constants, or a single-term divisor that divides every term. */
 dim_expr dim_div_exact(const dim_expr *a, const dim_expr *b);
+
+/* min(a, b), simplified when the order is known (constants, a constant
+ * difference, a non-positive constant against a size); otherwise an
+ * atom spelled "min(A,B)" (operands in text order, allocated in model)
+ * that behaves as a symbol: equal mins compare equal, and the text reads
+ * back as the same atom. Unknown when an operand cannot be spelled. */
+dim_expr dim_min(ir_model *model, const dim_expr *a, const dim_expr *b);
+/* Is m the atom min(x, c) (either order) for a constant c? */
+bool dim_is_min_with_const(const dim_expr *m, const dim_expr *x, int64_t *c);
 
 /* Text form: "batch", "batch*seq", "2*n+1", "(n+1)/2". Returns false when
  * the expression is unknown or names a symbol that is not an identifier

@@ -4,8 +4,11 @@
  * Compress, OneHot, NonZero, Unique, CenterCropPad.
  *
  * Slice on a symbolic dim is only resolved when the answer does not
- * depend on the dim's value at run time (the whole axis); any other
- * clamp could be wrong for some sizes, so that dim stays unknown.
+ * depend on the dim's value at run time (the whole axis), or when the
+ * clamp can be written exactly: a step-1 slice whose bounds are sizes
+ * with end >= start has length min(end, dim) - min(start, dim) (so
+ * position_ids[:, :seq] of a 512 buffer is min(seq,512)). Any other clamp
+ * could be wrong for some sizes, so that dim stays unknown.
  */
 #include <string.h>
 
@@ -97,6 +100,67 @@ static dim_expr slice_length(const dim_expr *dim, int64_t start, int64_t end,
 	return dim_const(n);
 }
 
+/* The length of a step-1 slice [start, end) of `dim` where the bounds are
+ * sizes (never negative) known as expressions: min(end, dim) -
+ * min(start, dim), when end >= start is provable (else the clamp to 0
+ * could apply). Ends at or past SLICE_UNBOUNDED mean the whole axis. */
+static dim_expr slice_length_symbolic(ir_model *model, const dim_expr *dim,
+                                      const dim_expr *start,
+                                      const dim_expr *end)
+{
+	int64_t e;
+	dim_expr stop = *end;
+	if (dim_is_const(end, &e) && e >= SLICE_UNBOUNDED)
+		stop = *dim;
+	dim_expr span = dim_sub(&stop, start);
+	if (!dim_is_nonnegative(start) || !dim_is_nonnegative(&stop) ||
+	    !dim_is_nonnegative(&span))
+		return dim_unknown();
+	dim_expr hi = dim_min(model, &stop, dim);
+	dim_expr lo = dim_min(model, start, dim);
+	return dim_sub(&hi, &lo);
+}
+
+/* Slice with starts/ends that are symbolic shape values (x[:, :seq]) and
+ * constant (or absent) axes and steps; false when it does not apply. */
+static bool infer_slice_symbolic(infer_ctx *ctx, shape_type *in)
+{
+	const shape_value *starts = infer_input_value(ctx, 1);
+	const shape_value *ends = infer_input_value(ctx, 2);
+	int64_t axes[SHAPE_MAX_RANK], steps[SHAPE_MAX_RANK];
+	int na = -1, nst = -1;
+	if (!starts || !ends || starts->n != ends->n || starts->n > in->rank ||
+	    (infer_input_present(ctx, 3) &&
+	     !infer_input_ints(ctx, 3, axes, SHAPE_MAX_RANK, &na)) ||
+	    (infer_input_present(ctx, 4) &&
+	     !infer_input_ints(ctx, 4, steps, SHAPE_MAX_RANK, &nst)) ||
+	    (na >= 0 && na != starts->n) || (nst >= 0 && nst != starts->n))
+		return false;
+	bool seen[SHAPE_MAX_RANK] = {false};
+	shape_type out = *in;
+	for (int i = 0; i < starts->n; i++) {
+		int axis;
+		int64_t step = nst >= 0 ? steps[i] : 1;
+		if (!shape_axis(na >= 0 ? axes[i] : i, in->rank, &axis) ||
+		    seen[axis] || step == 0)
+			return false;
+		seen[axis] = true;
+		int64_t s, e;
+		if (dim_is_const(&starts->elems[i], &s) &&
+		    dim_is_const(&ends->elems[i], &e))
+			out.dims[axis] =
+			    slice_length(&in->dims[axis], s, e, step);
+		else if (step == 1)
+			out.dims[axis] = slice_length_symbolic(
+			    ctx->analysis->model, &in->dims[axis],
+			    &starts->elems[i], &ends->elems[i]);
+		else
+			out.dims[axis] = dim_unknown();
+	}
+	*in = out;
+	return true;
+}
+
 void shape_infer_slice(infer_ctx *ctx)
 {
 	shape_type in;
@@ -124,6 +188,11 @@ void shape_infer_slice(infer_ctx *ctx)
 		if (infer_input_present(ctx, 4) &&
 		    !infer_input_ints(ctx, 4, steps, SHAPE_MAX_RANK, &nst))
 			known = false;
+	}
+	if (!known && op_attribute_input("Slice", "starts", ctx->opset) >= 0 &&
+	    infer_slice_symbolic(ctx, &in)) {
+		infer_output(ctx, 0, &in);
+		return;
 	}
 	if (!known) {
 		/* Only the sliced axes change; without constant axes any

@@ -18,6 +18,7 @@
  * Inference is a single topological sweep; bodies are inferred when their
  * owning node is reached, after everything they can read from outside.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,79 @@
 static bool dim_is_static(const ir_dim *d)
 {
 	return d->kind == IR_DIM_VALUE && d->value >= 0;
+}
+
+/* ------------------------------------------------------- fresh symbols */
+
+/* The number N of a fresh symbol's name "unk__N", or -1. */
+static long long fresh_number(const char *param)
+{
+	if (!param ||
+	    strncmp(param, SHAPE_FRESH_PREFIX, strlen(SHAPE_FRESH_PREFIX)) != 0)
+		return -1;
+	const char *digits = param + strlen(SHAPE_FRESH_PREFIX);
+	long long n = 0;
+	if (!*digits || strlen(digits) > 15)
+		return -1;
+	for (const char *p = digits; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	return n;
+}
+
+bool shape_dim_is_fresh(const ir_dim *dim)
+{
+	return dim->kind == IR_DIM_PARAM && fresh_number(dim->param) >= 0;
+}
+
+static void note_fresh_in_proto(const Onnx__TypeProto *type, long long *max)
+{
+	if (!type || !type->tensor_type || !type->tensor_type->shape)
+		return;
+	const Onnx__TensorShapeProto *shape = type->tensor_type->shape;
+	for (size_t i = 0; i < shape->n_dim; i++) {
+		long long n = fresh_number(shape->dim[i]->dim_param);
+		if (n > *max)
+			*max = n;
+	}
+}
+
+static void note_fresh_in_graph(ir_graph *graph, void *ctx)
+{
+	long long *max = ctx;
+	for (ir_value *v = graph->scope; v; v = v->hh.next)
+		for (int i = 0; v->type.is_tensor && i < v->type.rank; i++)
+			if (v->type.dims[i].kind == IR_DIM_PARAM) {
+				long long n =
+				    fresh_number(v->type.dims[i].param);
+				if (n > *max)
+					*max = n;
+			}
+	/* value_info entries that name no value are kept verbatim. */
+	for (int i = 0; i < graph->n_value_infos; i++)
+		if (!graph->value_infos[i].value && graph->value_infos[i].proto)
+			note_fresh_in_proto(graph->value_infos[i].proto->type,
+			                    max);
+}
+
+/* A symbol no dim of the model uses yet: numbered past every "unk__N"
+ * the model holds (found once per analysis), so it cannot collide with a
+ * dim_param of the model's own or one an earlier run wrote. */
+static ir_dim fresh_dim(shape_analysis *analysis)
+{
+	if (!analysis->fresh_scanned) {
+		long long max = -1;
+		ir_graph_walk(analysis->model->graph, note_fresh_in_graph,
+		              &max);
+		analysis->next_fresh = max + 1;
+		analysis->fresh_scanned = true;
+	}
+	char name[40];
+	snprintf(name, sizeof name, SHAPE_FRESH_PREFIX "%lld",
+	         analysis->next_fresh++);
+	return (ir_dim){IR_DIM_PARAM, 0, ir_strdup(analysis->model, name)};
 }
 
 void shape_refine_value(shape_analysis *analysis, ir_value *value,
@@ -67,14 +141,22 @@ void shape_refine_value(shape_analysis *analysis, ir_value *value,
 			} else if (now_static) {
 				dims[i] = (ir_dim){IR_DIM_VALUE, value, NULL};
 				changed = true;
-			} else if (was.kind == IR_DIM_PARAM) {
+			} else if (was.kind == IR_DIM_PARAM &&
+			           !(shape_dim_is_fresh(&was) &&
+			             type->dims[i].known)) {
 				dims[i] = was;
 			} else {
 				/* Only now is the expression spelled out (and
 				 * its text allocated in the model). */
 				dims[i] =
 				    dim_to_ir(analysis->model, &type->dims[i]);
-				changed |= dims[i].kind != IR_DIM_UNKNOWN;
+				if (dims[i].kind == IR_DIM_UNKNOWN)
+					dims[i] = was.kind == IR_DIM_PARAM
+					              ? was
+					              : fresh_dim(analysis);
+				changed |= dims[i].kind != was.kind ||
+				           (was.kind == IR_DIM_PARAM &&
+				            strcmp(dims[i].param, was.param));
 			}
 		}
 	} else if (rank >= 0) {

@@ -35,6 +35,9 @@ typedef struct shape_analysis {
 	int refined;
 	struct value_memo *memo;
 	int depth; /* recursion guard for symbolic evaluation */
+	/* Fresh symbols (see shape.h): the next number, found on first use. */
+	bool fresh_scanned;
+	long long next_fresh;
 } shape_analysis;
 
 struct infer_ctx {

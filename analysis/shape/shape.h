@@ -18,6 +18,16 @@
  * keep their names, derived ones are spelled as expressions such as
  * "batch*sequence" or "(n+1)/2" (see dim.h), which read back as the same
  * expressions on the next run.
+ *
+ * A dim that inference cannot derive, of a value whose rank is known,
+ * gets a fresh symbol "unk__N" when it first appears, so that it stays
+ * equal to itself downstream: Shape(x)[1] is x's dim 1 even when nothing
+ * else is known about it, and a Reshape can copy it. Fresh symbols are
+ * written to value_info like any other dim. They cannot collide with the
+ * model's own dim_params: N is always past every "unk__N" the model holds
+ * when the symbol is made (a model's own "unk__N" keeps its meaning; it
+ * is only never reused). Graph inputs are never given one. A later run
+ * that can derive such a dim replaces the fresh symbol.
  */
 #ifndef ONNXOPT_SHAPE_H
 #define ONNXOPT_SHAPE_H
@@ -42,6 +52,10 @@ int shape_infer_refine(ir_model *model, ir_status *status);
  * through (bool results are 0 and 1).
  * Elements that cannot be derived are unknown (dim_expr.known false). */
 #define SHAPE_VALUE_MAX 16
+
+#define SHAPE_FRESH_PREFIX "unk__"
+/* Is this dim a fresh symbol (a dim_param "unk__N")? */
+bool shape_dim_is_fresh(const ir_dim *dim);
 
 typedef struct shape_value {
 	int elem_type; /* IR_INT64, IR_INT32, ... */
