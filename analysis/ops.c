@@ -89,7 +89,7 @@ static void join_tables(void)
 const op_info *op_lookup(const char *domain, const char *op_type)
 {
 	call_once(&join_once, join_tables);
-	if (!domain || !strcmp(domain, "ai.onnx"))
+	if (ir_is_onnx_domain(domain))
 		domain = "";
 	return op_type ? find(domain, op_type) : NULL;
 }
@@ -135,6 +135,72 @@ bool op_node_is_random(const ir_node *node)
 	    size != 1)
 		return true;
 	return *(const uint8_t *)data != 0;
+}
+
+/* ------------------------------------------------------ attribute types */
+
+typedef struct attribute_type_row {
+	const char *op, *attribute;
+	Onnx__AttributeProto__AttributeType type;
+} attribute_type_row;
+
+/* Sorted by (op, attribute) by the generator; a unit test checks it. */
+static const attribute_type_row attribute_types[] = {
+#define ATTRIBUTE_TYPE(op, attribute, type)                                    \
+	{#op, #attribute, ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__##type},
+#include "op_attributes.def"
+};
+#define N_ATTRIBUTE_TYPES (sizeof attribute_types / sizeof *attribute_types)
+
+static int attribute_type_cmp(const void *a, const void *b)
+{
+	const attribute_type_row *x = a, *y = b;
+	int c = strcmp(x->op, y->op);
+	return c ? c : strcmp(x->attribute, y->attribute);
+}
+
+/* Whether the table lists the attribute, and with this type. */
+static bool attribute_type_fits(const char *op, const ir_attr *attr)
+{
+	/* Very old models leave the type unset; they are judged as before. */
+	if (attr->type == ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__UNDEFINED)
+		return true;
+	attribute_type_row key = {op, attr->name, 0};
+	const attribute_type_row *row =
+	    bsearch(&key, attribute_types, N_ATTRIBUTE_TYPES,
+	            sizeof *attribute_types, attribute_type_cmp);
+	if (!row)
+		return true; /* not a known attribute: not ours to judge */
+	/* Rows of one attribute are adjacent; bsearch found any of them. */
+	while (row > attribute_types && !attribute_type_cmp(row - 1, &key))
+		row--;
+	for (; row < attribute_types + N_ATTRIBUTE_TYPES &&
+	       !attribute_type_cmp(row, &key);
+	     row++)
+		if ((int)row->type == attr->type)
+			return true;
+	return false;
+}
+
+const ir_attr *op_node_mistyped_attribute(const ir_node *node)
+{
+	if (!ir_is_onnx_domain(node->domain))
+		return NULL;
+	for (int i = 0; i < node->n_attrs; i++) {
+		const ir_attr *a = &node->attrs[i];
+		if (a->name && !attribute_type_fits(node->op_type, a))
+			return a;
+	}
+	return NULL;
+}
+
+bool op_attribute_table_sorted(void)
+{
+	for (size_t i = 1; i < N_ATTRIBUTE_TYPES; i++)
+		if (attribute_type_cmp(&attribute_types[i - 1],
+		                       &attribute_types[i]) > 0)
+			return false;
+	return true;
 }
 
 /* ------------------------------------------------------ version facts */

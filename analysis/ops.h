@@ -3,7 +3,8 @@
  *
  * One row per op in ops.def gives its name, domain, shape-inference
  * function and flags; the evaluator's kernels (analysis/eval/kernels.def,
- * and the FLOAT_UNARY rows of ops.def) are joined to the rows by name, and
+ * and the FLOAT_UNARY rows of ops.def) are joined to the rows by name,
+ * op_attributes.def gives the type of each attribute, and
  * op_versions.def holds the facts that depend on the opset. Passes and
  * analyses ask this table rather than re-encoding op facts:
  *
@@ -65,6 +66,13 @@ bool op_node_is_random(const ir_node *node);
  * are or-ed), at the node's domain and the model's opset for it. */
 bool op_node_has(const ir_node *node, unsigned flag);
 
+/* op_attributes.def: the first attribute of the node whose type is not
+ * one its op's schema gives that attribute (an INT axis given as a
+ * STRING), or NULL when all fit. Attributes and ops the table does not
+ * list fit. Runtimes reject such a node, so every pass, folding and shape
+ * inference leave it alone: our output must stay rejected. */
+const ir_attr *op_node_mistyped_attribute(const ir_node *node);
+
 /* op_versions.def: the input slot that carries what older versions of the
  * default-domain op read from `attribute`, at `opset`; -1 while it is
  * still the attribute, or when the table knows no such move. */
@@ -110,6 +118,9 @@ typedef struct op_change {
  * `max` of them into out; returns how many there are. */
 int op_signature_changes(const char *op_type, int64_t low, int64_t high,
                          op_change *out, int max);
+
+/* Whether op_attributes.def is in the order lookups rely on (for tests). */
+bool op_attribute_table_sorted(void);
 
 /* The whole table, sorted by (domain, name): for tests and listings. */
 const op_info *op_table(int *count);

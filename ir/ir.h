@@ -319,6 +319,26 @@ const char *ir_attr_string(const ir_node *node, const char *name,
 bool ir_node_is(const ir_node *node, const char *op_type); /* ONNX domain */
 int ir_node_count(const ir_graph *graph, bool recursive);
 
+/* The default ONNX domain: NULL, "" or "ai.onnx". */
+bool ir_is_onnx_domain(const char *domain);
+/* The IEEE-style float types: float16, float, double, bfloat16. */
+bool ir_elem_is_float(int elem_type);
+/* The value is read by a node or is a graph output. */
+bool ir_value_is_live(const ir_value *value);
+/* No output of the node is live. */
+bool ir_node_is_dead(const ir_node *node);
+/* Whether every node that reads `readers_of` would resolve name_of's name
+ * to name_of itself: a subgraph between them may define a value of that
+ * name, which would shadow it. */
+bool ir_value_readers_see(const ir_value *readers_of, const ir_value *name_of);
+
+/* An INTS attribute: its number of entries with *values pointing at them,
+ * or IR_ATTR_ABSENT, or IR_ATTR_WRONG_TYPE when the node has the attribute
+ * with another type (runtimes reject such a node; callers leave it
+ * alone). */
+enum { IR_ATTR_ABSENT = -1, IR_ATTR_WRONG_TYPE = -2 };
+int ir_attr_ints(const ir_node *node, const char *name, const int64_t **values);
+
 #define ir_graph_for_each_node(graph, node)                                    \
 	for (ir_node *node = (graph)->first,                                   \
 	             *node##_next_ = node ? node->next : NULL;                 \

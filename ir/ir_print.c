@@ -112,7 +112,7 @@ static void print_node(FILE *out, const ir_node *node, int depth)
 	}
 	if (shown)
 		fputs(" = ", out);
-	if (node->domain[0] && strcmp(node->domain, "ai.onnx"))
+	if (!ir_is_onnx_domain(node->domain))
 		fprintf(out, "%s:", node->domain);
 	fprintf(out, "%s(", node->op_type);
 	print_value_list(out, node->inputs, node->n_inputs);

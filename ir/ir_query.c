@@ -65,17 +65,24 @@ int64_t ir_tensor_numel(const ir_tensor *tensor)
 
 /* ------------------------------------------------------------- queries */
 
-static bool is_onnx_domain(const char *domain)
+bool ir_is_onnx_domain(const char *domain)
 {
 	return !domain || !domain[0] || strcmp(domain, "ai.onnx") == 0;
 }
 
+bool ir_elem_is_float(int elem_type)
+{
+	return elem_type == IR_FLOAT || elem_type == IR_DOUBLE ||
+	       elem_type == IR_FLOAT16 || elem_type == IR_BFLOAT16;
+}
+
 int64_t ir_model_opset(const ir_model *model, const char *domain)
 {
-	bool want_onnx = is_onnx_domain(domain);
+	bool want_onnx = ir_is_onnx_domain(domain);
 	for (int i = 0; i < model->n_opsets; i++) {
 		const char *d = model->opsets[i].domain;
-		if (want_onnx ? is_onnx_domain(d) : (d && !strcmp(d, domain)))
+		if (want_onnx ? ir_is_onnx_domain(d)
+		              : (d && !strcmp(d, domain)))
 			return model->opsets[i].version;
 	}
 	return 0;
@@ -111,7 +118,41 @@ bool ir_value_is_constant(const ir_value *value)
 
 bool ir_node_is(const ir_node *node, const char *op_type)
 {
-	return is_onnx_domain(node->domain) && !strcmp(node->op_type, op_type);
+	return ir_is_onnx_domain(node->domain) &&
+	       !strcmp(node->op_type, op_type);
+}
+
+bool ir_value_is_live(const ir_value *value)
+{
+	return value->n_uses > 0 || ir_value_is_graph_output(value);
+}
+
+bool ir_node_is_dead(const ir_node *node)
+{
+	for (int i = 0; i < node->n_outputs; i++)
+		if (node->outputs[i] && ir_value_is_live(node->outputs[i]))
+			return false;
+	return true;
+}
+
+bool ir_value_readers_see(const ir_value *readers_of, const ir_value *name_of)
+{
+	for (int u = 0; u < readers_of->n_uses; u++)
+		if (ir_graph_lookup(readers_of->uses[u].node->graph,
+		                    name_of->name) != name_of)
+			return false;
+	return true;
+}
+
+int ir_attr_ints(const ir_node *node, const char *name, const int64_t **values)
+{
+	const ir_attr *a = ir_node_attr(node, name);
+	if (!a)
+		return IR_ATTR_ABSENT;
+	if (a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+		return IR_ATTR_WRONG_TYPE;
+	*values = a->proto->ints;
+	return (int)a->proto->n_ints;
 }
 
 const ir_attr *ir_node_attr(const ir_node *node, const char *name)

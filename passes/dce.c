@@ -17,24 +17,16 @@
  * so an initializer listed there is left alone. Plain graph inputs are the
  * model's interface and are never removed.
  */
+#include "ops.h"
 #include "pass.h"
-
-static bool node_is_dead(const ir_node *node)
-{
-	for (int i = 0; i < node->n_outputs; i++) {
-		const ir_value *v = node->outputs[i];
-		if (v && (v->n_uses > 0 || ir_value_is_graph_output(v)))
-			return false;
-	}
-	return true;
-}
 
 static int sweep_graph(ir_graph *graph)
 {
 	int removed = 0;
 	for (ir_node *node = graph->last; node;) {
 		ir_node *prev = node->prev;
-		if (node_is_dead(node)) {
+		if (ir_node_is_dead(node) &&
+		    !op_node_mistyped_attribute(node)) {
 			ir_node_remove(node);
 			removed++;
 		} else {
@@ -52,7 +44,7 @@ static int sweep_graph(ir_graph *graph)
 	}
 	for (int i = graph->n_initializers - 1; i >= 0; i--) {
 		ir_value *v = graph->initializers[i];
-		if (v->n_uses > 0 || ir_value_is_graph_output(v))
+		if (ir_value_is_live(v))
 			continue;
 		if (v->is_graph_input && graph->parent)
 			continue;

@@ -156,8 +156,8 @@ static bool same_attr(ir_model *model, const ir_attr *a, const ir_attr *b)
 
 static bool same_domain(const char *a, const char *b)
 {
-	if (pass_is_onnx_domain(a))
-		return pass_is_onnx_domain(b);
+	if (ir_is_onnx_domain(a))
+		return ir_is_onnx_domain(b);
 	return !strcmp(a, b);
 }
 
@@ -203,10 +203,11 @@ static bool is_candidate(const ir_node *node)
 {
 	if (node->n_outputs == 0)
 		return false;
-	if (!pass_is_onnx_domain(node->domain) &&
+	if (!ir_is_onnx_domain(node->domain) &&
 	    strcmp(node->domain, "ai.onnx.ml"))
 		return false;
-	if (op_node_has(node, OP_RANDOM | OP_RANDOM_IN_TRAINING))
+	if (op_node_has(node, OP_RANDOM | OP_RANDOM_IN_TRAINING) ||
+	    op_node_mistyped_attribute(node))
 		return false;
 	for (int i = 0; i < node->n_attrs; i++) {
 		const ir_attr *a = &node->attrs[i];
@@ -220,8 +221,7 @@ static bool is_candidate(const ir_node *node)
 static uint64_t node_hash(ir_model *model, const ir_node *node)
 {
 	uint64_t h = mix_string(14695981039346656037ULL, node->op_type);
-	h = mix_string(h,
-	               pass_is_onnx_domain(node->domain) ? "" : node->domain);
+	h = mix_string(h, ir_is_onnx_domain(node->domain) ? "" : node->domain);
 	h = mix(h, &node->n_outputs, sizeof node->n_outputs);
 	for (int i = 0; i < node->n_inputs; i++)
 		h = mix(h, &node->inputs[i], sizeof node->inputs[i]);

@@ -40,7 +40,8 @@
 static bool is_idempotent_unary(const ir_node *node)
 {
 	return node->n_inputs == 1 && node->n_outputs == 1 && node->inputs[0] &&
-	       op_node_has(node, OP_IDEMPOTENT);
+	       op_node_has(node, OP_IDEMPOTENT) &&
+	       !op_node_mistyped_attribute(node);
 }
 
 /* The node that defines the outer node's first input, if it has the
@@ -69,7 +70,8 @@ static int merge_unary(ir_node *outer)
 static bool is_reshape_with_input_target(const ir_node *node)
 {
 	return ir_node_is(node, "Reshape") && node->n_inputs == 2 &&
-	       node->inputs[0] && node->inputs[1] && node->n_outputs == 1;
+	       node->inputs[0] && node->inputs[1] && node->n_outputs == 1 &&
+	       !op_node_mistyped_attribute(node);
 }
 
 static bool allows_zero(const ir_node *reshape, int64_t opset)

@@ -20,6 +20,7 @@
  *    initializer that is also a graph input is only a default, and stays);
  *  - the branch takes no inputs and has as many outputs as the If.
  */
+#include "ops.h"
 #include "pass_util.h"
 
 static int eliminate_in_graph(ir_graph *graph, void *ctx)
@@ -30,6 +31,7 @@ static int eliminate_in_graph(ir_graph *graph, void *ctx)
 	{
 		bool condition;
 		if (!ir_node_is(node, "If") || node->n_inputs != 1 ||
+		    op_node_mistyped_attribute(node) ||
 		    !pass_constant_bool(node->inputs[0], &condition))
 			continue;
 		const ir_attr *branch = ir_node_attr(

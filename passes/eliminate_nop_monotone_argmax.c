@@ -33,6 +33,7 @@
  *  - the Cast's output is read only by the ArgMax and is not a graph
  *    output, so the Cast goes away.
  */
+#include "ops.h"
 #include "pass_util.h"
 
 typedef struct widening {
@@ -69,7 +70,8 @@ static ir_node *skippable_cast(const ir_node *index_op)
 		return NULL;
 	ir_node *cast = t->producer;
 	if (!ir_node_is(cast, "Cast") || cast->n_inputs != 1 ||
-	    !cast->inputs[0] || cast->n_outputs != 1)
+	    op_node_mistyped_attribute(cast) || !cast->inputs[0] ||
+	    cast->n_outputs != 1)
 		return NULL;
 	const ir_attr *to = ir_node_attr(cast, "to");
 	if (!to || to->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT ||
@@ -87,7 +89,7 @@ static int eliminate_in_graph(ir_graph *graph, void *ctx)
 	{
 		if ((!ir_node_is(node, "ArgMax") &&
 		     !ir_node_is(node, "ArgMin")) ||
-		    node->n_inputs != 1)
+		    node->n_inputs != 1 || op_node_mistyped_attribute(node))
 			continue;
 		ir_node *cast;
 		/* Casts can chain (int8 -> int32 -> int64); skip them all. */

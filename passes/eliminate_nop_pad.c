@@ -60,13 +60,10 @@ static bool pads_are_zero(const ir_node *node, int64_t opset)
 	const int64_t *pads;
 	int64_t count;
 	if (op_attribute_input("Pad", "pads", opset) < 0) {
-		const ir_attr *a =
-		    ir_node_attr(node, opset < 2 ? "paddings" : "pads");
-		if (!a ||
-		    a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+		count =
+		    ir_attr_ints(node, opset < 2 ? "paddings" : "pads", &pads);
+		if (count < 0)
 			return false;
-		pads = a->proto->ints;
-		count = (int64_t)a->proto->n_ints;
 	} else {
 		if (node->n_inputs < 2 || !node->inputs[1])
 			return false;

@@ -67,12 +67,9 @@ static bool reshape_is_nop(const ir_node *node, int64_t opset)
 	const int64_t *target;
 	int64_t count;
 	if (op_attribute_input("Reshape", "shape", opset) < 0) {
-		const ir_attr *a = ir_node_attr(node, "shape");
-		if (!a ||
-		    a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+		count = ir_attr_ints(node, "shape", &target);
+		if (count < 0)
 			return false;
-		target = a->proto->ints;
-		count = (int64_t)a->proto->n_ints;
 	} else {
 		if (node->n_inputs != 2 || !node->inputs[1])
 			return false;

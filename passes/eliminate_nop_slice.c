@@ -33,12 +33,8 @@ typedef struct slice_args {
 static bool attribute_ints(const ir_node *node, const char *name,
                            const int64_t **data, int64_t *count)
 {
-	const ir_attr *a = ir_node_attr(node, name);
-	if (!a || a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
-		return false;
-	*data = a->proto->ints;
-	*count = (int64_t)a->proto->n_ints;
-	return true;
+	*count = ir_attr_ints(node, name, data);
+	return *count >= 0;
 }
 
 static bool input_ints(const ir_node *node, int index, const int64_t **data,

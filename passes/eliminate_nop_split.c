@@ -28,14 +28,12 @@ static bool split_sizes(const ir_node *node, int64_t opset, bool *given,
 {
 	*given = false;
 	if (op_attribute_input("Split", "split", opset) < 0) {
-		const ir_attr *a = ir_node_attr(node, "split");
-		if (a) {
-			if (a->type !=
-			    ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
-				return false;
+		int n = ir_attr_ints(node, "split", sizes);
+		if (n == IR_ATTR_WRONG_TYPE)
+			return false;
+		if (n >= 0) {
 			*given = true;
-			*sizes = a->proto->ints;
-			*count = (int64_t)a->proto->n_ints;
+			*count = n;
 			return true;
 		}
 		if (opset >= 2 || node->n_inputs < 2 || !node->inputs[1])

@@ -18,16 +18,14 @@ static bool transpose_is_nop(const ir_node *node)
 {
 	const ir_value *x = node->inputs[0];
 	int rank = x->type.is_tensor ? x->type.rank : -1;
-	const ir_attr *perm = ir_node_attr(node, "perm");
-	if (!perm)
+	const int64_t *perm;
+	int n = ir_attr_ints(node, "perm", &perm);
+	if (n == IR_ATTR_ABSENT)
 		return rank == 0 || rank == 1;
-	if (perm->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS)
+	if (n < 0 || (rank >= 0 && n != rank))
 		return false;
-	size_t n = perm->proto->n_ints;
-	if (rank >= 0 && n != (size_t)rank)
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (perm->proto->ints[i] != (int64_t)i)
+	for (int i = 0; i < n; i++)
+		if (perm[i] != i)
 			return false;
 	return true;
 }

@@ -74,12 +74,6 @@ static const unit_rule *rule_for(const ir_node *node)
 	return NULL;
 }
 
-static bool is_floating(int elem_type)
-{
-	return elem_type == IR_FLOAT || elem_type == IR_DOUBLE ||
-	       elem_type == IR_FLOAT16 || elem_type == IR_BFLOAT16;
-}
-
 /* Is `unit` the rule's unit for x, without changing x's shape or type? */
 static bool is_unit_for(const unit_rule *rule, const ir_value *x,
                         const ir_value *unit)
@@ -92,12 +86,12 @@ static bool is_unit_for(const unit_rule *rule, const ir_value *x,
 		return false;
 	if (rule->bool_only && x_type != IR_BOOL)
 		return false;
-	if (rule->floating_only && !is_floating(x_type))
+	if (rule->floating_only && !ir_elem_is_float(x_type))
 		return false;
 	if (!pass_broadcast_keeps_shape(&x->type, t->dims, t->rank))
 		return false;
-	double number =
-	    is_floating(t->elem_type) ? rule->float_unit : rule->exact_unit;
+	double number = ir_elem_is_float(t->elem_type) ? rule->float_unit
+	                                               : rule->exact_unit;
 	return pass_constant_all_equal(unit, number);
 }
 

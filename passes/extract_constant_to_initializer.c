@@ -26,6 +26,7 @@
  *    listed as a graph input as well, which would let callers override
  *    what was a constant.
  */
+#include "ops.h"
 #include "pass_util.h"
 
 static int extract_in_graph(ir_graph *graph, void *ctx)
@@ -35,7 +36,8 @@ static int extract_in_graph(ir_graph *graph, void *ctx)
 	ir_graph_for_each_node(graph, node)
 	{
 		if (!ir_node_is(node, "Constant") || node->n_inputs != 0 ||
-		    node->n_outputs != 1 || !node->outputs[0])
+		    op_node_mistyped_attribute(node) || node->n_outputs != 1 ||
+		    !node->outputs[0])
 			continue;
 		ir_tensor *tensor = pass_constant_node_tensor(node);
 		if (!tensor)

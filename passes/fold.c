@@ -35,6 +35,7 @@
 #include <string.h>
 
 #include "eval/eval.h"
+#include "ops.h"
 #include "pass.h"
 #include "shape/shape.h"
 
@@ -58,11 +59,6 @@ static bool has_subgraph(const ir_node *node)
 		if (node->attrs[a].graph || node->attrs[a].graphs)
 			return true;
 	return false;
-}
-
-static bool is_default_domain(const ir_node *node)
-{
-	return !node->domain[0] || !strcmp(node->domain, "ai.onnx");
 }
 
 /* Replace every output of node by its computed tensor and drop node. */
@@ -228,7 +224,10 @@ static bool fold_if(folder *f, ir_node *node)
 
 static bool fold_node(folder *f, ir_node *node)
 {
-	if (!is_default_domain(node) || eval_op_is_random(node->op_type))
+	if (op_node_mistyped_attribute(node))
+		return false;
+	if (!ir_is_onnx_domain(node->domain) ||
+	    eval_op_is_random(node->op_type))
 		return false;
 	if (ir_node_is(node, "If") && node->n_inputs == 1)
 		return fold_if(f, node);

@@ -36,7 +36,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	match_const bias, old;
 	bool has_old = conv && conv->n_inputs > 2 && conv->inputs[2];
 	if (!match_check(&m, rank >= 3 && channels > 0 &&
-	                         match_is_float_type(elem_type)) ||
+	                         ir_elem_is_float(elem_type)) ||
 	    !match_constant(&m, bias_value, &bias) ||
 	    !match_check(&m, bias.elem_type == elem_type) ||
 	    (has_old && !match_constant(&m, conv->inputs[2], &old)) ||

@@ -66,7 +66,7 @@ static bool read_bn_affine(match *m, const ir_node *bn, bn_affine *out)
 	match_const p[4]; /* scale, B, mean, var */
 	for (int i = 0; i < 4; i++)
 		if (!match_constant(m, bn->inputs[i + 1], &p[i]) ||
-		    !match_is_float_type(p[i].elem_type) || p[i].rank != 1 ||
+		    !ir_elem_is_float(p[i].elem_type) || p[i].rank != 1 ||
 		    p[i].numel != p[0].numel)
 			return match_check(m, false);
 	double epsilon = ir_attr_float(bn, "epsilon", 1e-5f);

@@ -29,7 +29,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	ir_value *x = match_operand(&m, div, 1);
 	match_const one;
 	if (!match_constant(&m, match_operand(&m, div, 0), &one) ||
-	    !match_check(&m, match_is_float_type(one.elem_type) &&
+	    !match_check(&m, ir_elem_is_float(one.elem_type) &&
 	                         one.numel == 1 &&
 	                         match_const_get(&one, 0) == 1.0) ||
 	    /* A [1] numerator would lift scalar x and y to rank 1. */

@@ -35,7 +35,7 @@ static bool float_scalar(match *m, ir_value *v, double want, double tol)
 {
 	match_const c;
 	return match_scalar_near(m, v, want, tol) && match_constant(m, v, &c) &&
-	       match_check(m, match_is_float_type(c.elem_type));
+	       match_check(m, ir_elem_is_float(c.elem_type));
 }
 
 /* The operand of a two-input node that is a constant near `want`; the

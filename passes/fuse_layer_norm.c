@@ -63,7 +63,7 @@ static bool match_std(match *m, ir_value *s, layer_norm *ln, ir_node **var_mean,
 	ln->epsilon = match_scalar(m, eps);
 	match_const eps_c;
 	if (!match_constant(m, eps, &eps_c) ||
-	    !match_check(m, match_is_float_type(eps_c.elem_type)))
+	    !match_check(m, ir_elem_is_float(eps_c.elem_type)))
 		return false;
 	ln->elem_type = eps_c.elem_type;
 	ir_value *square = match_operand(m, *var_mean, 0);
@@ -175,8 +175,7 @@ static bool match_layer_norm(match *m, ir_model *model, ir_node *root,
 		return false;
 	if (ln->beta && !affine_ok(m, ln->beta, ln, &ln->beta_c))
 		return false;
-	return match_check(m,
-	                   !ln->cast_to || match_is_float_type(ln->cast_to)) &&
+	return match_check(m, !ln->cast_to || ir_elem_is_float(ln->cast_to)) &&
 	       match_private(m);
 }
 

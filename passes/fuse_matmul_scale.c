@@ -44,7 +44,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	int side = match_read_constant(model, matmul->inputs[1], &w) ? 1 : 0;
 	if (!match_constant(&m, matmul->inputs[side], &w) ||
 	    !match_check(
-	        &m, match_is_float_type(w.elem_type) &&
+	        &m, ir_elem_is_float(w.elem_type) &&
 	                s.elem_type == w.elem_type && s.numel == 1 &&
 	                (s.rank == 0 || (w.rank >= 2 && s.rank <= w.rank))) ||
 	    !match_private(&m))

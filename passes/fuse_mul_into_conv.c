@@ -30,7 +30,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	match_const w, b, s;
 	bool has_b = conv && conv->n_inputs > 2 && conv->inputs[2];
 	if (!match_constant(&m, match_operand(&m, conv, 1), &w) ||
-	    !match_check(&m, match_is_float_type(w.elem_type) && w.rank >= 3 &&
+	    !match_check(&m, ir_elem_is_float(w.elem_type) && w.rank >= 3 &&
 	                         w.numel > 0) ||
 	    !match_constant(&m, scale_value, &s) ||
 	    !match_check(&m, s.elem_type == w.elem_type) ||

@@ -66,7 +66,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 		if (!elem_type)
 			elem_type = match_elem_type(model, x);
 	}
-	if (!match_is_float_type(elem_type) || elem_type == IR_BFLOAT16 ||
+	if (!ir_elem_is_float(elem_type) || elem_type == IR_BFLOAT16 ||
 	    isnan(lo) || isnan(hi))
 		return 0;
 	double new_lo = lo > 0 ? lo : 0.0;

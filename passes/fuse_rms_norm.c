@@ -47,7 +47,7 @@ static bool match_root_mean_square(match *m, ir_value *s, rms_norm *rms)
 	rms->epsilon = match_scalar(m, eps);
 	match_const eps_c;
 	if (!match_constant(m, eps, &eps_c) ||
-	    !match_check(m, match_is_float_type(eps_c.elem_type)))
+	    !match_check(m, ir_elem_is_float(eps_c.elem_type)))
 		return false;
 	rms->elem_type = eps_c.elem_type;
 	ir_value *square = match_operand(m, mean, 0);
@@ -126,7 +126,7 @@ static bool match_rms_norm(match *m, ir_model *model, ir_node *root,
 	int want = rms->cast_to ? rms->cast_to : rms->elem_type;
 	return match_constant(m, rms->gamma, &rms->gamma_c) &&
 	       match_check(m, rms->gamma_c.elem_type == want &&
-	                          match_is_float_type(want) &&
+	                          ir_elem_is_float(want) &&
 	                          gamma_shape_ok(rms, &rms->gamma_c)) &&
 	       match_private(m);
 }

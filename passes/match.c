@@ -9,6 +9,7 @@
 
 #include "ir_arena.h"
 #include "match.h"
+#include "ops.h"
 #include "shape/shape.h"
 
 bool match_ok(const match *m)
@@ -49,7 +50,7 @@ bool match_begin(match *m, ir_model *model, ir_node *root, const char *op)
 	m->graph = root->graph;
 	m->opset = ir_model_opset(model, "");
 	if (root->removed || !ir_node_is(root, op) || root->n_outputs < 1 ||
-	    !root->outputs[0]) {
+	    !root->outputs[0] || op_node_mistyped_attribute(root)) {
 		m->failed = true;
 		return false;
 	}
@@ -63,7 +64,8 @@ ir_node *match_producer(match *m, ir_value *value, const char *op)
 		return NULL;
 	ir_node *p =
 	    value && value->def == IR_DEF_NODE ? value->producer : NULL;
-	if (!p || p->graph != m->graph || !ir_node_is(p, op)) {
+	if (!p || p->graph != m->graph || !ir_node_is(p, op) ||
+	    op_node_mistyped_attribute(p)) {
 		m->failed = true;
 		return NULL;
 	}
@@ -150,7 +152,7 @@ bool match_opset_at_least(match *m, int64_t opset)
 
 static bool value_is_live(const ir_value *v)
 {
-	return v && (v->n_uses > 0 || ir_value_is_graph_output(v));
+	return v && ir_value_is_live(v);
 }
 
 bool match_extra_outputs_used(const ir_node *node)
@@ -230,14 +232,6 @@ void match_drop_if_unused(ir_value *value)
 	ir_node_remove(p);
 }
 
-static bool node_outputs_unused(const ir_node *node)
-{
-	for (int o = 0; o < node->n_outputs; o++)
-		if (value_is_live(node->outputs[o]))
-			return false;
-	return true;
-}
-
 void match_remove_dead_producers(ir_value *value)
 {
 	if (!value || value->removed || value_is_live(value))
@@ -247,7 +241,7 @@ void match_remove_dead_producers(ir_value *value)
 		return;
 	}
 	ir_node *p = value->def == IR_DEF_NODE ? value->producer : NULL;
-	if (!p || p->removed || !node_outputs_unused(p))
+	if (!p || p->removed || !ir_node_is_dead(p))
 		return;
 	for (int a = 0; a < p->n_attrs; a++)
 		if (p->attrs[a].graph || p->attrs[a].graphs)
@@ -314,7 +308,7 @@ bool match_commit(match *m, ir_node *replacement, int index)
 		 * it was rather than corrupt it. */
 		assert(!"match_commit: replacement reads the pattern");
 		if (!match_is_recorded(m, replacement) &&
-		    node_outputs_unused(replacement))
+		    ir_node_is_dead(replacement))
 			ir_node_remove(replacement);
 		return false;
 	}
@@ -340,21 +334,12 @@ bool match_commit(match *m, ir_node *replacement, int index)
 	return true;
 }
 
-/* Can every reader of `from` name `to` instead? A subgraph could define a
- * value of to's name that would shadow it. */
-static bool readers_see(const ir_value *from, const ir_value *to)
-{
-	for (int u = 0; u < from->n_uses; u++)
-		if (ir_graph_lookup(from->uses[u].node->graph, to->name) != to)
-			return false;
-	return true;
-}
-
 bool match_commit_passthrough(match *m, ir_value *value)
 {
 	assert(!m->failed);
 	ir_value *out = m->nodes[0]->outputs[0];
-	if (ir_value_is_graph_output(out) || !readers_see(out, value)) {
+	if (ir_value_is_graph_output(out) ||
+	    !ir_value_readers_see(out, value)) {
 		ir_node *identity = match_emit(m, "Identity", &value, 1, 1);
 		return match_commit(m, identity, 0);
 	}

@@ -153,7 +153,6 @@ double match_const_get(const match_const *c, int64_t index);
  * for unsupported dtypes. */
 double *match_const_doubles(const match_const *c);
 bool match_const_int64s(const match_const *c, int64_t *out, int max, int *n);
-bool match_is_float_type(int elem_type); /* float16/32/64, bfloat16 */
 
 /* A new model-owned tensor of a floating type from doubles (rounded to
  * nearest), or of an integer type from int64s. */

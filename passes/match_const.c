@@ -16,12 +16,6 @@
 #include "match.h"
 #include "pass_util.h"
 
-bool match_is_float_type(int elem_type)
-{
-	return elem_type == IR_FLOAT || elem_type == IR_DOUBLE ||
-	       elem_type == IR_FLOAT16 || elem_type == IR_BFLOAT16;
-}
-
 static bool is_integer_type(int elem_type)
 {
 	switch (elem_type) {
@@ -101,8 +95,7 @@ double match_const_get(const match_const *c, int64_t i)
 
 double *match_const_doubles(const match_const *c)
 {
-	if (!match_is_float_type(c->elem_type) &&
-	    !is_integer_type(c->elem_type))
+	if (!ir_elem_is_float(c->elem_type) && !is_integer_type(c->elem_type))
 		return NULL;
 	double *out =
 	    ir_xmalloc(sizeof *out * (size_t)(c->numel ? c->numel : 1));
@@ -176,8 +169,8 @@ double match_scalar(match *m, ir_value *value)
 	match_const c;
 	if (!match_constant(m, value, &c))
 		return NAN;
-	if (c.numel != 1 || (!match_is_float_type(c.elem_type) &&
-	                     !is_integer_type(c.elem_type))) {
+	if (c.numel != 1 ||
+	    (!ir_elem_is_float(c.elem_type) && !is_integer_type(c.elem_type))) {
 		m->failed = true;
 		return NAN;
 	}

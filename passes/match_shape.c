@@ -65,13 +65,12 @@ int match_elem_type(ir_model *model, ir_value *value)
 bool match_attr_ints(const ir_node *node, const char *name, int64_t *out,
                      int max, int *n)
 {
-	const ir_attr *a = ir_node_attr(node, name);
-	if (!a || a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS ||
-	    a->proto->n_ints > (size_t)max)
+	const int64_t *values;
+	int count = ir_attr_ints(node, name, &values);
+	if (count < 0 || count > max)
 		return false;
-	for (size_t i = 0; i < a->proto->n_ints; i++)
-		out[i] = a->proto->ints[i];
-	*n = (int)a->proto->n_ints;
+	memcpy(out, values, sizeof *out * (size_t)count);
+	*n = count;
 	return true;
 }
 

@@ -17,13 +17,9 @@
 #include <string.h>
 
 #include "eval/eval.h"
+#include "ops.h"
 #include "pass_util.h"
 #include "shape/shape.h"
-
-bool pass_is_onnx_domain(const char *domain)
-{
-	return !domain || !domain[0] || !strcmp(domain, "ai.onnx");
-}
 
 /* ------------------------------------------------------------ constants */
 
@@ -202,12 +198,6 @@ static bool element_as_double(int elem_type, const uint8_t *raw, int64_t i,
 	}
 }
 
-static bool is_floating(int elem_type)
-{
-	return elem_type == IR_FLOAT || elem_type == IR_DOUBLE ||
-	       elem_type == IR_FLOAT16 || elem_type == IR_BFLOAT16;
-}
-
 bool pass_constant_all_equal(const ir_value *value, double number)
 {
 	ir_tensor *t = pass_constant_tensor(value);
@@ -216,7 +206,7 @@ bool pass_constant_all_equal(const ir_value *value, double number)
 	if (!t || !ir_tensor_raw(value->graph->model, t, &raw, &size))
 		return false;
 	int64_t n = ir_tensor_numel(t);
-	bool check_sign = is_floating(t->elem_type);
+	bool check_sign = ir_elem_is_float(t->elem_type);
 	for (int64_t i = 0; i < n; i++) {
 		double element;
 		if (!element_as_double(t->elem_type, raw, i, &element))
@@ -263,17 +253,6 @@ bool pass_value_has_one_use(const ir_value *value)
 	return value->n_uses == 1 && !ir_value_is_graph_output(value);
 }
 
-/* Does every reader of `readers_of` resolve `name_of`'s name to it? */
-static bool readers_see(const ir_value *readers_of, const ir_value *name_of)
-{
-	for (int u = 0; u < readers_of->n_uses; u++) {
-		const ir_graph *g = readers_of->uses[u].node->graph;
-		if (ir_graph_lookup(g, name_of->name) != name_of)
-			return false;
-	}
-	return true;
-}
-
 bool pass_can_redirect_output(const ir_node *node, int index,
                               const ir_value *replacement)
 {
@@ -283,13 +262,13 @@ bool pass_can_redirect_output(const ir_node *node, int index,
 	if (!replacement || out == replacement)
 		return false;
 	if (!ir_value_is_graph_output(out))
-		return readers_see(out, replacement);
+		return ir_value_readers_see(out, replacement);
 	/* The output keeps its name by taking over the replacement's
 	 * definition; that needs a producer in the output's own graph. */
 	return replacement->def == IR_DEF_NODE && replacement->producer &&
 	       replacement->graph == out->graph &&
 	       !ir_value_is_graph_output(replacement) &&
-	       readers_see(replacement, out);
+	       ir_value_readers_see(replacement, out);
 }
 
 bool pass_redirect_output(ir_node *node, int index, ir_value *replacement)
@@ -312,8 +291,7 @@ bool pass_redirect_output(ir_node *node, int index, ir_value *replacement)
 
 static bool output_is_idle(const ir_value *value)
 {
-	return !value ||
-	       (value->n_uses == 0 && !ir_value_is_graph_output(value));
+	return !value || !ir_value_is_live(value);
 }
 
 bool pass_remove_passthrough(ir_node *node, int index, ir_value *replacement)
@@ -329,9 +307,8 @@ bool pass_remove_passthrough(ir_node *node, int index, ir_value *replacement)
 
 bool pass_remove_if_dead(ir_node *node)
 {
-	for (int i = 0; i < node->n_outputs; i++)
-		if (!output_is_idle(node->outputs[i]))
-			return false;
+	if (!ir_node_is_dead(node))
+		return false;
 	ir_node_remove(node);
 	return true;
 }
@@ -390,6 +367,8 @@ static int remove_passthroughs_in(ir_graph *graph, void *ctx)
 	int changes = 0;
 	ir_graph_for_each_node(graph, node)
 	{
+		if (op_node_mistyped_attribute(node))
+			continue;
 		ir_value *x = walk->passed_through(node, walk->opset);
 		if (x && pass_remove_passthrough(node, 0, x))
 			changes++;

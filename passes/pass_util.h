@@ -16,8 +16,6 @@
 
 #include "pass.h"
 
-/* The default ONNX domain: "" or "ai.onnx". */
-bool pass_is_onnx_domain(const char *domain);
 
 /* The tensor a Constant node defines, from whichever attribute carries it
  * (value, value_float(s), value_int(s), value_string(s)). NULL for a

@@ -15,6 +15,7 @@
  *    condition and value, is left alone);
  *  - the Where keeps its output value, so graph output names survive.
  */
+#include "ops.h"
 #include "pass_util.h"
 
 static int rewrite_in_graph(ir_graph *graph, void *ctx)
@@ -24,7 +25,8 @@ static int rewrite_in_graph(ir_graph *graph, void *ctx)
 	ir_graph_for_each_node(graph, node)
 	{
 		if (!ir_node_is(node, "Where") || node->n_inputs != 3 ||
-		    !node->inputs[0] || !node->inputs[1] || !node->inputs[2])
+		    op_node_mistyped_attribute(node) || !node->inputs[0] ||
+		    !node->inputs[1] || !node->inputs[2])
 			continue;
 		ir_value *negated = node->inputs[0];
 		if (negated->def != IR_DEF_NODE || !negated->producer ||
@@ -32,6 +34,7 @@ static int rewrite_in_graph(ir_graph *graph, void *ctx)
 			continue;
 		ir_node *not_node = negated->producer;
 		if (!ir_node_is(not_node, "Not") || not_node->n_inputs != 1 ||
+		    op_node_mistyped_attribute(not_node) ||
 		    !not_node->inputs[0] || not_node->n_outputs != 1)
 			continue;
 		/* A Not in an outer graph: its input must not be shadowed

@@ -296,6 +296,33 @@ START_TEST(non_default_domain_is_untouched)
 }
 END_TEST
 
+/* Concat's axis given as a STRING: ONNX Runtime rejects the model, and
+ * folding (or any pass) must not turn it into one it accepts. A dead
+ * node of that kind stays too. */
+START_TEST(mistyped_attribute_is_left_alone)
+{
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	ir_value *a = tu_initializer_f32(g, "a", (float[]){1}, TU_DIMS(1));
+	ir_value *b = tu_initializer_f32(g, "b", (float[]){2}, TU_DIMS(1));
+	ir_node *concat = tu_node(g, "Concat", TU_VALUES(a, b), 1);
+	ir_node_set_attr_string(concat, "axis", "0");
+	tu_output(concat->outputs[0]);
+	ir_node *dead = tu_node(g, "Concat", TU_VALUES(b, a), 1);
+	ir_node_set_attr_string(dead, "axis", "0");
+	tu_run(m, "fold,dce");
+	ck_assert_int_eq(g->n_nodes, 2);
+	ck_assert(!ir_value_is_constant(g->outputs[0]));
+	ck_assert_int_eq(ir_node_attr(concat, "axis")->type,
+	                 ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING);
+	/* With an INT axis the same node folds. */
+	ir_node_set_attr_int(concat, "axis", 0);
+	tu_run(m, "fold");
+	ck_assert(ir_value_is_constant(g->outputs[0]));
+	ir_model_free(m);
+}
+END_TEST
+
 /* 2048 x 1024 floats is 8 MiB: over the default 4 MiB limit. */
 START_TEST(size_limit_stops_expanding_ops)
 {
@@ -394,6 +421,7 @@ static Suite *fold_pass_suite(void)
 	tcase_add_test(neg, random_ops_are_not_folded);
 	tcase_add_test(neg, training_dropout_is_not_folded);
 	tcase_add_test(neg, non_default_domain_is_untouched);
+	tcase_add_test(neg, mistyped_attribute_is_left_alone);
 	tcase_add_test(neg, size_limit_stops_expanding_ops);
 	tcase_add_test(neg, subgraph_folds_only_constants);
 	suite_add_tcase(s, neg);

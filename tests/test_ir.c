@@ -635,12 +635,39 @@ START_TEST(test_attributes_set_read_remove)
 	m = tu_reload(m);
 	n = m->graph->first;
 	ck_assert_int_eq(n->n_attrs, 3);
-	const ir_attr *p = ir_node_attr(n, "perm");
-	ck_assert_ptr_nonnull(p);
-	ck_assert_uint_eq(p->proto->n_ints, 2);
-	ck_assert_int_eq(p->proto->ints[0], 1);
+	const int64_t *values = NULL;
+	ck_assert_int_eq(ir_attr_ints(n, "perm", &values), 2);
+	ck_assert_int_eq(values[0], 1);
+	/* Absent and of another type are told apart. */
+	ck_assert_int_eq(ir_attr_ints(n, "missing", &values), IR_ATTR_ABSENT);
+	ck_assert_int_eq(ir_attr_ints(n, "mode", &values), IR_ATTR_WRONG_TYPE);
 	ck_assert_int_eq(ir_attr_int(n, "axis", 0), -1);
 	ck_assert_str_eq(ir_attr_string(n, "mode", ""), "constant");
+	ir_model_free(m);
+}
+END_TEST
+
+/* The one-question helpers of ir.h. */
+START_TEST(test_queries)
+{
+	ck_assert(ir_is_onnx_domain(NULL));
+	ck_assert(ir_is_onnx_domain(""));
+	ck_assert(ir_is_onnx_domain("ai.onnx"));
+	ck_assert(!ir_is_onnx_domain("ai.onnx.ml"));
+	ck_assert(ir_elem_is_float(IR_BFLOAT16));
+	ck_assert(ir_elem_is_float(IR_DOUBLE));
+	ck_assert(!ir_elem_is_float(IR_INT64));
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	ir_value *x = tu_input(g, "x", TU_DIMS(2));
+	ir_node *relu = tu_node(g, "Relu", TU_VALUES(x), 1);
+	ck_assert(ir_node_is_dead(relu));
+	ck_assert(!ir_value_is_live(relu->outputs[0]));
+	ir_node *neg = tu_node(g, "Neg", TU_VALUES(relu->outputs[0]), 1);
+	ck_assert(!ir_node_is_dead(relu));
+	tu_output(neg->outputs[0]);
+	ck_assert(ir_value_is_live(neg->outputs[0]));
+	ck_assert(ir_value_readers_see(relu->outputs[0], x));
 	ir_model_free(m);
 }
 END_TEST
@@ -652,6 +679,7 @@ static Suite *ir_suite(void)
 	tcase_add_test(nodes, test_insert_and_remove_nodes);
 	tcase_add_test(nodes, test_node_create_fresh_outputs);
 	tcase_add_test(nodes, test_attributes_set_read_remove);
+	tcase_add_test(nodes, test_queries);
 	suite_add_tcase(s, nodes);
 	TCase *uses = tcase_create("uses");
 	tcase_add_test(uses, test_set_input_moves_use);

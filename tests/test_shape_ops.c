@@ -406,6 +406,27 @@ START_TEST(test_version_facts)
 }
 END_TEST
 
+START_TEST(test_attribute_types)
+{
+	ck_assert(op_attribute_table_sorted());
+	ir_model *m = tu_model(17);
+	ir_value *x = input(m->graph, "x", IR_FLOAT, "4");
+	ir_node *concat = tu_node(m->graph, "Concat", TU_VALUES(x, x), 1);
+	ir_node_set_attr_int(concat, "axis", 0);
+	ck_assert_ptr_null(op_node_mistyped_attribute(concat));
+	ir_node_set_attr_string(concat, "axis", "0");
+	ck_assert_str_eq(op_node_mistyped_attribute(concat)->name, "axis");
+	/* Cast's `to` was a STRING in Cast-1: either type fits. */
+	ir_node *cast = tu_node(m->graph, "Cast", TU_VALUES(x), 1);
+	ir_node_set_attr_string(cast, "to", "FLOAT");
+	ck_assert_ptr_null(op_node_mistyped_attribute(cast));
+	/* Unknown attributes and other domains are not judged. */
+	ir_node_set_attr_string(cast, "no_such_attribute", "x");
+	ck_assert_ptr_null(op_node_mistyped_attribute(cast));
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(test_commutative_from_opset_7)
 {
 	ir_model *m = tu_model(6);
@@ -460,6 +481,7 @@ int main(void)
 	tcase_add_test(tc, test_operator_table);
 	tcase_add_test(tc, test_version_facts);
 	tcase_add_test(tc, test_commutative_from_opset_7);
+	tcase_add_test(tc, test_attribute_types);
 	tcase_add_test(tc, test_pass_records_value_info);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

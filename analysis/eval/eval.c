@@ -132,20 +132,21 @@ void eval_call_begin(eval_call *call, ir_model *model, const ir_node *node,
 	}
 }
 
-static bool is_default_domain(const char *domain)
-{
-	return !domain || !domain[0] || !strcmp(domain, "ai.onnx");
-}
-
 int eval_run(eval_call *call)
 {
 	if (call->reason[0])
 		return EVAL_UNSUPPORTED;
-	if (!is_default_domain(call->node->domain))
+	if (!ir_is_onnx_domain(call->node->domain))
 		return eval_unsupported(call, "in domain '%s'",
 		                        call->node->domain);
 	if (eval_op_is_random(call->node->op_type))
 		return eval_unsupported(call, "is random");
+	const ir_attr *mistyped = op_node_mistyped_attribute(call->node);
+	if (mistyped)
+		return eval_unsupported(call,
+		                        "with attribute '%s' of a type its "
+		                        "schema does not allow",
+		                        mistyped->name);
 	op_eval_fn fn = eval_find_kernel(call->node->op_type);
 	if (!fn)
 		return eval_unsupported(call, "has no kernel");
@@ -272,11 +273,8 @@ bool eval_has_attr(const eval_call *call, const char *name)
 int eval_attr_ints(const eval_call *call, const char *name,
                    const int64_t **values)
 {
-	const Onnx__AttributeProto *p = attr_proto(call, name);
-	if (!p)
-		return -1;
-	*values = p->ints;
-	return (int)p->n_ints;
+	int count = ir_attr_ints(call->node, name, values);
+	return count < 0 ? -1 : count;
 }
 
 int eval_attr_floats(const eval_call *call, const char *name,

@@ -263,13 +263,12 @@ bool infer_has_attr(const infer_ctx *ctx, const char *name)
 int infer_attr_ints(const infer_ctx *ctx, const char *name, int64_t *out,
                     int max)
 {
-	const ir_attr *a = ir_node_attr(ctx->node, name);
-	if (!a || a->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INTS ||
-	    a->proto->n_ints > (size_t)max)
+	const int64_t *values;
+	int count = ir_attr_ints(ctx->node, name, &values);
+	if (count < 0 || count > max)
 		return -1;
-	for (size_t i = 0; i < a->proto->n_ints; i++)
-		out[i] = a->proto->ints[i];
-	return (int)a->proto->n_ints;
+	memcpy(out, values, sizeof *out * (size_t)count);
+	return count;
 }
 
 ir_graph *infer_attr_graph(const infer_ctx *ctx, const char *name)

@@ -193,7 +193,8 @@ static void infer_bodies_as_declared(shape_analysis *analysis, ir_node *node)
 static void infer_node(shape_analysis *analysis, ir_node *node)
 {
 	const op_info *op = op_lookup(node->domain, node->op_type);
-	if (op && op->infer) {
+	/* A node runtimes reject (a mistyped attribute) claims nothing. */
+	if (op && op->infer && !op_node_mistyped_attribute(node)) {
 		infer_ctx ctx = {analysis, node,
 		                 ir_model_opset(analysis->model, node->domain)};
 		op->infer(&ctx);

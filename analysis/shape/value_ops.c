@@ -406,7 +406,7 @@ static bool constant_of_shape(value_env *env, shape_value *out)
 bool value_follow(value_env *env, shape_value *out)
 {
 	const ir_node *node = env->node;
-	if (node->domain[0] && strcmp(node->domain, "ai.onnx") != 0)
+	if (!ir_is_onnx_domain(node->domain))
 		return false;
 	const char *op = node->op_type;
 	if (node->n_inputs < 1)
