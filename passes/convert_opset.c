@@ -438,7 +438,7 @@ static bool check_element_types(convert *c, const ir_node *node)
 
 static bool convert_node(convert *c, ir_node *node)
 {
-	if (!pass_is_onnx_domain(node->domain))
+	if (!ir_is_onnx_domain(node->domain))
 		return true;
 	const char *op = node->op_type;
 	int from = op_since_version(op, c->from);
@@ -522,7 +522,7 @@ static int run_convert_opset(ir_model *model, pass_context *ctx,
 	if (pass_for_each_graph(model, convert_graph, &c) < 0)
 		return -1; /* not expected: the check passed */
 	for (int i = 0; i < model->n_opsets; i++)
-		if (pass_is_onnx_domain(model->opsets[i].domain))
+		if (ir_is_onnx_domain(model->opsets[i].domain))
 			ir_model_set_opset(model, model->opsets[i].domain,
 			                   target);
 	int64_t ir_version = op_min_ir_version(target);
