@@ -35,6 +35,7 @@ typedef enum onnxopt_status {
 	ONNXOPT_ERR_CHECK = 6,       /* "check": an output differs */
 	ONNXOPT_ERR_UNCHECKABLE = 7, /* "check": the evaluator cannot run
 	                                the model (an op without a kernel) */
+	ONNXOPT_ERR_WRITE = 8,       /* the output could not be written */
 } onnxopt_status;
 
 typedef struct onnxopt_model onnxopt_model;
@@ -50,10 +51,17 @@ const char *onnxopt_version(void);
 const char *onnxopt_last_error(void);
 
 /* Load from a path ("-" is standard input) or from memory. The buffer is
- * copied, so the caller may free it after the call. */
+ * copied, so the caller may free it after the call. Tensors stored in
+ * external data files are read (mapped) from the model file's folder
+ * (for standard input, the current folder); a location outside that
+ * folder is refused. From memory, external data stays an unresolved
+ * reference unless loaded with a base folder. */
 onnxopt_status onnxopt_load_file(const char *path, onnxopt_model **out);
 onnxopt_status onnxopt_load_buffer(const void *data, size_t size,
                                    onnxopt_model **out);
+onnxopt_status onnxopt_load_buffer_with_base(const void *data, size_t size,
+                                             const char *base_dir,
+                                             onnxopt_model **out);
 void onnxopt_model_free(onnxopt_model *model);
 
 /* Run a comma-separated list of pass and group names; NULL runs the
@@ -139,9 +147,15 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
                               void *user);
 
 /* Save to a path ("-" is standard output). A file is written to a
- * temporary name and renamed into place, so a failure leaves none. */
+ * temporary name, fsynced and renamed into place, so a failure (or
+ * SIGINT/SIGTERM) leaves none; an existing file's mode is kept, a symlink's
+ * target is replaced, and a FIFO or device is written in place. Tensor data
+ * goes to one data file beside it per the external-data options; without
+ * them, as in the input, and external whenever the model would pass
+ * protobuf's 2 GB limit. */
 onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path);
-/* Save to a malloc'd buffer the caller frees with onnxopt_free. */
+/* Save to a malloc'd buffer the caller frees with onnxopt_free; every
+ * tensor inline (a model over 2 GB is an error). */
 onnxopt_status onnxopt_save_buffer(onnxopt_model *model, void **data,
                                    size_t *size);
 void onnxopt_free(void *data);

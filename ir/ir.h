@@ -103,8 +103,9 @@ typedef struct ir_type {
 
 /*
  * A tensor constant. Data is either little-endian `raw` bytes (borrowed
- * from the file buffer or owned by the model), or still in the typed
- * fields of `origin` (float_data, int64_data, string_data...), or external.
+ * from the file buffer, mapped from an external data file, or owned by the
+ * model), or still in the typed fields of `origin` (float_data,
+ * int64_data, string_data...), or an unresolved external reference.
  */
 struct ir_tensor {
 	int elem_type;
@@ -114,8 +115,14 @@ struct ir_tensor {
 	size_t raw_size;
 	/* STRING tensors created by passes: n_strings = numel entries. */
 	const ProtobufCBinaryData *strings;
-	bool external; /* data_location == EXTERNAL: kept as a reference */
+	/* data_location == EXTERNAL but not resolved (loaded from a buffer
+	 * without a folder): no data here, kept as a reference. */
+	bool external;
 	bool modified; /* set by ir_tensor_set_raw; forces re-export */
+	/* Resolved external data: raw was mapped from this file at
+	 * data_offset (ir_external.h). */
+	const struct ir_data_file *data_file;
+	uint64_t data_offset;
 	const Onnx__TensorProto *origin; /* as loaded; NULL for new tensors */
 };
 
@@ -255,7 +262,8 @@ struct ir_model {
 	 * unknown fields are carried in the original message. */
 	const Onnx__ModelProto *origin;
 	struct ir_arena *arena;
-	ir_buffer *file;            /* the loaded bytes that tensors borrow */
+	ir_buffer *file; /* the loaded bytes that tensors borrow */
+	struct ir_data_file *data_files; /* mapped external data files */
 	Onnx__ModelProto *unpacked; /* protobuf-c tree, freed with the model */
 	uint64_t name_counter;      /* for fresh unique names */
 	int n_graphs_total;
@@ -276,9 +284,16 @@ void *ir_grow(ir_model *model, void *array, int *cap, int need,
  * *status on failure. */
 ir_model *ir_model_load_file(const char *path, ir_status *status);
 /* Load from bytes the caller keeps alive for the model's lifetime when
- * `borrow` is true; otherwise the bytes are copied first. */
+ * `borrow` is true; otherwise the bytes are copied first. External data
+ * stays an unresolved reference. */
 ir_model *ir_model_load_buffer(const void *data, size_t size, bool borrow,
                                ir_status *status);
+/* The same, resolving external data relative to the folder `base_dir`
+ * (NULL: leave it unresolved). */
+ir_model *ir_model_load_buffer_at(const void *data, size_t size, bool borrow,
+                                  const char *base_dir, ir_status *status);
+/* Whether any tensor's data was read from an external data file. */
+bool ir_model_has_external_data(const ir_model *model);
 void ir_model_free(ir_model *model);
 /* A second, independent model parsed from the bytes `model` was loaded
  * from, as it was before any pass ran. It borrows those bytes (a mapped
@@ -295,6 +310,31 @@ bool ir_model_save(ir_model *model, ir_write_fn write, void *out,
 /* Write to a temporary file next to `path`, then rename it into place, so
  * a failure never leaves a partial file. "-" writes to stdout. */
 bool ir_model_save_file(ir_model *model, const char *path, ir_status *status);
+
+/* How ir_model_save_file_ex places tensor data (ir_save.c). */
+typedef struct ir_save_options {
+	/* Every tensor of external_threshold bytes or more goes to one data
+	 * file beside the output. Without it, the output follows the input:
+	 * external data stays external (new tensors over the threshold
+	 * join it), and a model too big for one protobuf (2 GB) is written
+	 * with external data and a note. */
+	bool external;
+	const char *external_name; /* NULL: "<OUT basename>.data" */
+	uint64_t external_threshold;
+	uint64_t external_align;
+	FILE *notes; /* where notes go; NULL: nowhere */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
+} ir_save_options;
+
+#define IR_EXTERNAL_THRESHOLD_DEFAULT 1024
+#define IR_EXTERNAL_ALIGN_DEFAULT     4096
+/* protobuf's limit on one message */
+#define IR_PROTOBUF_LIMIT ((uint64_t)2147483647)
+
+void ir_save_options_init(ir_save_options *options);
+bool ir_model_save_file_ex(ir_model *model, const char *path,
+                           const ir_save_options *options, ir_status *status);
 /* Save into a malloc'd buffer (at least one byte, so never NULL on
  * success) that the caller frees. */
 bool ir_model_save_buffer(ir_model *model, uint8_t **data, size_t *size,

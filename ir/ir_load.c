@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "ir_arena.h"
+#include "ir_external.h"
 #include "ir_impl.h"
 #include "ir_limits.h"
 
@@ -462,7 +463,8 @@ static ir_model *model_from_proto(Onnx__ModelProto *mp, ir_buffer *file,
 	return model;
 }
 
-static ir_model *load_bytes(ir_buffer *file, ir_status *status)
+static ir_model *load_bytes(ir_buffer *file, const char *base_dir,
+                            ir_status *status)
 {
 	Onnx__ModelProto *mp = NULL;
 	switch (ir_wire_check_nesting(&onnx__model_proto__descriptor,
@@ -509,7 +511,29 @@ static ir_model *load_bytes(ir_buffer *file, ir_status *status)
 		onnx__model_proto__free_unpacked(mp, NULL);
 		return NULL;
 	}
-	return model_from_proto(mp, file, status);
+	ir_model *model = model_from_proto(mp, file, status);
+	if (model && base_dir &&
+	    !ir_external_resolve(model, base_dir, status)) {
+		/* The caller frees `file`, as for any failed load. */
+		ir_skeleton_detach(&file->skeleton);
+		model->file = NULL;
+		ir_model_free(model);
+		return NULL;
+	}
+	return model;
+}
+
+/* The folder that holds `path`, where its external data lives. */
+static char *folder_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return ir_xcalloc(1, 2); /* "": the current folder */
+	size_t len = slash == path ? 1 : (size_t)(slash - path);
+	char *folder = ir_xmalloc(len + 1);
+	memcpy(folder, path, len);
+	folder[len] = '\0';
+	return folder;
 }
 
 static void buffer_free(ir_buffer *file)
@@ -590,7 +614,11 @@ ir_model *ir_model_load_file(const char *path, ir_status *status)
 		}
 		close(fd);
 	}
-	ir_model *model = load_bytes(file, status);
+	/* Standard input has no folder: its external data is looked up in
+	 * the current one, as onnx does. */
+	char *folder = folder_of(strcmp(path, "-") ? path : "");
+	ir_model *model = load_bytes(file, folder, status);
+	free(folder);
 	if (!model)
 		buffer_free(file);
 	return model;
@@ -598,6 +626,12 @@ ir_model *ir_model_load_file(const char *path, ir_status *status)
 
 ir_model *ir_model_load_buffer(const void *data, size_t size, bool borrow,
                                ir_status *status)
+{
+	return ir_model_load_buffer_at(data, size, borrow, NULL, status);
+}
+
+ir_model *ir_model_load_buffer_at(const void *data, size_t size, bool borrow,
+                                  const char *base_dir, ir_status *status)
 {
 	ir_buffer *file = ir_xcalloc(1, sizeof *file);
 	if (borrow) {
@@ -610,7 +644,7 @@ ir_model *ir_model_load_buffer(const void *data, size_t size, bool borrow,
 		file->kind = IR_BUFFER_HEAP;
 	}
 	file->size = size;
-	ir_model *model = load_bytes(file, status);
+	ir_model *model = load_bytes(file, base_dir, status);
 	if (!model)
 		buffer_free(file);
 	return model;
@@ -644,6 +678,7 @@ void ir_model_free(ir_model *model)
 	if (model->unpacked)
 		onnx__model_proto__free_unpacked(model->unpacked, NULL);
 	buffer_free(model->file);
+	ir_external_close(model);
 	ir_arena_free(model->arena);
 	free(model);
 }

@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,10 +22,13 @@
 #include <unistd.h>
 
 #include "ir_arena.h"
+#include "ir_external.h"
 #include "ir_impl.h"
+#include "ir_output.h"
 
 typedef struct exporter {
 	struct ir_arena *arena;
+	ir_layout *layout; /* NULL: every tensor's data inline */
 } exporter;
 
 /* A message that starts as a shallow copy of its origin, or as a fresh
@@ -124,7 +128,11 @@ static Onnx__TensorProto *export_tensor(exporter *ex, const ir_tensor *t,
                                         const char *name)
 {
 	const Onnx__TensorProto *origin = t->origin;
-	if (origin && !t->modified && same_string(origin->name, name))
+	bool to_external = ir_layout_wants(ex->layout, t);
+	/* A tensor read from a data file is re-placed: inline, or in the
+	 * output's data file. */
+	if (origin && !t->modified && !t->data_file && !to_external &&
+	    same_string(origin->name, name))
 		return (Onnx__TensorProto *)origin;
 	Onnx__TensorProto *tp =
 	    COPY_OR_INIT(ex, Onnx__TensorProto, ONNX__TENSOR_PROTO__INIT,
@@ -145,6 +153,9 @@ static Onnx__TensorProto *export_tensor(exporter *ex, const ir_tensor *t,
 			tp->raw_data.data = (uint8_t *)t->raw;
 		}
 	}
+	if (!(to_external && ir_layout_place(ex->layout, ex->arena, t, tp)) &&
+	    t->data_file)
+		ir_layout_inline(t, tp);
 	return tp;
 }
 
@@ -285,9 +296,10 @@ static bool opsets_unchanged(const ir_model *model)
 	return true;
 }
 
-Onnx__ModelProto *ir_export(ir_model *model, struct ir_arena **arena_out)
+static Onnx__ModelProto *export_model(ir_model *model, ir_layout *layout,
+                                      struct ir_arena **arena_out)
 {
-	exporter ex = {ir_arena_create()};
+	exporter ex = {ir_arena_create(), layout};
 	const Onnx__ModelProto *origin = model->origin;
 	Onnx__ModelProto *mp = COPY_OR_INIT(&ex, Onnx__ModelProto,
 	                                    ONNX__MODEL_PROTO__INIT, origin);
@@ -314,6 +326,11 @@ Onnx__ModelProto *ir_export(ir_model *model, struct ir_arena **arena_out)
 	return mp;
 }
 
+Onnx__ModelProto *ir_export(ir_model *model, struct ir_arena **arena_out)
+{
+	return export_model(model, NULL, arena_out);
+}
+
 void ir_export_free(struct ir_arena *arena)
 {
 	ir_arena_free(arena);
@@ -328,6 +345,8 @@ typedef struct stream_buffer {
 	ProtobufCBuffer base;
 	ir_write_fn write;
 	void *out;
+	const ir_model *model;
+	ir_progress *progress;
 	bool failed;
 	size_t used;
 	uint8_t data[1 << 16];
@@ -337,6 +356,7 @@ static void stream_flush(stream_buffer *sb)
 {
 	if (sb->used && !sb->failed && !sb->write(sb->out, sb->data, sb->used))
 		sb->failed = true;
+	ir_progress_add(sb->progress, sb->used);
 	sb->used = 0;
 }
 
@@ -351,6 +371,10 @@ static void stream_append(ProtobufCBuffer *buffer, size_t len,
 		if (len >= sizeof sb->data) {
 			if (!sb->write(sb->out, data, len))
 				sb->failed = true;
+			/* A weight written from its mapping is not needed in
+			 * memory any more. */
+			ir_release_if_mapped(sb->model, data, len);
+			ir_progress_add(sb->progress, len);
 			return;
 		}
 	}
@@ -358,26 +382,47 @@ static void stream_append(ProtobufCBuffer *buffer, size_t len,
 	sb->used += len;
 }
 
-bool ir_model_save(ir_model *model, ir_write_fn write, void *out,
-                   ir_status *status)
+static bool pack_model(const ir_model *model, Onnx__ModelProto *mp,
+                       ir_write_fn write, void *out, ir_progress *progress,
+                       ir_status *status)
 {
-	struct ir_arena *arena;
-	Onnx__ModelProto *mp = ir_export(model, &arena);
 	stream_buffer *sb = ir_xmalloc(sizeof *sb);
 	sb->base.append = stream_append;
 	sb->write = write;
 	sb->out = out;
+	sb->model = model;
+	sb->progress = progress;
 	sb->failed = false;
 	sb->used = 0;
 	protobuf_c_message_pack_to_buffer(&mp->base, &sb->base);
 	stream_flush(sb);
 	bool ok = !sb->failed;
 	free(sb);
-	ir_export_free(arena);
 	if (!ok)
-		return ir_fail(status, IR_ERR_IO, "cannot write the model: %s",
-		               strerror(errno));
+		return ir_fail(status, IR_ERR_WRITE,
+		               "cannot write the model: %s", strerror(errno));
 	return true;
+}
+
+static bool fail_too_big(ir_status *status, size_t size)
+{
+	return ir_fail(status, IR_ERR_USAGE,
+	               "the model is %zu bytes, over protobuf's 2 GB limit: "
+	               "save it to a file with external data",
+	               size);
+}
+
+bool ir_model_save(ir_model *model, ir_write_fn write, void *out,
+                   ir_status *status)
+{
+	struct ir_arena *arena;
+	Onnx__ModelProto *mp = ir_export(model, &arena);
+	size_t size = protobuf_c_message_get_packed_size(&mp->base);
+	bool ok = size <= IR_PROTOBUF_LIMIT
+	              ? pack_model(model, mp, write, out, NULL, status)
+	              : fail_too_big(status, size);
+	ir_export_free(arena);
+	return ok;
 }
 
 static bool write_fd(void *out, const void *data, size_t size)
@@ -397,34 +442,136 @@ static bool write_fd(void *out, const void *data, size_t size)
 	return true;
 }
 
+void ir_save_options_init(ir_save_options *options)
+{
+	memset(options, 0, sizeof *options);
+	options->external_threshold = IR_EXTERNAL_THRESHOLD_DEFAULT;
+	options->external_align = IR_EXTERNAL_ALIGN_DEFAULT;
+}
+
 bool ir_model_save_file(ir_model *model, const char *path, ir_status *status)
 {
-	if (!strcmp(path, "-")) {
-		int fd = STDOUT_FILENO;
-		return ir_model_save(model, write_fd, &fd, status);
+	ir_save_options options;
+	ir_save_options_init(&options);
+	return ir_model_save_file_ex(model, path, &options, status);
+}
+
+/* The data file's name beside the model: NAME, or "<OUT basename>.data". */
+static bool data_file_name(const ir_output *out, const ir_save_options *o,
+                           char *name, size_t size, ir_status *status)
+{
+	const char *base = ir_output_basename(out);
+	if (o->external_name) {
+		if (!o->external_name[0] || strchr(o->external_name, '/') ||
+		    !strcmp(o->external_name, ".") ||
+		    !strcmp(o->external_name, ".."))
+			return ir_fail(status, IR_ERR_USAGE,
+			               "--external-data: '%s' is not a file "
+			               "name (it goes beside OUT)",
+			               o->external_name);
+		snprintf(name, size, "%s", o->external_name);
+	} else if (snprintf(name, size, "%s.data", base) >= (int)size) {
+		return ir_fail(status, IR_ERR_USAGE,
+		               "output name too long for its data file");
 	}
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp)
-		return ir_fail(status, IR_ERR_IO, "output path too long: '%s'",
+	if (strlen(name) > NAME_MAX)
+		return ir_fail(status, IR_ERR_USAGE,
+		               "external data file name too long: '%s'", name);
+	if (!strcmp(name, base))
+		return ir_fail(status, IR_ERR_USAGE,
+		               "--external-data: '%s' is the model file itself",
+		               name);
+	return true;
+}
+
+void ir_progress_add(ir_progress *progress, uint64_t bytes)
+{
+	if (!progress || !progress->fn)
+		return;
+	progress->done += bytes;
+	progress->fn(progress->ctx, progress->done, progress->total);
+}
+
+/* Export with tensors placed by `layout`, the 2 GB limit checked. */
+static Onnx__ModelProto *export_placed(ir_model *model, ir_layout *layout,
+                                       struct ir_arena **arena, size_t *size)
+{
+	if (layout)
+		layout->n = 0, layout->end = 0;
+	Onnx__ModelProto *mp = export_model(model, layout, arena);
+	*size = protobuf_c_message_get_packed_size(&mp->base);
+	return mp;
+}
+
+bool ir_model_save_file_ex(ir_model *model, const char *path,
+                           const ir_save_options *o, ir_status *status)
+{
+	ir_output out, data = {.fd = -1, .temp_slot = -1};
+	if (!ir_output_open(&out, path, false, status))
+		return false;
+	bool beside = ir_output_is_file(&out);
+	char name[PATH_MAX];
+	if ((o->external || ir_model_has_external_data(model)) && beside &&
+	    !data_file_name(&out, o, name, sizeof name, status)) {
+		ir_output_discard(&out);
+		return false;
+	}
+	if (o->external && !beside) {
+		ir_output_discard(&out);
+		return ir_fail(status, IR_ERR_USAGE,
+		               "--external-data needs OUT to be a file, not "
+		               "'%s'",
 		               path);
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return ir_fail(status, IR_ERR_IO, "cannot create '%s': %s", tmp,
-		               strerror(errno));
-	/* mkstemp creates 0600; give the file the mode a plain create would. */
-	mode_t mask = umask(0);
-	umask(mask);
-	fchmod(fd, 0666 & ~mask);
-	bool ok = ir_model_save(model, write_fd, &fd, status);
-	if (close(fd) != 0 && ok)
-		ok = ir_fail(status, IR_ERR_IO, "cannot write '%s': %s", path,
-		             strerror(errno));
-	if (ok && rename(tmp, path) != 0)
-		ok = ir_fail(status, IR_ERR_IO, "cannot rename to '%s': %s",
-		             path, strerror(errno));
-	if (!ok)
-		unlink(tmp);
-	return ok;
+	}
+	ir_layout layout;
+	ir_layout_init(&layout, model, o->external, o->external_threshold,
+	               o->external_align, name);
+	bool follow_input = beside && ir_model_has_external_data(model);
+	ir_layout *placing = o->external || follow_input ? &layout : NULL;
+	struct ir_arena *arena;
+	size_t size;
+	Onnx__ModelProto *mp = export_placed(model, placing, &arena, &size);
+	bool ok = true;
+	if (size > IR_PROTOBUF_LIMIT && !o->external && beside) {
+		size_t inline_size = size;
+		ir_export_free(arena);
+		if (placing != &layout &&
+		    !data_file_name(&out, o, name, sizeof name, status)) {
+			ir_output_discard(&out);
+			return false;
+		}
+		layout.all = true;
+		mp = export_placed(model, &layout, &arena, &size);
+		if (o->notes)
+			fprintf(
+			    o->notes,
+			    "onnx-opt: note: the model would be %zu bytes "
+			    "inline, over protobuf's 2 GB limit: tensors of "
+			    "%" PRIu64 " bytes or more go to '%s'\n",
+			    inline_size, o->external_threshold, name);
+	}
+	if (size > IR_PROTOBUF_LIMIT)
+		ok = fail_too_big(status, size);
+	ir_progress progress = {o->progress, o->progress_ctx, 0,
+	                        layout.end + size};
+	if (ok && layout.n > 0) {
+		char folder[PATH_MAX], data_path[PATH_MAX * 2];
+		ir_output_folder(&out, folder, sizeof folder);
+		snprintf(data_path, sizeof data_path, "%s/%s", folder, name);
+		ok = ir_output_open(&data, data_path, true, status) &&
+		     ir_layout_write(&layout, data.fd, &progress, status);
+	}
+	ok = ok && pack_model(model, mp, write_fd, &out.fd, &progress, status);
+	ir_export_free(arena);
+	ir_layout_free(&layout);
+	/* The data file first: a model never names data that is not there. */
+	if (ok && data.fd >= 0)
+		ok = ir_output_commit(&data, status);
+	if (ok)
+		return ir_output_commit(&out, status);
+	ir_output_discard(&data);
+	ir_output_discard(&out);
+	return false;
 }
 
 typedef struct memory_sink {

@@ -18,6 +18,7 @@ typedef enum {
 	IR_ERR_USAGE,   /* unknown pass name, bad option */
 	IR_ERR_PASS,    /* a pass failed or left the IR inconsistent */
 	IR_ERR_NOMEM,
+	IR_ERR_WRITE, /* the output could not be written (disk full, EPIPE) */
 } ir_status_code;
 
 typedef struct ir_status {

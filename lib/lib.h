@@ -53,6 +53,13 @@ typedef struct lib_settings {
 	unsigned long long check_seed;
 	char stats_json[1024]; /* "" when not asked for */
 	char dot[1024], dot_before[1024];
+	bool external_data;          /* --external-data */
+	char external_name[256];     /* its NAME; "" for the default */
+	bool has_external_threshold; /* else the IR's default */
+	unsigned long long external_threshold;
+	bool has_external_align;
+	unsigned long long external_align;
+	bool quiet;
 } lib_settings;
 
 /* Op counts of a model, every graph (stats.c). */

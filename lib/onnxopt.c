@@ -51,6 +51,7 @@ static onnxopt_status fail_with(const ir_status *status)
 	case IR_ERR_PARSE: return ONNXOPT_ERR_PARSE;
 	case IR_ERR_INVALID: return ONNXOPT_ERR_INVALID;
 	case IR_ERR_USAGE: return ONNXOPT_ERR_USAGE;
+	case IR_ERR_WRITE: return ONNXOPT_ERR_WRITE;
 	default: return ONNXOPT_ERR_PASS;
 	}
 }
@@ -85,14 +86,21 @@ onnxopt_status onnxopt_load_file(const char *path, onnxopt_model **out)
 onnxopt_status onnxopt_load_buffer(const void *data, size_t size,
                                    onnxopt_model **out)
 {
+	return onnxopt_load_buffer_with_base(data, size, NULL, out);
+}
+
+onnxopt_status onnxopt_load_buffer_with_base(const void *data, size_t size,
+                                             const char *base_dir,
+                                             onnxopt_model **out)
+{
 	if ((!data && size) || !out)
 		return usage_error("onnxopt_load_buffer: NULL argument");
 	*out = NULL;
 	ir_status status = {0};
 	double start = lib_now_seconds();
-	return wrap(
-	    ir_model_load_buffer(data ? data : "", size, false, &status),
-	    &status, start, out);
+	return wrap(ir_model_load_buffer_at(data ? data : "", size, false,
+	                                    base_dir, &status),
+	            &status, start, out);
 }
 
 void onnxopt_model_free(onnxopt_model *model)
@@ -246,7 +254,18 @@ onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path)
 		                   "go to standard output");
 	ir_status status = {0};
 	double start = lib_now_seconds();
-	if (!ir_model_save_file(model->ir, path, &status))
+	const lib_settings *settings = &model->settings;
+	ir_save_options options;
+	ir_save_options_init(&options);
+	options.external = settings->external_data;
+	if (settings->external_name[0])
+		options.external_name = settings->external_name;
+	if (settings->has_external_threshold)
+		options.external_threshold = settings->external_threshold;
+	if (settings->has_external_align)
+		options.external_align = settings->external_align;
+	options.notes = settings->quiet ? NULL : stderr;
+	if (!ir_model_save_file_ex(model->ir, path, &options, &status))
 		return fail_with(&status);
 	struct stat st;
 	long long bytes = strcmp(path, "-") && stat(path, &st) == 0

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,6 +103,78 @@ onnxopt_status option_set_print_after(lib_settings *settings, const char *value)
 	if (!settings->print_to)
 		settings->print_to = stderr;
 	return ONNXOPT_OK;
+}
+
+/* A flag's value: NULL or "1" sets it, "0" clears it. */
+static bool flag_value(const char *name, const char *value, bool *out)
+{
+	if (!value || !strcmp(value, "1")) {
+		*out = true;
+		return true;
+	}
+	if (!strcmp(value, "0")) {
+		*out = false;
+		return true;
+	}
+	lib_fail(ONNXOPT_ERR_USAGE,
+	         "--%s is a flag: its value is 1 or 0, not "
+	         "'%s'",
+	         name, value);
+	return false;
+}
+
+onnxopt_status option_set_external_data(lib_settings *settings,
+                                        const char *value)
+{
+	if (value && (!value[0] || strchr(value, '/') || !strcmp(value, ".") ||
+	              !strcmp(value, "..") ||
+	              strlen(value) >= sizeof settings->external_name))
+		return lib_fail(ONNXOPT_ERR_USAGE,
+		                "--external-data: '%s' is not a file name (the "
+		                "data file goes beside OUT)",
+		                value);
+	settings->external_data = true;
+	snprintf(settings->external_name, sizeof settings->external_name, "%s",
+	         value ? value : "");
+	return ONNXOPT_OK;
+}
+
+static onnxopt_status set_bytes(const char *name, const char *value,
+                                long long min, bool *has,
+                                unsigned long long *out)
+{
+	long long bytes;
+	if (!lib_parse_integer(name, value, &bytes))
+		return ONNXOPT_ERR_USAGE;
+	if (bytes < min)
+		return lib_fail(ONNXOPT_ERR_USAGE,
+		                "--%s must be at least %lld, not '%s'", name,
+		                min, value);
+	*has = true;
+	*out = (unsigned long long)bytes;
+	return ONNXOPT_OK;
+}
+
+onnxopt_status option_set_external_threshold(lib_settings *settings,
+                                             const char *value)
+{
+	return set_bytes("external-data-threshold", value, 0,
+	                 &settings->has_external_threshold,
+	                 &settings->external_threshold);
+}
+
+onnxopt_status option_set_external_align(lib_settings *settings,
+                                         const char *value)
+{
+	return set_bytes("external-data-align", value, 1,
+	                 &settings->has_external_align,
+	                 &settings->external_align);
+}
+
+onnxopt_status option_set_quiet(lib_settings *settings, const char *value)
+{
+	return flag_value("quiet", value, &settings->quiet) ? ONNXOPT_OK
+	                                                    : ONNXOPT_ERR_USAGE;
 }
 
 static const option_row *option_find(const char *name)

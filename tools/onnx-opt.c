@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,7 +236,8 @@ static int fail(onnxopt_status status)
 {
 	fprintf(stderr, "onnx-opt: %s\n", onnxopt_last_error());
 	switch (status) {
-	case ONNXOPT_ERR_PASS: return EXIT_PASS_FAILED;
+	case ONNXOPT_ERR_PASS:
+	case ONNXOPT_ERR_WRITE: return EXIT_PASS_FAILED;
 	case ONNXOPT_ERR_CHECK: return EXIT_CHECK_FAILED;
 	case ONNXOPT_ERR_UNCHECKABLE: return EXIT_CANNOT_CHECK;
 	default: return EXIT_BAD_INPUT;
@@ -288,6 +290,9 @@ int main(int argc, char **argv)
 		OPT_VERSION,
 		OPT_VERIFY,
 	};
+	/* A closed pipe on stdout is a write error with a message (exit 1),
+	 * not a silent death. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Static: main returns early on many paths, and a block reachable
 	 * from a static is not a leak to LeakSanitizer. */
 	static cli_options table;

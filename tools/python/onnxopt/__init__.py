@@ -74,6 +74,9 @@ _model_p = ctypes.c_void_p
 _lib.onnxopt_version.restype = ctypes.c_char_p
 _lib.onnxopt_last_error.restype = ctypes.c_char_p
 _lib.onnxopt_default_pipeline.restype = ctypes.c_char_p
+_lib.onnxopt_load_buffer_with_base.argtypes = [
+    ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p,
+    ctypes.POINTER(_model_p)]
 _lib.onnxopt_load_buffer.argtypes = [ctypes.c_char_p, ctypes.c_size_t,
                                      ctypes.POINTER(_model_p)]
 _lib.onnxopt_load_file.argtypes = [ctypes.c_char_p, ctypes.POINTER(_model_p)]
@@ -150,10 +153,12 @@ def _flags(fixed_point, verify):
     return (FIXED_POINT if fixed_point else 0) | (VERIFY if verify else 0)
 
 
-def _optimize_bytes(data, passes, flags, options):
+def _optimize_bytes(data, passes, flags, options, base_dir=None):
     data = bytes(data)
     model = _model_p()
-    _check(_lib.onnxopt_load_buffer(data, len(data), ctypes.byref(model)))
+    _check(_lib.onnxopt_load_buffer_with_base(
+        data, len(data), None if base_dir is None else os.fsencode(base_dir),
+        ctypes.byref(model)))
     try:
         _apply_options(model, options)
         _check(_lib.onnxopt_run(model, _encode(passes), flags))
@@ -186,7 +191,7 @@ def optimize_file(src, dst, passes=None, fixed_point=False, verify=False,
 
 
 def optimize(model, passes=None, fixed_point=False, verify=False,
-             output=None, **options):
+             output=None, base_dir=None, **options):
     """Optimize a model and return it in the kind it was given:
 
     - an onnx.ModelProto gives a new onnx.ModelProto (onnx must be
@@ -200,11 +205,14 @@ def optimize(model, passes=None, fixed_point=False, verify=False,
     option is a keyword ('-' written '_', see list_options()), e.g.
     check=2, check_rtol=1e-3, fold_size_limit=1 << 20,
     input_shape=["input_ids:1,128"], dim_param="batch=1",
-    stats_json="stats.json". A failure raises onnxopt.Error (a failed
+    stats_json="stats.json", external_data=True. base_dir: the folder
+    that external data of a ModelProto or bytes is read from (None: it
+    stays a reference); the result is then returned with every tensor
+    inline. A failure raises onnxopt.Error (a failed
     check: onnxopt.CheckError) with the library's one-line message."""
     flags = _flags(fixed_point, verify)
     if isinstance(model, (bytes, bytearray, memoryview)):
-        return _optimize_bytes(model, passes, flags, options)
+        return _optimize_bytes(model, passes, flags, options, base_dir)
     if isinstance(model, (str, os.PathLike)):
         if output is None:
             raise Error("optimize(path) needs output=PATH to write to")
@@ -216,7 +224,7 @@ def optimize(model, passes=None, fixed_point=False, verify=False,
                     f"not {type(model).__name__}")
     import onnx  # only needed for ModelProto in, ModelProto out
     return onnx.load_from_string(
-        _optimize_bytes(serialize(), passes, flags, options))
+        _optimize_bytes(serialize(), passes, flags, options, base_dir))
 
 
 def list_passes():

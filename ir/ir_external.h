@@ -1,0 +1,87 @@
+/*
+ * ir_external.h - tensors stored outside the model file (internal to ir/).
+ *
+ * Reading: ir_external.c maps each data file once and points tensors at
+ * their bytes. Writing: ir_external_write.c lays out and writes one data
+ * file beside the output.
+ */
+#ifndef ONNXOPT_IR_EXTERNAL_H
+#define ONNXOPT_IR_EXTERNAL_H
+
+#include <sys/types.h>
+
+#include "ir.h"
+
+/* One external data file, mapped read-only for the model's lifetime. */
+struct ir_data_file {
+	int fd; /* kept open for copy_file_range; -1 when closed */
+	const uint8_t *map;
+	size_t size;
+	dev_t dev;
+	ino_t ino;
+	struct ir_data_file *next; /* model->data_files list */
+};
+typedef struct ir_data_file ir_data_file;
+
+/* Resolve every EXTERNAL tensor of the model against `folder` (the model
+ * file's folder). False, with a message naming the tensor and its location,
+ * for a location that is absolute, escapes the folder (by `..` or a
+ * symlink), is not a regular file, or is shorter than offset + length. */
+bool ir_external_resolve(ir_model *model, const char *folder,
+                         ir_status *status);
+/* Unmap and close the model's data files. */
+void ir_external_close(ir_model *model);
+/* Drop the pages of [data, data + size) of a read-only file mapping
+ * from memory once they are no longer needed. */
+void ir_external_release_pages(const void *data, size_t size);
+/* Whether `t`'s bytes are still the ones mapped from its data file. */
+bool ir_external_unchanged(const ir_tensor *t);
+
+/* ------------------------------------------------------------- writing */
+
+/* Save progress: bytes written of the total, reported to fn. */
+typedef struct ir_progress {
+	void (*fn)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+	uint64_t done, total;
+} ir_progress;
+void ir_progress_add(ir_progress *progress, uint64_t bytes);
+
+typedef struct ir_layout_entry {
+	const ir_tensor *tensor;
+	const void *bytes;
+	size_t size;
+	uint64_t offset;
+} ir_layout_entry;
+
+/* Which tensors go to the data file, and where. */
+typedef struct ir_layout {
+	ir_model *model;
+	bool all; /* every tensor of threshold bytes or more; otherwise
+	           * follow the input (see ir_layout_wants) */
+	uint64_t threshold, align;
+	const char *location; /* the data file's name, beside the model */
+	ir_layout_entry *entries;
+	size_t n, cap;
+	uint64_t end; /* the data file's size */
+} ir_layout;
+
+void ir_layout_init(ir_layout *layout, ir_model *model, bool all,
+                    uint64_t threshold, uint64_t align, const char *location);
+void ir_layout_free(ir_layout *layout);
+/* Whether the tensor's data goes to the data file (layout NULL: no). */
+bool ir_layout_wants(const ir_layout *layout, const ir_tensor *tensor);
+/* Give the tensor a place in the data file and make tp refer to it;
+ * false (tp untouched) when its bytes cannot be had. */
+struct ir_arena;
+bool ir_layout_place(ir_layout *layout, struct ir_arena *arena,
+                     const ir_tensor *tensor, Onnx__TensorProto *tp);
+/* Make tp carry the tensor's (mapped) bytes inline as raw_data. */
+void ir_layout_inline(const ir_tensor *tensor, Onnx__TensorProto *tp);
+/* Write the data file to fd, in layout order. */
+bool ir_layout_write(const ir_layout *layout, int fd, ir_progress *progress,
+                     ir_status *status);
+/* Drop written pages that were mapped from the model's input files. */
+void ir_release_if_mapped(const ir_model *model, const void *data, size_t size);
+
+#endif

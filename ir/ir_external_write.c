@@ -1,0 +1,246 @@
+/*
+ * ir_external_write.c - writing tensors to one data file beside the output.
+ *
+ * The exporter asks ir_layout_wants() for each tensor; a tensor that goes
+ * external gets an offset in the data file (aligned so that runtimes can
+ * mmap it) and a TensorProto that refers to it. ir_layout_write() then
+ * writes the data file in that order, each tensor once: an unchanged
+ * external tensor is copied file to file with copy_file_range, never
+ * passing through user memory where the OS allows it; any other is written
+ * from its bytes, and pages mapped from an input are dropped once written.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ir_arena.h"
+#include "ir_external.h"
+#include "ir_impl.h"
+
+void ir_layout_init(ir_layout *layout, ir_model *model, bool all,
+                    uint64_t threshold, uint64_t align, const char *location)
+{
+	memset(layout, 0, sizeof *layout);
+	layout->model = model;
+	layout->all = all;
+	layout->threshold = threshold;
+	layout->align = align ? align : 1;
+	layout->location = location;
+}
+
+void ir_layout_free(ir_layout *layout)
+{
+	free(layout->entries);
+	layout->entries = NULL;
+	layout->n = layout->cap = 0;
+	layout->end = 0;
+}
+
+/* Bytes the tensor's data takes, or 0 when it has no fixed-size data. */
+static uint64_t data_size(const ir_tensor *t)
+{
+	int64_t numel = ir_tensor_numel(t);
+	int bits = ir_elem_bits(t->elem_type);
+	if (numel < 0 || bits == 0)
+		return 0;
+	return ((uint64_t)numel * (uint64_t)bits + 7) / 8;
+}
+
+bool ir_layout_wants(const ir_layout *layout, const ir_tensor *t)
+{
+	if (!layout || t->external || t->elem_type == IR_STRING)
+		return false;
+	uint64_t size = data_size(t);
+	if (size == 0)
+		return false;
+	if (layout->all)
+		return size >= layout->threshold;
+	/* Following the input: what was external stays external, what
+	 * passes computed goes by size, inline input tensors stay inline. */
+	if (ir_external_unchanged(t))
+		return true;
+	bool computed = t->modified || !t->origin;
+	return computed && size >= layout->threshold;
+}
+
+static char *decimal(struct ir_arena *arena, uint64_t v)
+{
+	char text[24];
+	snprintf(text, sizeof text, "%" PRIu64, v);
+	return ir_arena_strdup(arena, text);
+}
+
+static Onnx__StringStringEntryProto *key_value(struct ir_arena *arena,
+                                               const char *key, char *value)
+{
+	Onnx__StringStringEntryProto *e = ir_arena_alloc(arena, sizeof *e);
+	onnx__string_string_entry_proto__init(e);
+	e->key = (char *)key;
+	e->value = value;
+	return e;
+}
+
+static void clear_typed_fields(Onnx__TensorProto *tp)
+{
+	tp->n_float_data = tp->n_int32_data = tp->n_int64_data = 0;
+	tp->n_double_data = tp->n_uint64_data = tp->n_string_data = 0;
+	tp->float_data = NULL;
+	tp->int32_data = NULL;
+	tp->int64_data = NULL;
+	tp->double_data = NULL;
+	tp->uint64_data = NULL;
+	tp->string_data = NULL;
+}
+
+bool ir_layout_place(ir_layout *layout, struct ir_arena *arena,
+                     const ir_tensor *t, Onnx__TensorProto *tp)
+{
+	const void *bytes;
+	size_t size;
+	if (!ir_tensor_bytes(layout->model, t, &bytes, &size))
+		return false;
+	uint64_t offset =
+	    (layout->end + layout->align - 1) / layout->align * layout->align;
+	if (layout->n == layout->cap) {
+		layout->cap = layout->cap ? 2 * layout->cap : 64;
+		layout->entries = ir_xrealloc(
+		    layout->entries, sizeof *layout->entries * layout->cap);
+	}
+	layout->entries[layout->n++] =
+	    (ir_layout_entry){t, bytes, size, offset};
+	layout->end = offset + size;
+
+	clear_typed_fields(tp);
+	tp->has_raw_data = 0;
+	tp->raw_data.len = 0;
+	tp->raw_data.data = NULL;
+	tp->has_data_location = 1;
+	tp->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL;
+	Onnx__StringStringEntryProto **entries =
+	    ir_arena_alloc(arena, 4 * sizeof *entries);
+	size_t n = 0;
+	entries[n++] = key_value(arena, "location", (char *)layout->location);
+	entries[n++] = key_value(arena, "offset", decimal(arena, offset));
+	entries[n++] = key_value(arena, "length", decimal(arena, size));
+	/* The bytes are the input's: so is their checksum. */
+	const Onnx__TensorProto *origin = t->origin;
+	for (size_t i = 0;
+	     ir_external_unchanged(t) && origin && i < origin->n_external_data;
+	     i++)
+		if (origin->external_data[i]->key &&
+		    !strcmp(origin->external_data[i]->key, "checksum"))
+			entries[n++] = origin->external_data[i];
+	tp->n_external_data = n;
+	tp->external_data = entries;
+	return true;
+}
+
+void ir_layout_inline(const ir_tensor *t, Onnx__TensorProto *tp)
+{
+	clear_typed_fields(tp);
+	tp->has_raw_data = 1;
+	tp->raw_data.len = t->raw_size;
+	tp->raw_data.data = (uint8_t *)t->raw;
+	tp->has_data_location = 0;
+	tp->data_location = ONNX__TENSOR_PROTO__DATA_LOCATION__DEFAULT;
+	tp->n_external_data = 0;
+	tp->external_data = NULL;
+}
+
+/* ---------------------------------------------------------------- write */
+
+static bool write_all(int fd, const void *data, size_t size)
+{
+	const uint8_t *p = data;
+	while (size > 0) {
+		ssize_t n = write(fd, p, size > (1u << 30) ? (1u << 30) : size);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return false;
+		}
+		p += n;
+		size -= (size_t)n;
+	}
+	return true;
+}
+
+static bool write_zeros(int fd, uint64_t count)
+{
+	static const uint8_t zeros[4096];
+	while (count > 0) {
+		size_t n = count > sizeof zeros ? sizeof zeros : (size_t)count;
+		if (!write_all(fd, zeros, n))
+			return false;
+		count -= n;
+	}
+	return true;
+}
+
+/* Copy file to file in the kernel; false (nothing or part copied, the
+ * position says how much) when the caller must write the rest itself. */
+static bool copy_in_kernel(const ir_data_file *from, uint64_t offset,
+                           size_t size, int to, size_t *copied)
+{
+	*copied = 0;
+	if (from->fd < 0)
+		return false;
+	loff_t in = (loff_t)offset;
+	while (*copied < size) {
+		ssize_t n =
+		    copy_file_range(from->fd, &in, to, NULL, size - *copied, 0);
+		if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			return false;
+		}
+		*copied += (size_t)n;
+	}
+	return true;
+}
+
+bool ir_layout_write(const ir_layout *layout, int fd, ir_progress *progress,
+                     ir_status *status)
+{
+	uint64_t position = 0;
+	for (size_t i = 0; i < layout->n; i++) {
+		const ir_layout_entry *e = &layout->entries[i];
+		if (!write_zeros(fd, e->offset - position))
+			goto failed;
+		size_t copied = 0;
+		if (ir_external_unchanged(e->tensor))
+			copy_in_kernel(e->tensor->data_file,
+			               e->tensor->data_offset, e->size, fd,
+			               &copied);
+		if (copied < e->size &&
+		    !write_all(fd, (const uint8_t *)e->bytes + copied,
+		               e->size - copied))
+			goto failed;
+		ir_release_if_mapped(layout->model, e->bytes, e->size);
+		position = e->offset + e->size;
+		ir_progress_add(progress, e->size);
+	}
+	return true;
+failed:
+	return ir_fail(status, IR_ERR_WRITE,
+	               "cannot write the external data file: %s",
+	               strerror(errno));
+}
+
+void ir_release_if_mapped(const ir_model *model, const void *data, size_t size)
+{
+	const uint8_t *p = data;
+	for (const ir_data_file *f = model->data_files; f; f = f->next)
+		if (f->map && p >= f->map && p + size <= f->map + f->size) {
+			ir_external_release_pages(data, size);
+			return;
+		}
+	const ir_buffer *file = model->file;
+	if (file && file->kind == IR_BUFFER_MAPPED && p >= file->data &&
+	    p + size <= file->data + file->size)
+		ir_external_release_pages(data, size);
+}
