@@ -408,3 +408,11 @@ bool ir_external_unchanged(const ir_tensor *t)
 {
 	return t->data_file && !t->modified;
 }
+
+uint64_t ir_model_input_bytes(const ir_model *model)
+{
+	uint64_t total = model->file ? model->file->size : 0;
+	for (const ir_data_file *f = model->data_files; f; f = f->next)
+		total += f->size;
+	return total;
+}

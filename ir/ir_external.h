@@ -29,6 +29,8 @@ typedef struct ir_data_file ir_data_file;
  * symlink), is not a regular file, or is shorter than offset + length. */
 bool ir_external_resolve(ir_model *model, const char *folder,
                          ir_status *status);
+/* Bytes of the model file and its data files, as loaded. */
+uint64_t ir_model_input_bytes(const ir_model *model);
 /* Unmap and close the model's data files. */
 void ir_external_close(ir_model *model);
 /* Drop the pages of [data, data + size) of a read-only file mapping

@@ -148,6 +148,14 @@ void lib_test_hook_after_pass(ir_model *model, const char *pass, int changes);
 onnxopt_status lib_fail(onnxopt_status status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The progress line (progress.c): shown for models over 256 MB when
+ * stderr is a terminal and --quiet is not set. */
+bool lib_progress_wanted(const onnxopt_model *model);
+void lib_progress_loaded(const onnxopt_model *model);
+void lib_progress_pass(const char *pass, int iteration, int changes);
+/* ctx: an int holding the last percentage shown, -1 at first. */
+void lib_progress_save(void *ctx, uint64_t done, uint64_t total);
+
 /* Parse a whole decimal number for option `name`; false after lib_fail. */
 bool lib_parse_integer(const char *name, const char *value, long long *out);
 /* The same for a finite decimal number. */

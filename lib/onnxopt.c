@@ -118,11 +118,15 @@ typedef struct report_bridge {
 	onnxopt_report_fn fn;
 	void *user;
 	onnxopt_model *model;
+	bool progress;
 } report_bridge;
 
 static void bridge_report(const pass_record *record, void *ctx)
 {
 	report_bridge *b = ctx;
+	if (b->progress)
+		lib_progress_pass(record->name, record->iteration,
+		                  record->changes);
 #ifdef ONNXOPT_TEST_HOOKS
 	lib_test_hook_after_pass(b->model->ir, record->name, record->changes);
 #endif
@@ -186,7 +190,10 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 	options.pass.target_opset = settings->target_opset;
 	options.print_after = settings->print_after;
 	options.print_to = settings->print_to;
-	report_bridge bridge = {report, user, model};
+	report_bridge bridge = {report, user, model,
+	                        lib_progress_wanted(model)};
+	if (bridge.progress)
+		lib_progress_loaded(model);
 	options.report = bridge_report;
 	options.report_ctx = &bridge;
 	double start = lib_now_seconds();
@@ -265,6 +272,11 @@ onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path)
 	if (settings->has_external_align)
 		options.external_align = settings->external_align;
 	options.notes = settings->quiet ? NULL : stderr;
+	int last_percent = -1;
+	if (lib_progress_wanted(model)) {
+		options.progress = lib_progress_save;
+		options.progress_ctx = &last_percent;
+	}
 	if (!ir_model_save_file_ex(model->ir, path, &options, &status))
 		return fail_with(&status);
 	struct stat st;
