@@ -14,6 +14,7 @@
  * the signal, so an interrupted run leaves nothing behind. The handler is
  * installed only where the signal's disposition is the default one.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -79,6 +80,23 @@ int ir_temp_register(const char *path)
 		return i;
 	}
 	return -1; /* not covered; the normal paths still remove it */
+}
+
+int ir_temp_create(char *template_path, int *slot)
+{
+	install_cleanup_handlers();
+	/* No signal between creating the file and registering it, or an
+	 * interrupt there would leave the file behind. */
+	sigset_t block, old;
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof cleanup_signals / sizeof *cleanup_signals;
+	     i++)
+		sigaddset(&block, cleanup_signals[i]);
+	sigprocmask(SIG_BLOCK, &block, &old);
+	int fd = mkostemp(template_path, O_CLOEXEC);
+	*slot = fd >= 0 ? ir_temp_register(template_path) : -1;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return fd;
 }
 
 void ir_temp_unregister(int slot)
@@ -183,11 +201,10 @@ bool ir_output_open(ir_output *out, const char *path, bool regular_only,
 	             base, suffix) >= (int)sizeof out->temp)
 		return ir_fail(status, IR_ERR_IO, "output path too long: '%s'",
 		               path);
-	out->fd = mkstemp(out->temp);
+	out->fd = ir_temp_create(out->temp, &out->temp_slot);
 	if (out->fd < 0)
 		return ir_fail(status, IR_ERR_IO, "cannot create '%s': %s",
 		               path, strerror(errno));
-	out->temp_slot = ir_temp_register(out->temp);
 	/* mkstemp creates 0600: give the file the old one's mode and owner,
 	 * or the mode a plain create would. */
 	if (exists) {
