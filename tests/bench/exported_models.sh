@@ -4,12 +4,13 @@
 # kept by TrainingMode.PRESERVE) and a torch.nn.TransformerEncoder model
 # (opsets 13, 14, 17, dynamic batch and sequence) with Debian's
 # python3-torch and python3-torchvision, runs onnx-opt's default pipeline
-# with the verifier on each, and compares outputs with the ORT oracle.
+# with the verifier and --check=2 (its own evaluator) on each, and
+# compares outputs with the ORT oracle.
 #
 #   tests/bench/exported_models.sh ONNX_OPT
 #
 # Prints a row per model (nodes before -> after, MATCH or MISMATCH) and a
-# final "exported: N passed, M failed".
+# final "exported: N passed, M failed"; a failed --check fails the model.
 set -u
 opt=$1
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -66,7 +67,8 @@ failed=0
 for model in "$tmp"/*.onnx; do
 	name=$(basename "$model" .onnx)
 	out="$tmp/$name.opt"
-	if ! "$opt" --verify --stats "$model" "$out" 2>"$tmp/stats"; then
+	if ! "$opt" --verify --stats --check=2 "$model" "$out" \
+		2>"$tmp/stats"; then
 		echo "$name: onnx-opt failed: $(tail -1 "$tmp/stats")"
 		failed=$((failed + 1))
 		continue
