@@ -267,6 +267,9 @@ struct ir_model {
 	Onnx__ModelProto *unpacked; /* protobuf-c tree, freed with the model */
 	uint64_t name_counter;      /* for fresh unique names */
 	int n_graphs_total;
+	/* The folder external data was resolved against at load (NULL: not
+	 * resolved), so that ir_model_reload resolves it the same way. */
+	const char *external_base_dir;
 };
 
 /* ---------------------------------------------------------------- memory */

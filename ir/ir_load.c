@@ -512,6 +512,8 @@ static ir_model *load_bytes(ir_buffer *file, const char *base_dir,
 		return NULL;
 	}
 	ir_model *model = model_from_proto(mp, file, status);
+	if (model && base_dir)
+		model->external_base_dir = ir_strdup(model, base_dir);
 	if (model && base_dir &&
 	    !ir_external_resolve(model, base_dir, status)) {
 		/* The caller frees `file`, as for any failed load. */
@@ -657,8 +659,8 @@ ir_model *ir_model_reload(const ir_model *model, ir_status *status)
 		        "the model was not loaded, so its original is unknown");
 		return NULL;
 	}
-	return ir_model_load_buffer(model->file->data, model->file->size, true,
-	                            status);
+	return ir_model_load_buffer_at(model->file->data, model->file->size,
+	                               true, model->external_base_dir, status);
 }
 
 size_t ir_model_source_size(const ir_model *model)

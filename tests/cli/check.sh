@@ -90,6 +90,29 @@ expect 0 "check: 1 run, 2 outputs" "--check with --dim-param sequence=16" \
 	"$opt" --check --dim-param sequence=16 --dim-param batch=2 \
 	"$fixtures/bert_opset14.onnx" "$work/bert.out.onnx"
 
+# External data: the original is re-read with its weights resolved from
+# the same folder (needs /usr/bin/python3 with onnx to write the model).
+if /usr/bin/python3 -c "import onnx" 2>/dev/null; then
+	mkdir -p "$work/ext"
+	/usr/bin/python3 - "$work/ext/model.onnx" <<'PY'
+import sys
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+w = numpy_helper.from_array(np.arange(64, dtype=np.float32).reshape(8, 8) / 64, "w")
+g = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["m"]),
+                       helper.make_node("Relu", ["m"], ["y"])], "ext",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 8])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 8])], [w])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+onnx.save(m, sys.argv[1], save_as_external_data=True,
+          all_tensors_to_one_file=True, location="weights.bin",
+          size_threshold=0)
+PY
+	expect 0 "check: 1 run, 1 output" "--check on a model with external data" \
+		"$opt" --check "$work/ext/model.onnx" "$work/ext/out.onnx"
+fi
+
 if [ "$hooks" = hooks ]; then
 	cnn=$fixtures/cnn_conv_bn.onnx
 	export ONNXOPT_TEST_BREAK_AFTER=fuse_bn_into_conv
