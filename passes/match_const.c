@@ -16,86 +16,22 @@
 #include "match.h"
 #include "pass_util.h"
 
-static bool is_integer_type(int elem_type)
+/* Whether pass_element_as_double reads this type: the numbers. */
+static bool is_number_type(int elem_type)
 {
-	switch (elem_type) {
-	case IR_INT8:
-	case IR_UINT8:
-	case IR_INT16:
-	case IR_UINT16:
-	case IR_INT32:
-	case IR_UINT32:
-	case IR_INT64:
-	case IR_UINT64:
-	case IR_BOOL: return true;
-	default: return false;
-	}
+	double v;
+	return pass_element_as_double(elem_type, &(uint64_t){0}, 0, &v);
 }
 
 double match_const_get(const match_const *c, int64_t i)
 {
-	const uint8_t *p = c->data;
-	switch (c->elem_type) {
-	case IR_FLOAT: {
-		float v;
-		memcpy(&v, p + 4 * i, 4);
-		return v;
-	}
-	case IR_DOUBLE: {
-		double v;
-		memcpy(&v, p + 8 * i, 8);
-		return v;
-	}
-	case IR_FLOAT16: {
-		uint16_t v;
-		memcpy(&v, p + 2 * i, 2);
-		return eval_half_to_float(v);
-	}
-	case IR_BFLOAT16: {
-		uint16_t v;
-		memcpy(&v, p + 2 * i, 2);
-		return eval_bfloat_to_float(v);
-	}
-	case IR_INT8: return (int8_t)p[i];
-	case IR_UINT8:
-	case IR_BOOL: return p[i];
-	case IR_INT16: {
-		int16_t v;
-		memcpy(&v, p + 2 * i, 2);
-		return v;
-	}
-	case IR_UINT16: {
-		uint16_t v;
-		memcpy(&v, p + 2 * i, 2);
-		return v;
-	}
-	case IR_INT32: {
-		int32_t v;
-		memcpy(&v, p + 4 * i, 4);
-		return v;
-	}
-	case IR_UINT32: {
-		uint32_t v;
-		memcpy(&v, p + 4 * i, 4);
-		return v;
-	}
-	case IR_INT64: {
-		int64_t v;
-		memcpy(&v, p + 8 * i, 8);
-		return (double)v;
-	}
-	case IR_UINT64: {
-		uint64_t v;
-		memcpy(&v, p + 8 * i, 8);
-		return (double)v;
-	}
-	default: return NAN;
-	}
+	double v;
+	return pass_element_as_double(c->elem_type, c->data, i, &v) ? v : NAN;
 }
 
 double *match_const_doubles(const match_const *c)
 {
-	if (!ir_elem_is_float(c->elem_type) && !is_integer_type(c->elem_type))
+	if (!is_number_type(c->elem_type))
 		return NULL;
 	double *out =
 	    ir_xmalloc(sizeof *out * (size_t)(c->numel ? c->numel : 1));
@@ -109,15 +45,8 @@ bool match_const_int64s(const match_const *c, int64_t *out, int max, int *n)
 	if (c->numel > max ||
 	    (c->elem_type != IR_INT64 && c->elem_type != IR_INT32))
 		return false;
-	for (int64_t i = 0; i < c->numel; i++) {
-		if (c->elem_type == IR_INT64) {
-			memcpy(&out[i], (const uint8_t *)c->data + 8 * i, 8);
-		} else {
-			int32_t v;
-			memcpy(&v, (const uint8_t *)c->data + 4 * i, 4);
-			out[i] = v;
-		}
-	}
+	for (int64_t i = 0; i < c->numel; i++)
+		pass_element_as_int64(c->elem_type, c->data, i, &out[i]);
 	*n = (int)c->numel;
 	return true;
 }
@@ -169,8 +98,7 @@ double match_scalar(match *m, ir_value *value)
 	match_const c;
 	if (!match_constant(m, value, &c))
 		return NAN;
-	if (c.numel != 1 ||
-	    (!ir_elem_is_float(c.elem_type) && !is_integer_type(c.elem_type))) {
+	if (c.numel != 1 || !is_number_type(c.elem_type)) {
 		m->failed = true;
 		return NAN;
 	}

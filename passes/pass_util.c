@@ -102,15 +102,8 @@ bool pass_constant_ints(const ir_value *value, const int64_t **data,
 		return false;
 	int64_t n = ir_tensor_numel(t);
 	int64_t *out = ir_alloc(model, sizeof *out * (size_t)(n ? n : 1));
-	for (int64_t i = 0; i < n; i++) {
-		if (t->elem_type == IR_INT64) {
-			memcpy(&out[i], (const char *)raw + 8 * i, 8);
-		} else {
-			int32_t v;
-			memcpy(&v, (const char *)raw + 4 * i, 4);
-			out[i] = v;
-		}
-	}
+	for (int64_t i = 0; i < n; i++)
+		pass_element_as_int64(t->elem_type, raw, i, &out[i]);
 	*data = out;
 	*count = n;
 	return true;
@@ -128,13 +121,10 @@ bool pass_constant_bool(const ir_value *value, bool *out)
 	return true;
 }
 
-/* Element i of little-endian data of a numeric type, as a double; false
- * for types this helper does not read. Every value of these types except
- * 64-bit integers beyond 2^53 converts exactly, and those cannot equal the
- * small numbers passes ask about. */
-static bool element_as_double(int elem_type, const uint8_t *raw, int64_t i,
-                              double *out)
+bool pass_element_as_double(int elem_type, const void *data, int64_t i,
+                            double *out)
 {
+	const uint8_t *raw = data;
 	switch (elem_type) {
 	case IR_FLOAT: {
 		float f;
@@ -198,6 +188,22 @@ static bool element_as_double(int elem_type, const uint8_t *raw, int64_t i,
 	}
 }
 
+bool pass_element_as_int64(int elem_type, const void *data, int64_t i,
+                           int64_t *out)
+{
+	const uint8_t *raw = data;
+	if (elem_type == IR_INT64) {
+		memcpy(out, raw + 8 * i, 8);
+		return true;
+	}
+	if (elem_type != IR_INT32)
+		return false;
+	int32_t v;
+	memcpy(&v, raw + 4 * i, 4);
+	*out = v;
+	return true;
+}
+
 bool pass_constant_all_equal(const ir_value *value, double number)
 {
 	ir_tensor *t = pass_constant_tensor(value);
@@ -209,7 +215,7 @@ bool pass_constant_all_equal(const ir_value *value, double number)
 	bool check_sign = ir_elem_is_float(t->elem_type);
 	for (int64_t i = 0; i < n; i++) {
 		double element;
-		if (!element_as_double(t->elem_type, raw, i, &element))
+		if (!pass_element_as_double(t->elem_type, raw, i, &element))
 			return false;
 		if (element != number)
 			return false;

@@ -16,7 +16,6 @@
 
 #include "pass.h"
 
-
 /* The tensor a Constant node defines, from whichever attribute carries it
  * (value, value_float(s), value_int(s), value_string(s)). NULL for a
  * sparse_value, a reference attribute, or a malformed node. Scalar and
@@ -35,6 +34,16 @@ bool pass_constant_ints(const ir_value *value, const int64_t **data,
 
 /* The value of a constant BOOL tensor with exactly one element. */
 bool pass_constant_bool(const ir_value *value, bool *out);
+
+/* Element i of little-endian data of a numeric type (bool included) as a
+ * double; false for other types (strings, float8, ...). Every value
+ * converts exactly except 64-bit integers beyond 2^53, which cannot equal
+ * the small numbers passes ask about. */
+bool pass_element_as_double(int elem_type, const void *data, int64_t i,
+                            double *out);
+/* Element i of INT64 or INT32 data as an int64; false for other types. */
+bool pass_element_as_int64(int elem_type, const void *data, int64_t i,
+                           int64_t *out);
 
 /* True when the value is constant, of a numeric or bool type, and every
  * element equals `number` exactly. For floating types the sign of a zero
