@@ -25,30 +25,16 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	(void)ctx;
 	match m;
 	match_begin(&m, model, node, "Conv");
-	ir_node *pad = match_input(&m, node, 0, "Pad");
 	int rank = match_rank(match_operand(&m, node, 1));
 	const char *auto_pad = ir_attr_string(node, "auto_pad", "NOTSET");
-	if (!match_check(&m, rank >= 3 && rank <= MATCH_MAX_RANK &&
-	                         !strcmp(auto_pad, "NOTSET")))
+	int64_t conv_pads[2 * MATCH_MAX_RANK];
+	bool padded;
+	if (!match_check(&m, !strcmp(auto_pad, "NOTSET")))
 		return 0;
-	int64_t pads[2 * MATCH_MAX_RANK];
-	if (!match_zero_pads(&m, pad, rank, pads) ||
-	    !match_check(&m, pads[0] == 0 && pads[1] == 0 && pads[rank] == 0 &&
-	                         pads[rank + 1] == 0) ||
-	    !match_private(&m))
+	ir_node *pad = match_pad_into_pads(&m, node, rank, conv_pads, &padded);
+	if (!pad)
 		return 0;
 	int spatial = rank - 2;
-	int64_t conv_pads[2 * MATCH_MAX_RANK] = {0};
-	int n = 0;
-	if (ir_node_attr(node, "pads") &&
-	    (!match_attr_ints(node, "pads", conv_pads, 2 * MATCH_MAX_RANK,
-	                      &n) ||
-	     n != 2 * spatial))
-		return 0;
-	for (int i = 0; i < spatial; i++) {
-		conv_pads[i] += pads[2 + i];
-		conv_pads[spatial + i] += pads[rank + 2 + i];
-	}
 	ir_node_set_input(node, 0, pad->inputs[0]);
 	ir_node_set_attr_ints(node, "pads", conv_pads, 2 * spatial);
 	match_commit(&m, node, 0);

@@ -31,7 +31,6 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	(void)ctx;
 	match m;
 	match_begin(&m, model, node, "AveragePool");
-	ir_node *pad = match_input(&m, node, 0, "Pad");
 	int64_t kernel[MATCH_MAX_RANK];
 	int spatial = 0;
 	const char *auto_pad = ir_attr_string(node, "auto_pad", "NOTSET");
@@ -41,28 +40,13 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	                         spatial >= 1 && !strcmp(auto_pad, "NOTSET") &&
 	                         ir_attr_int(node, "ceil_mode", 0) == 0))
 		return 0;
-	int rank = spatial + 2;
-	int64_t pads[2 * MATCH_MAX_RANK];
-	if (!match_zero_pads(&m, pad, rank, pads) ||
-	    !match_check(&m, pads[0] == 0 && pads[1] == 0 && pads[rank] == 0 &&
-	                         pads[rank + 1] == 0) ||
-	    !match_private(&m))
-		return 0;
-	int64_t pool_pads[2 * MATCH_MAX_RANK] = {0};
-	int n = 0;
+	int64_t pool_pads[2 * MATCH_MAX_RANK];
+	bool padded;
+	ir_node *pad =
+	    match_pad_into_pads(&m, node, spatial + 2, pool_pads, &padded);
 	bool counted = ir_attr_int(node, "count_include_pad", 0) == 1;
-	if (ir_node_attr(node, "pads") &&
-	    (!match_attr_ints(node, "pads", pool_pads, 2 * MATCH_MAX_RANK,
-	                      &n) ||
-	     n != 2 * spatial))
+	if (!pad || (padded && !counted))
 		return 0;
-	for (int i = 0; i < 2 * spatial && !counted; i++)
-		if (pool_pads[i] != 0)
-			return 0;
-	for (int i = 0; i < spatial; i++) {
-		pool_pads[i] += pads[2 + i];
-		pool_pads[spatial + i] += pads[rank + 2 + i];
-	}
 	ir_node_set_input(node, 0, pad->inputs[0]);
 	ir_node_set_attr_ints(node, "pads", pool_pads, 2 * spatial);
 	ir_node_set_attr_int(node, "count_include_pad", 1);

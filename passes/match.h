@@ -214,6 +214,14 @@ bool match_per_channel(const match_const *c, int rank, int axis,
  * 2*rank begin/end entries for an input of `rank`. Fails the match for
  * other modes, non-zero values, negative or non-constant pads. */
 bool match_zero_pads(match *m, const ir_node *pad, int rank, int64_t *pads);
+/* The zero Pad feeding input 0 of `consumer` (a Conv or pool of input
+ * `rank`), padding only the spatial axes and read by nothing else, with
+ * its spatial pads added to the consumer's own (its pads attribute, zeros
+ * when absent) into out, 2*(rank-2) entries in the consumer's layout.
+ * *consumer_padded tells whether the consumer's own pads had a non-zero.
+ * Fails the match otherwise. */
+ir_node *match_pad_into_pads(match *m, ir_node *consumer, int rank,
+                             int64_t *out, bool *consumer_padded);
 
 /* ------------------------------------------------------------- legality */
 

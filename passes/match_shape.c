@@ -138,6 +138,35 @@ int match_trailing_axes(ir_model *model, const ir_node *reduce, int rank)
 
 /* ------------------------------------------------------ operator forms */
 
+ir_node *match_pad_into_pads(match *m, ir_node *consumer, int rank,
+                             int64_t *out, bool *consumer_padded)
+{
+	ir_node *pad = match_input(m, consumer, 0, "Pad");
+	int64_t pads[2 * MATCH_MAX_RANK];
+	if (!match_check(m, rank >= 3 && rank <= MATCH_MAX_RANK) ||
+	    !match_zero_pads(m, pad, rank, pads) ||
+	    !match_check(m, pads[0] == 0 && pads[1] == 0 && pads[rank] == 0 &&
+	                        pads[rank + 1] == 0) ||
+	    !match_private(m))
+		return NULL;
+	int spatial = rank - 2, n = 0;
+	for (int i = 0; i < 2 * spatial; i++)
+		out[i] = 0;
+	if (ir_node_attr(consumer, "pads") &&
+	    !match_check(m, match_attr_ints(consumer, "pads", out,
+	                                    2 * MATCH_MAX_RANK, &n) &&
+	                        n == 2 * spatial))
+		return NULL;
+	*consumer_padded = false;
+	for (int i = 0; i < 2 * spatial; i++)
+		*consumer_padded = *consumer_padded || out[i] != 0;
+	for (int i = 0; i < spatial; i++) {
+		out[i] += pads[2 + i];
+		out[spatial + i] += pads[rank + 2 + i];
+	}
+	return pad;
+}
+
 bool match_per_channel(const match_const *c, int rank, int axis,
                        int64_t channels, double *out)
 {
