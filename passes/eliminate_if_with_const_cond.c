@@ -11,8 +11,8 @@
  * the If's outputs keep their names and take over the definitions of the
  * branch outputs, or are forwarded through an Identity when a branch
  * output is not a node output of the branch (an outer value, an
- * initializer). The fold pass does the same; this is the standalone pass
- * under onnxoptimizer's name.
+ * initializer). The rewrite is pass_inline_constant_if, which the fold
+ * pass uses too; this is the standalone pass under onnxoptimizer's name.
  *
  * Legality:
  *  - If in the default ONNX domain;
@@ -20,7 +20,6 @@
  *    initializer that is also a graph input is only a default, and stays);
  *  - the branch takes no inputs and has as many outputs as the If.
  */
-#include "ops.h"
 #include "pass_util.h"
 
 static int eliminate_in_graph(ir_graph *graph, void *ctx)
@@ -29,19 +28,7 @@ static int eliminate_in_graph(ir_graph *graph, void *ctx)
 	int changes = 0;
 	ir_graph_for_each_node(graph, node)
 	{
-		bool condition;
-		if (!ir_node_is(node, "If") || node->n_inputs != 1 ||
-		    op_node_mistyped_attribute(node) ||
-		    !pass_constant_bool(node->inputs[0], &condition))
-			continue;
-		const ir_attr *branch = ir_node_attr(
-		    node, condition ? "then_branch" : "else_branch");
-		if (!branch || !branch->graph)
-			continue;
-		/* A branch that does not fit the If is left alone; the If
-		 * itself then fails at run time, as it did before. */
-		ir_status mismatch = {0};
-		if (ir_graph_inline_subgraph(node, branch->graph, &mismatch))
+		if (pass_inline_constant_if(node))
 			changes++;
 	}
 	return changes;

@@ -37,6 +37,7 @@
 #include "eval/eval.h"
 #include "ops.h"
 #include "pass.h"
+#include "pass_util.h"
 #include "shape/shape.h"
 
 typedef struct folder {
@@ -189,32 +190,9 @@ static bool fold_from_shape_value(folder *f, ir_node *node)
 
 /* ------------------------------------------------------------------ If */
 
-static bool constant_condition(const ir_value *cond, bool *value)
-{
-	if (!cond || !ir_value_is_constant(cond))
-		return false;
-	const ir_tensor *t = cond->tensor;
-	if (ir_tensor_numel(t) != 1 || t->elem_type != IR_BOOL)
-		return false;
-	const void *data;
-	size_t size;
-	if (!ir_tensor_raw(cond->graph->model, t, &data, &size) || size != 1)
-		return false;
-	*value = *(const uint8_t *)data != 0;
-	return true;
-}
-
 static bool fold_if(folder *f, ir_node *node)
 {
-	bool taken;
-	if (!constant_condition(node->inputs[0], &taken))
-		return false;
-	const ir_attr *branch =
-	    ir_node_attr(node, taken ? "then_branch" : "else_branch");
-	if (!branch || !branch->graph)
-		return false;
-	ir_status ignored = {0};
-	if (!ir_graph_inline_subgraph(node, branch->graph, &ignored))
+	if (!pass_inline_constant_if(node))
 		return false;
 	f->changes++;
 	return true;

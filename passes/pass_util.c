@@ -319,6 +319,21 @@ bool pass_remove_if_dead(ir_node *node)
 	return true;
 }
 
+bool pass_inline_constant_if(ir_node *node)
+{
+	bool condition;
+	if (!ir_node_is(node, "If") || node->n_inputs != 1 ||
+	    op_node_mistyped_attribute(node) ||
+	    !pass_constant_bool(node->inputs[0], &condition))
+		return false;
+	const ir_attr *branch =
+	    ir_node_attr(node, condition ? "then_branch" : "else_branch");
+	if (!branch || !branch->graph)
+		return false;
+	ir_status mismatch = {0};
+	return ir_graph_inline_subgraph(node, branch->graph, &mismatch);
+}
+
 static bool graph_has_op(const ir_graph *graph, const char *const *op_types,
                          int n_op_types)
 {

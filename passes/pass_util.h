@@ -85,6 +85,12 @@ bool pass_remove_passthrough(ir_node *node, int index, ir_value *replacement);
 /* Remove the node if nothing reads any of its outputs. */
 bool pass_remove_if_dead(ir_node *node);
 
+/* An If (default domain) whose condition is a constant one-element BOOL
+ * is replaced by the branch it takes (ir_graph_inline_subgraph). False,
+ * with nothing changed, for any other node, or a branch that does not fit
+ * the If (which then fails at run time, as it did before). */
+bool pass_inline_constant_if(ir_node *node);
+
 /* Passes that decide from element types and shapes call this first, so
  * they also work without a prior infer-shapes pass: when some node of one
  * of `op_types` (default domain, any graph) exists, run shape inference.
