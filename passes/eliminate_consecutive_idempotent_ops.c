@@ -13,18 +13,10 @@
  * is removed and its readers read y, which stays even if others read it too.
  *
  * Reshape only looks at its input's element count, except where the
- * target has a 0: with allowzero=0 (the only meaning before opset 14) a 0
- * copies the dim of its *input*, which for the outer Reshape is y, not x.
- * So the outer Reshape reads x directly only when its target does not
- * depend on y's shape:
- *  - the outer allowzero is 1 (a 0 is a literal 0), or
- *  - s2 is constant and has no 0, or
- *  - s2 is constant and every 0 in it can be resolved through s1: where
- *    s1 has a positive entry, the 0 becomes that entry; where s1 has a 0
- *    that copies x's dim (inner allowzero=0), the 0 stays and now copies
- *    the same dim straight from x. A -1 in s1 there (or s1 not constant,
- *    or shorter) leaves the pair alone. The resolved target is a new
- *    initializer.
+ * target has a 0 that copies a dim of its input (y, for the outer one):
+ * the outer Reshape reads x directly when pass_reshape_through (shared
+ * with fuse_consecutive_reshapes) resolves its target without y's shape;
+ * a resolved target is a new initializer.
  *
  * Legality:
  *  - both nodes in the default ONNX domain, same op type, one input and
@@ -74,64 +66,16 @@ static bool is_reshape_with_input_target(const ir_node *node)
 	       !op_node_mistyped_attribute(node);
 }
 
-static bool allows_zero(const ir_node *reshape, int64_t opset)
-{
-	return opset >= 14 && ir_attr_int(reshape, "allowzero", 0) != 0;
-}
-
-/* The outer target with its 0 entries resolved through the inner one.
- * Sets *new_target to NULL when s2 can be used as it is. */
-static bool resolve_outer_target(const ir_node *inner, const ir_node *outer,
-                                 int64_t opset, ir_tensor **new_target)
-{
-	*new_target = NULL;
-	if (allows_zero(outer, opset))
-		return true;
-	ir_tensor *t2 = pass_constant_tensor(outer->inputs[1]);
-	const int64_t *s2;
-	int64_t n2;
-	if (!t2 || t2->rank != 1 || t2->elem_type != IR_INT64 ||
-	    !pass_constant_ints(outer->inputs[1], &s2, &n2))
-		return false;
-	bool has_zero = false;
-	for (int64_t i = 0; i < n2; i++)
-		has_zero |= s2[i] == 0;
-	if (!has_zero)
-		return true;
-	ir_tensor *t1 = pass_constant_tensor(inner->inputs[1]);
-	const int64_t *s1;
-	int64_t n1;
-	if (!t1 || t1->rank != 1 || t1->elem_type != IR_INT64 ||
-	    !pass_constant_ints(inner->inputs[1], &s1, &n1))
-		return false;
-	bool inner_copies_zero = !allows_zero(inner, opset);
-	ir_model *model = outer->graph->model;
-	int64_t *resolved = ir_alloc(model, sizeof *resolved * (size_t)n2);
-	for (int64_t i = 0; i < n2; i++) {
-		resolved[i] = s2[i];
-		if (s2[i] != 0)
-			continue;
-		if (i >= n1)
-			return false;
-		if (s1[i] > 0)
-			resolved[i] = s1[i];
-		else if (!(s1[i] == 0 && inner_copies_zero))
-			return false;
-	}
-	*new_target = ir_tensor_create(model, IR_INT64, 1, &n2, resolved,
-	                               sizeof *resolved * (size_t)n2);
-	return true;
-}
-
 static int merge_reshapes(ir_node *outer, int64_t opset)
 {
-	if (opset < 5 || !is_reshape_with_input_target(outer))
+	(void)opset;
+	if (!is_reshape_with_input_target(outer))
 		return 0;
 	ir_node *inner = same_op_producer(outer);
 	if (!inner || !is_reshape_with_input_target(inner))
 		return 0;
 	ir_tensor *new_target;
-	if (!resolve_outer_target(inner, outer, opset, &new_target))
+	if (!pass_reshape_through(inner, outer, &new_target))
 		return 0;
 	if (new_target)
 		ir_node_set_input(

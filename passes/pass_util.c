@@ -319,6 +319,61 @@ bool pass_remove_if_dead(ir_node *node)
 	return true;
 }
 
+/* ------------------------------------------------------------- Reshape */
+
+/* allowzero came with Reshape-14; before, a 0 always copied. */
+static bool allows_zero(const ir_node *reshape, int64_t opset)
+{
+	return opset >= 14 && ir_attr_int(reshape, "allowzero", 0) != 0;
+}
+
+bool pass_reshape_through(const ir_node *inner, const ir_node *outer,
+                          ir_tensor **new_target)
+{
+	*new_target = NULL;
+	int64_t opset = ir_model_opset(outer->graph->model, "");
+	if (op_attribute_input("Reshape", "shape", opset) < 0 ||
+	    inner->n_inputs != 2 || !inner->inputs[1] || outer->n_inputs != 2 ||
+	    !outer->inputs[1])
+		return false;
+	if (allows_zero(outer, opset))
+		return true;
+	ir_tensor *t2 = pass_constant_tensor(outer->inputs[1]);
+	const int64_t *s2;
+	int64_t n2;
+	if (!t2 || t2->rank != 1 || t2->elem_type != IR_INT64 ||
+	    !pass_constant_ints(outer->inputs[1], &s2, &n2))
+		return false;
+	bool has_zero = false;
+	for (int64_t i = 0; i < n2; i++)
+		has_zero |= s2[i] == 0;
+	if (!has_zero)
+		return true;
+	ir_tensor *t1 = pass_constant_tensor(inner->inputs[1]);
+	const int64_t *s1;
+	int64_t n1;
+	if (!t1 || t1->rank != 1 || t1->elem_type != IR_INT64 ||
+	    !pass_constant_ints(inner->inputs[1], &s1, &n1))
+		return false;
+	bool inner_copies_zero = !allows_zero(inner, opset);
+	ir_model *model = outer->graph->model;
+	int64_t *resolved = ir_alloc(model, sizeof *resolved * (size_t)n2);
+	for (int64_t i = 0; i < n2; i++) {
+		resolved[i] = s2[i];
+		if (s2[i] != 0)
+			continue;
+		if (i >= n1)
+			return false;
+		if (s1[i] > 0)
+			resolved[i] = s1[i];
+		else if (!(s1[i] == 0 && inner_copies_zero))
+			return false;
+	}
+	*new_target = ir_tensor_create(model, IR_INT64, 1, &n2, resolved,
+	                               sizeof *resolved * (size_t)n2);
+	return true;
+}
+
 bool pass_inline_constant_if(ir_node *node)
 {
 	bool condition;

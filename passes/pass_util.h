@@ -85,6 +85,21 @@ bool pass_remove_passthrough(ir_node *node, int index, ir_value *replacement);
 /* Remove the node if nothing reads any of its outputs. */
 bool pass_remove_if_dead(ir_node *node);
 
+/* Reshape(Reshape(x, s1), s2) as one Reshape(x, s2'): whether the outer
+ * Reshape may read x instead of the inner one's output. Reshape only
+ * looks at its input's element count, except where a target has a 0:
+ * with allowzero = 0 (the only meaning before opset 14) it copies the dim
+ * of the Reshape's own input, the inner output for the outer one. So
+ * unless the outer allowzero is 1 (its zeros are literal), s2 must be
+ * constant and each such 0 resolvable through s1: a positive
+ * s1[i] is that dim exactly and replaces the 0; an s1[i] of 0 that copies
+ * (inner allowzero = 0) is x's dim i, which the 0 then copies directly;
+ * anything else (a -1, s1 not constant or shorter) is not resolvable.
+ * *new_target is the resolved s2' as a new tensor, or NULL when s2 serves
+ * as it is. Both nodes must be Reshapes of the input form (opset 5 on). */
+bool pass_reshape_through(const ir_node *inner, const ir_node *outer,
+                          ir_tensor **new_target);
+
 /* An If (default domain) whose condition is a constant one-element BOOL
  * is replaced by the branch it takes (ir_graph_inline_subgraph). False,
  * with nothing changed, for any other node, or a branch that does not fit
