@@ -39,6 +39,8 @@ typedef struct lib_settings {
 	bool has_fold_size_limit;
 	long long fold_size_limit;
 	long long target_opset;  /* 0: keep the model's opset */
+	bool has_fold_memory_limit;
+	long long fold_memory_limit;
 	const char *print_after; /* a pass name (static storage) or "all" */
 	FILE *print_to;
 	/* --input-shape and --dim-param, in the order given; only parsed

@@ -188,6 +188,8 @@ onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
 	if (settings->has_fold_size_limit)
 		options.pass.fold_size_limit = settings->fold_size_limit;
 	options.pass.target_opset = settings->target_opset;
+	if (settings->has_fold_memory_limit)
+		options.pass.fold_memory_limit = settings->fold_memory_limit;
 	options.print_after = settings->print_after;
 	options.print_to = settings->print_to;
 	report_bridge bridge = {report, user, model,

@@ -84,6 +84,23 @@ onnxopt_status option_set_target_opset(lib_settings *settings,
 	return ONNXOPT_OK;
 }
 
+onnxopt_status option_set_fold_memory_limit(lib_settings *settings,
+                                            const char *value)
+{
+	long long bytes;
+	if (!lib_parse_integer("fold-memory-limit", value, &bytes))
+		return ONNXOPT_ERR_USAGE;
+	if (bytes < -1)
+		return lib_fail(
+		    ONNXOPT_ERR_USAGE,
+		    "--fold-memory-limit must be a size in bytes or "
+		    "-1 (no limit), not '%s'",
+		    value);
+	settings->has_fold_memory_limit = true;
+	settings->fold_memory_limit = bytes;
+	return ONNXOPT_OK;
+}
+
 onnxopt_status option_set_print_after(lib_settings *settings, const char *value)
 {
 	if (!value)

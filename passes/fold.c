@@ -21,6 +21,10 @@
  *  - No new tensor outgrows pass_options.fold_size_limit unless it is no
  *    bigger than the node's inputs together (Expand, Tile,
  *    ConstantOfShape, Range and other ops that expand data stop there).
+ *  - All new tensors of one pipeline run together stay within
+ *    pass_options.fold_memory_limit: past it a node is left alone (and
+ *    the pass manager notes it once), so a chain of growing folds or
+ *    thousands of moderate ones cannot exhaust memory.
  *  - Shape and Size fold from static dims of their input's type, even
  *    when the data is not constant; and an integer shape tensor whose
  *    every element shape inference derives (Shape -> Gather -> Concat
@@ -43,8 +47,33 @@
 typedef struct folder {
 	ir_model *model;
 	long long size_limit;
+	pass_context *ctx; /* the run's fold memory budget, or NULL */
 	int changes;
 } folder;
+
+/* Bytes left of the fold memory limit; negative: no limit. */
+static long long memory_left(const folder *f)
+{
+	if (!f->ctx || !f->ctx->options ||
+	    f->ctx->options->fold_memory_limit < 0)
+		return -1;
+	long long left =
+	    f->ctx->options->fold_memory_limit - f->ctx->fold_memory_used;
+	return left > 0 ? left : 0;
+}
+
+/* May folding create `bytes` more? Counts them if so. */
+static bool take_memory(folder *f, long long bytes)
+{
+	long long left = memory_left(f);
+	if (left >= 0 && bytes > left) {
+		f->ctx->fold_memory_exhausted = true;
+		return false;
+	}
+	if (f->ctx)
+		f->ctx->fold_memory_used += bytes;
+	return true;
+}
 
 static bool all_inputs_constant(const ir_node *node)
 {
@@ -94,9 +123,16 @@ static bool fold_by_evaluation(folder *f, ir_node *node)
 	eval_call call;
 	eval_call_begin(&call, f->model, node, inputs, node->n_inputs,
 	                f->size_limit);
+	long long left = memory_left(f);
+	call.memory_left = left;
 	bool ok = eval_run(&call) == EVAL_OK;
-	if (ok)
+	if (call.over_memory_limit)
+		f->ctx->fold_memory_exhausted = true;
+	if (ok) {
+		if (left >= 0)
+			f->ctx->fold_memory_used += left - call.memory_left;
 		commit(f, node, call.outputs);
+	}
 	eval_call_end(&call);
 	return ok;
 }
@@ -128,6 +164,8 @@ static bool static_dims(const ir_value *v, int64_t start, int64_t end,
 static bool fold_int64s(folder *f, ir_node *node, const int64_t *values, int n,
                         int rank)
 {
+	if (!take_memory(f, (long long)sizeof *values * n))
+		return false;
 	int64_t dims[1] = {n};
 	ir_tensor *t = ir_tensor_create(f->model, IR_INT64, rank, dims, values,
 	                                sizeof *values * (size_t)n);
@@ -246,9 +284,11 @@ static bool uses_shape_ops(ir_graph *graph)
 static int run_fold(ir_model *model, pass_context *ctx, ir_status *status)
 {
 	(void)status;
-	folder f = {model, 4LL << 20, 0};
+	folder f = {model, 4LL << 20, ctx, 0};
 	if (ctx && ctx->options)
 		f.size_limit = ctx->options->fold_size_limit;
+	if (!ctx || !ctx->options)
+		f.ctx = NULL;
 	/* Static dims come from inference; without Shape or Size nodes
 	 * there is nothing for it to unlock. A model inference cannot walk
 	 * still folds what its constants give. */

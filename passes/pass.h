@@ -25,10 +25,21 @@ typedef struct pass_options {
 	long long fold_size_limit;
 	/* The default-domain opset convert_opset converts to; 0: none. */
 	long long target_opset;
+	/* Total bytes of the tensors folding may create in one pipeline
+	 * run; -1: no limit. PASS_FOLD_MEMORY_DEFAULT resolves, when the
+	 * run starts, to the larger of 256 MiB and the model's initializer
+	 * bytes. */
+	long long fold_memory_limit;
 } pass_options;
+
+#define PASS_FOLD_MEMORY_DEFAULT (-2LL)
 
 typedef struct pass_context {
 	const pass_options *options;
+	/* Bytes folding has created in this pipeline run, and whether it
+	 * has left a node alone because of fold_memory_limit. */
+	long long fold_memory_used;
+	bool fold_memory_exhausted;
 } pass_context;
 
 typedef struct pass {
@@ -79,6 +90,9 @@ typedef struct pipeline_options {
 	 * pass named print_after ("all": after every pass). */
 	const char *print_after;
 	FILE *print_to;
+	/* Where a one-line note goes when a run reaches a limit without
+	 * failing (fold_memory_limit); NULL: nowhere. stderr by default. */
+	FILE *notes_to;
 } pipeline_options;
 
 void pipeline_options_init(pipeline_options *options);

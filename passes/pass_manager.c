@@ -2,6 +2,7 @@
  * pass_manager.c - run a pipeline of passes, optionally to a fixed point,
  * verifying the IR after each pass and timing it.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -13,6 +14,8 @@ void pipeline_options_init(pipeline_options *options)
 	memset(options, 0, sizeof *options);
 	options->max_iterations = 8;
 	options->pass.fold_size_limit = 4LL << 20;
+	options->pass.fold_memory_limit = PASS_FOLD_MEMORY_DEFAULT;
+	options->notes_to = stderr;
 #ifndef NDEBUG
 	options->verify = true;
 #endif
@@ -25,10 +28,59 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+static void add_initializer_bytes(ir_graph *graph, void *total)
+{
+	for (int i = 0; i < graph->n_initializers; i++) {
+		const ir_tensor *t = graph->initializers[i]->tensor;
+		int64_t numel = t ? ir_tensor_numel(t) : -1;
+		long long *sum = total;
+		if (numel <= 0)
+			continue;
+		/* Loading checked that each size fits; external data can
+		 * claim sizes whose sum does not. */
+		uint64_t bytes =
+		    (uint64_t)numel * (uint64_t)ir_elem_bits(t->elem_type) / 8;
+		*sum = bytes > (uint64_t)(LLONG_MAX - *sum)
+		           ? LLONG_MAX
+		           : *sum + (long long)bytes;
+	}
+}
+
+/* The default budget for folding: a model's own weights are the scale
+ * of what it may reasonably compute from them, with a floor for small
+ * models. */
+static long long default_fold_memory_limit(ir_model *model)
+{
+	long long total = 0;
+	ir_graph_walk(model->graph, add_initializer_bytes, &total);
+	return total > (256LL << 20) ? total : 256LL << 20;
+}
+
+static bool run_passes(ir_model *model, const pipeline *p,
+                       const pipeline_options *options, pass_context *ctx,
+                       ir_status *status);
+
 bool pipeline_run(ir_model *model, const pipeline *p,
                   const pipeline_options *options, ir_status *status)
 {
-	pass_context ctx = {&options->pass};
+	pass_options resolved = options->pass;
+	if (resolved.fold_memory_limit == PASS_FOLD_MEMORY_DEFAULT)
+		resolved.fold_memory_limit = default_fold_memory_limit(model);
+	pass_context ctx = {&resolved, 0, false};
+	bool ok = run_passes(model, p, options, &ctx, status);
+	if (ctx.fold_memory_exhausted && options->notes_to)
+		fprintf(options->notes_to,
+		        "onnx-opt: note: folding stopped creating tensors at "
+		        "the fold memory limit (%lld bytes, "
+		        "--fold-memory-limit); the other passes ran\n",
+		        resolved.fold_memory_limit);
+	return ok;
+}
+
+static bool run_passes(ir_model *model, const pipeline *p,
+                       const pipeline_options *options, pass_context *ctx,
+                       ir_status *status)
+{
 	int max_iterations =
 	    options->fixed_point
 	        ? (options->max_iterations > 0 ? options->max_iterations : 8)
@@ -38,7 +90,7 @@ bool pipeline_run(ir_model *model, const pipeline *p,
 		for (int i = 0; i < p->n; i++) {
 			const pass *ps = p->passes[i];
 			double start = now_seconds();
-			int changes = ps->run(model, &ctx, status);
+			int changes = ps->run(model, ctx, status);
 			double seconds = now_seconds() - start;
 			if (changes < 0) {
 				if (status && status->code == IR_OK)

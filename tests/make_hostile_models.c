@@ -16,7 +16,9 @@
  *   claim_4tib.onnx       float initializer 'w' of 2^40 elements, no data
  *   claim_1gib.onnx       float initializer 'w' of 2^28 elements, no data
  *   claim_strings.onnx    string initializer 's' of 2^28 elements, no data
- *   mul_chain.onnx        40 Muls of constants, each doubling the size
+ *   mul_chain.onnx        16 Muls of constants, each 4 times the size of
+ *                         the last
+ *   concat_chain.onnx     40 Concats of a constant with itself
  *   constant_of_shape.onnx 200 ConstantOfShape nodes of 4 MB each
  *   if_nested_1000.onnx   If inside If ... 1,000 levels deep
  *   if_nested_2000.onnx   2,000 levels deep, past the loader's limit
@@ -236,28 +238,55 @@ static Onnx__AttributeProto *tensor_attr(proto_model *pm, const char *name,
 	return a;
 }
 
-/* t0 = [1]; t(k+1) = Mul(t(k), ones of shape [2, 1 x k]) has shape
- * [2 x (k+1)]: 2^40 floats at the end if everything folded. */
+/* Rank 16 (the evaluator's limit) throughout: t0 is one element; factor
+ * k is 2.0 four times along axis k, so t(k+1) = Mul(t(k), factor k) is
+ * four times t(k): 4^16 floats, 16 GiB, at the end if everything folded.
+ * Each result outgrows its inputs, so --fold-size-limit stops it unless
+ * it is -1. */
 static proto_model *mul_chain_model(void)
+{
+	enum { steps = 16 };
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	float one = 1, twos[4] = {2, 2, 2, 2};
+	int64_t dims[steps];
+	for (int i = 0; i < steps; i++)
+		dims[i] = 1;
+	proto_graph_add_initializer(pm, g, "t0", IR_FLOAT, dims, steps, &one,
+	                            sizeof one);
+	char in[32], out[32], factor[32];
+	for (int k = 0; k < steps; k++) {
+		dims[k] = 4;
+		snprintf(factor, sizeof factor, "f%d", k);
+		proto_graph_add_initializer(pm, g, factor, IR_FLOAT, dims,
+		                            steps, twos, sizeof twos);
+		dims[k] = 1;
+		snprintf(in, sizeof in, "t%d,f%d", k, k);
+		snprintf(out, sizeof out, "t%d", k + 1);
+		proto_graph_add_node(pm, g, "Mul", out, in, out);
+	}
+	proto_graph_add_output(pm, g, out, IR_FLOAT, NULL, -1);
+	return pm;
+}
+
+/* t(k+1) = Concat(t(k), t(k)): each result is exactly as big as its
+ * inputs together, so no per-tensor limit stops it; 2^40 floats at the
+ * end if everything folded. */
+static proto_model *concat_chain_model(void)
 {
 	enum { steps = 40 };
 	proto_model *pm = proto_model_create(8, 17);
 	Onnx__GraphProto *g = proto_main_graph(pm);
-	float one = 1, twos[2] = {2, 2};
+	float one = 1;
 	proto_graph_add_initializer(pm, g, "t0", IR_FLOAT, (int64_t[]){1}, 1,
 	                            &one, sizeof one);
-	char in[32], out[32], factor[32];
+	char in[32], out[32];
 	for (int k = 0; k < steps; k++) {
-		int64_t dims[steps + 1];
-		dims[0] = 2;
-		for (int i = 1; i <= k; i++)
-			dims[i] = 1;
-		snprintf(factor, sizeof factor, "f%d", k);
-		proto_graph_add_initializer(pm, g, factor, IR_FLOAT, dims,
-		                            k + 1, twos, sizeof twos);
-		snprintf(in, sizeof in, "t%d,f%d", k, k);
+		snprintf(in, sizeof in, "t%d,t%d", k, k);
 		snprintf(out, sizeof out, "t%d", k + 1);
-		proto_graph_add_node(pm, g, "Mul", out, in, out);
+		Onnx__NodeProto *n =
+		    proto_graph_add_node(pm, g, "Concat", out, in, out);
+		proto_node_set_attr_int(pm, n, "axis", 0);
 	}
 	proto_graph_add_output(pm, g, out, IR_FLOAT, NULL, -1);
 	return pm;
@@ -354,6 +383,7 @@ int main(int argc, char **argv)
 	rc |= write_model(dir, "claim_strings.onnx",
 	                  claim_model(IR_STRING, (int64_t[]){1 << 28}, 1));
 	rc |= write_model(dir, "mul_chain.onnx", mul_chain_model());
+	rc |= write_model(dir, "concat_chain.onnx", concat_chain_model());
 	rc |= write_model(dir, "constant_of_shape.onnx",
 	                  constant_of_shape_model());
 	rc |= write_model(dir, "if_nested_1000.onnx", nested_if_model(1000));

@@ -110,6 +110,7 @@ void eval_call_begin(eval_call *call, ir_model *model, const ir_node *node,
 	call->node = node;
 	call->opset = ir_model_opset(model, node->domain);
 	call->size_limit = size_limit;
+	call->memory_left = -1;
 	call->scratch = ir_arena_create();
 	call->n_inputs = n_inputs;
 	call->in = eval_alloc(call, sizeof *call->in * (size_t)(n_inputs + 1));
@@ -217,6 +218,16 @@ static void *make_output(eval_call *call, int index, int elem_type, int rank,
 		                 index, bytes, call->size_limit);
 		return NULL;
 	}
+	if (call->memory_left >= 0 && bytes > call->memory_left) {
+		call->over_memory_limit = true;
+		eval_unsupported(call,
+		                 "output %d of %lld bytes is over what is left "
+		                 "of the fold memory limit (%lld)",
+		                 index, bytes, call->memory_left);
+		return NULL;
+	}
+	if (call->memory_left >= 0)
+		call->memory_left -= bytes;
 	ir_tensor *t = eval_alloc(call, sizeof *t);
 	t->elem_type = elem_type;
 	t->rank = rank;

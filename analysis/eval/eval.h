@@ -74,6 +74,11 @@ typedef struct eval_call {
 	 * refused; negative means no limit. */
 	long long size_limit;
 	long long input_bytes;
+	/* Bytes all outputs together may take (what is left of the fold
+	 * memory limit); negative means no limit. An output past it is
+	 * refused and sets over_memory_limit. */
+	long long memory_left;
+	bool over_memory_limit;
 	/* Set by the kernel: one tensor per output slot, scratch-owned. */
 	ir_tensor **outputs;
 	char reason[256];
