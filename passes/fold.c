@@ -200,9 +200,12 @@ static bool fold_from_type(folder *f, ir_node *node)
 		if (!static_dims(node->inputs[0], 0, EVAL_MAX_RANK + 1, dims,
 		                 &n))
 			return false;
+		/* A count past int64 is no value at all: leave the node to
+		 * the runtime (it cannot hold such a tensor either). */
 		int64_t size = 1;
 		for (int i = 0; i < n; i++)
-			size *= dims[i];
+			if (__builtin_mul_overflow(size, dims[i], &size))
+				return false;
 		return fold_int64s(f, node, &size, 1, 0);
 	}
 	return false;

@@ -22,11 +22,20 @@
  *   constant_of_shape.onnx 200 ConstantOfShape nodes of 4 MB each
  *   if_nested_1000.onnx   If inside If ... 1,000 levels deep
  *   if_nested_2000.onnx   2,000 levels deep, past the loader's limit
+ *   fold_cast_float.onnx  Cast of a constant float tensor holding NaN,
+ *                         +-inf and out-of-range values to every integer
+ *                         type, bool, float16 and float (fold_oracle.sh
+ *                         compares the folded model with ONNX Runtime)
+ *   fold_cast_double.onnx the same from double
+ *   fold_range.onnx       Range(-2^63, 2^63 - 1, 2^62) and
+ *                         Range(2^63 - 1, -2^63, -3 * 2^61) in int64
+ *   fold_size.onnx        Size of an input declared [2^62, 4]
  *
  * Models that protobuf-c can pack are built with proto_build.c; the deep
  * type is written as wire bytes directly, outside in, because packing it
  * with protobuf-c would recurse 100,000 levels.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -360,6 +369,77 @@ static proto_model *nested_if_model(int levels)
 	return pm;
 }
 
+/* ------------------------------------------------ folds the runtime checks */
+
+static const double special_values[] = {
+    NAN,  1e20,         -1e20,    3e9,       -3e9,         300.0,        -129.7,
+    2.5,  -0.5,         INFINITY, -INFINITY, 65543.0,      -70000.0,     1.9e19,
+    -1.0, 4294967301.0, 9.3e18,   -9.3e18,   2147483647.5, -2147483648.9};
+
+static proto_model *cast_model(int from)
+{
+	enum { n = sizeof special_values / sizeof special_values[0] };
+	proto_model *pm = proto_model_create(8, 19);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	float f[n];
+	for (int i = 0; i < n; i++)
+		f[i] = (float)special_values[i];
+	if (from == IR_FLOAT)
+		proto_graph_add_initializer(pm, g, "x", IR_FLOAT,
+		                            (int64_t[]){n}, 1, f, sizeof f);
+	else
+		proto_graph_add_initializer(pm, g, "x", IR_DOUBLE,
+		                            (int64_t[]){n}, 1, special_values,
+		                            sizeof special_values);
+	static const struct {
+		const char *name;
+		int type;
+	} targets[] = {{"int8", IR_INT8},   {"uint8", IR_UINT8},
+	               {"int16", IR_INT16}, {"uint16", IR_UINT16},
+	               {"int32", IR_INT32}, {"uint32", IR_UINT32},
+	               {"int64", IR_INT64}, {"uint64", IR_UINT64},
+	               {"bool", IR_BOOL},   {"float16", IR_FLOAT16},
+	               {"float", IR_FLOAT}};
+	for (size_t k = 0; k < sizeof targets / sizeof targets[0]; k++) {
+		char out[32];
+		snprintf(out, sizeof out, "to_%s", targets[k].name);
+		Onnx__NodeProto *node =
+		    proto_graph_add_node(pm, g, "Cast", out, "x", out);
+		proto_node_set_attr_int(pm, node, "to", targets[k].type);
+		proto_graph_add_output(pm, g, out, targets[k].type,
+		                       (int64_t[]){n}, 1);
+	}
+	return pm;
+}
+
+static proto_model *range_model(void)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	int64_t values[] = {INT64_MIN, INT64_MAX, (int64_t)1 << 62,
+	                    -3 * ((int64_t)1 << 61)};
+	const char *names[] = {"low", "high", "step", "back"};
+	for (int i = 0; i < 4; i++)
+		proto_graph_add_initializer(pm, g, names[i], IR_INT64, NULL, 0,
+		                            &values[i], sizeof values[i]);
+	proto_graph_add_node(pm, g, "Range", "up", "low,high,step", "up");
+	proto_graph_add_node(pm, g, "Range", "down", "high,low,back", "down");
+	proto_graph_add_output(pm, g, "up", IR_INT64, NULL, -1);
+	proto_graph_add_output(pm, g, "down", IR_INT64, NULL, -1);
+	return pm;
+}
+
+static proto_model *size_model(void)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	proto_graph_add_input(pm, g, "x", IR_FLOAT,
+	                      (int64_t[]){(int64_t)1 << 62, 4}, 2);
+	proto_graph_add_node(pm, g, "Size", "count", "x", "n");
+	proto_graph_add_output(pm, g, "n", IR_INT64, NULL, 0);
+	return pm;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -388,5 +468,9 @@ int main(int argc, char **argv)
 	                  constant_of_shape_model());
 	rc |= write_model(dir, "if_nested_1000.onnx", nested_if_model(1000));
 	rc |= write_model(dir, "if_nested_2000.onnx", nested_if_model(2000));
+	rc |= write_model(dir, "fold_cast_float.onnx", cast_model(IR_FLOAT));
+	rc |= write_model(dir, "fold_cast_double.onnx", cast_model(IR_DOUBLE));
+	rc |= write_model(dir, "fold_range.onnx", range_model());
+	rc |= write_model(dir, "fold_size.onnx", size_model());
 	return rc;
 }

@@ -216,7 +216,8 @@ double *eval_doubles(eval_call *call, const eval_tensor *t);
 int64_t *eval_int64s(eval_call *call, const eval_tensor *t);
 uint64_t *eval_uint64s(eval_call *call, const eval_tensor *t);
 /* Narrow into elements of `elem_type` with ONNX Cast semantics (round to
- * nearest even for floats, truncation toward zero for float -> int,
+ * nearest even for floats, truncation toward zero for float -> int
+ * (NaN and out-of-range values as ONNX Runtime on x86-64: see convert.c),
  * wrap-around for int -> narrower int, nonzero -> true for bool). */
 void eval_store_doubles(void *dst, int elem_type, const double *src, int64_t n);
 void eval_store_int64s(void *dst, int elem_type, const int64_t *src, int64_t n);

@@ -185,21 +185,31 @@ int eval_range(eval_call *c)
 	int64_t delta = eval_int64s(c, &c->in[2])[0];
 	if (delta == 0)
 		return eval_error(c, "has delta 0");
-	/* ceil((limit - start) / delta) without overflow for sane ranges. */
-	double span = ((double)limit - (double)start) / (double)delta;
-	if (span > 1e12)
-		return eval_unsupported(c, "of %g elements", span);
-	int64_t n = 0;
-	if (delta > 0 && limit > start)
-		n = (limit - start + delta - 1) / delta;
-	else if (delta < 0 && limit < start)
-		n = (start - limit - delta - 1) / -delta;
+	/* ceil((limit - start) / delta), exactly: the distance between two
+	 * int64s always fits in a uint64 (Range(-2^63, 2^63-1, 2^62) has 4
+	 * elements, as in ONNX Runtime). */
+	uint64_t span = 0, step = 0;
+	if (delta > 0 && limit > start) {
+		span = (uint64_t)limit - (uint64_t)start;
+		step = (uint64_t)delta;
+	} else if (delta < 0 && limit < start) {
+		span = (uint64_t)start - (uint64_t)limit;
+		step = 0 - (uint64_t)delta;
+	}
+	uint64_t count = step ? span / step + (span % step != 0) : 0;
+	if (count > ((uint64_t)1 << 40))
+		return eval_unsupported(c, "of %llu elements",
+		                        (unsigned long long)count);
+	int64_t n = (int64_t)count;
 	void *out = eval_output(c, 0, type, 1, &n);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	/* Every element lies between start and limit, but i * delta alone
+	 * may not fit: step in uint64, where wrapping is defined. */
 	int64_t *v = eval_alloc(c, sizeof *v * (size_t)n);
 	for (int64_t i = 0; i < n; i++)
-		v[i] = start + i * delta;
+		v[i] =
+		    (int64_t)((uint64_t)start + (uint64_t)i * (uint64_t)delta);
 	eval_store_int64s(out, type, v, n);
 	return EVAL_OK;
 }
