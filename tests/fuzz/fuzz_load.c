@@ -44,6 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pipeline_options_init(&options);
 		options.fixed_point = true;
 		options.verify = true;
+		/* Well under libFuzzer's RSS limit, and quiet. */
+		options.pass.fold_memory_limit = 64LL << 20;
+		options.notes_to = NULL;
 		ir_status run = {0};
 		/* A pass may refuse a model with an error value; what it may
 		 * not do is leave the IR inconsistent. */
