@@ -36,6 +36,8 @@ typedef enum onnxopt_status {
 	ONNXOPT_ERR_UNCHECKABLE = 7, /* "check": the evaluator cannot run
 	                                the model (an op without a kernel) */
 	ONNXOPT_ERR_WRITE = 8,       /* the output could not be written */
+	ONNXOPT_ERR_NOMEM = 9,       /* out of memory; after onnxopt_run
+	                                the model can only be freed */
 } onnxopt_status;
 
 typedef struct onnxopt_model onnxopt_model;

@@ -31,6 +31,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* uthash's default on a failed allocation is exit(-1); ours unwinds to
+ * the library's out-of-memory handler (ir_arena.h). */
+_Noreturn void ir_out_of_memory(void);
+#define uthash_fatal(msg) ir_out_of_memory()
 #include <uthash.h>
 
 #include "ir_status.h"
@@ -298,6 +302,10 @@ ir_model *ir_model_load_buffer_at(const void *data, size_t size, bool borrow,
 /* Whether any tensor's data was read from an external data file. */
 bool ir_model_has_external_data(const ir_model *model);
 void ir_model_free(ir_model *model);
+/* Free a model that memory ran out in the middle of building or
+ * rewriting (ir_oom_handler): its IR is not walked, so a few scope tables
+ * may leak, but nothing half-built is touched. */
+void ir_model_free_after_oom(ir_model *model);
 /* A second, independent model parsed from the bytes `model` was loaded
  * from, as it was before any pass ran. It borrows those bytes (a mapped
  * file stays mapped once), so it must be freed before `model`. NULL with

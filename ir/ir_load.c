@@ -428,10 +428,18 @@ static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 
 void ir_model_free(ir_model *model);
 
+/* What a load has built so far, for the out-of-memory unwind: it lives
+ * on the heap, so the unwind reads it reliably (see ir_oom_handler). */
+typedef struct load_progress {
+	Onnx__ModelProto *unpacked;
+	ir_model *model;
+} load_progress;
+
 static ir_model *model_from_proto(Onnx__ModelProto *mp, ir_buffer *file,
-                                  ir_status *status)
+                                  load_progress *progress, ir_status *status)
 {
 	ir_model *model = ir_xcalloc(1, sizeof *model);
+	progress->model = model;
 	model->arena = ir_arena_create();
 	model->file = file;
 	model->unpacked = mp;
@@ -458,13 +466,36 @@ static ir_model *model_from_proto(Onnx__ModelProto *mp, ir_buffer *file,
 		ir_skeleton_detach(&file->skeleton);
 		model->file = NULL;
 		ir_model_free(model);
+		progress->model = NULL;
+		progress->unpacked = NULL;
 		return NULL;
 	}
 	return model;
 }
 
+static void buffer_free(ir_buffer *file);
+
+/* protobuf-c's allocations fail like ours: into the out-of-memory
+ * handler, not into a NULL that would read as "malformed protobuf". */
+static void *unpack_alloc(void *unused, size_t size)
+{
+	(void)unused;
+	void *p = malloc(size ? size : 1);
+	if (!p)
+		ir_out_of_memory();
+	return p;
+}
+
+static void unpack_free(void *unused, void *p)
+{
+	(void)unused;
+	free(p);
+}
+
+static ProtobufCAllocator unpack_allocator = {unpack_alloc, unpack_free, NULL};
+
 static ir_model *load_bytes(ir_buffer *file, const char *base_dir,
-                            ir_status *status)
+                            load_progress *progress, ir_status *status)
 {
 	Onnx__ModelProto *mp = NULL;
 	switch (ir_wire_check_nesting(&onnx__model_proto__descriptor,
@@ -488,8 +519,10 @@ static ir_model *load_bytes(ir_buffer *file, const char *base_dir,
 	 * error is reported below. */
 	if (ir_skeleton_build(&onnx__model_proto__descriptor, file->data,
 	                      file->size, &file->skeleton)) {
-		mp = onnx__model_proto__unpack(NULL, file->skeleton.size,
+		mp = onnx__model_proto__unpack(&unpack_allocator,
+		                               file->skeleton.size,
 		                               file->skeleton.data);
+		progress->unpacked = mp;
 		free(file->skeleton.data);
 		file->skeleton.data = NULL;
 		if (mp)
@@ -511,7 +544,7 @@ static ir_model *load_bytes(ir_buffer *file, const char *base_dir,
 		onnx__model_proto__free_unpacked(mp, NULL);
 		return NULL;
 	}
-	ir_model *model = model_from_proto(mp, file, status);
+	ir_model *model = model_from_proto(mp, file, progress, status);
 	if (model && base_dir)
 		model->external_base_dir = ir_strdup(model, base_dir);
 	if (model && base_dir &&
@@ -520,6 +553,8 @@ static ir_model *load_bytes(ir_buffer *file, const char *base_dir,
 		ir_skeleton_detach(&file->skeleton);
 		model->file = NULL;
 		ir_model_free(model);
+		progress->model = NULL;
+		progress->unpacked = NULL;
 		return NULL;
 	}
 	return model;
@@ -536,6 +571,63 @@ static char *folder_of(const char *path)
 	memcpy(folder, path, len);
 	folder[len] = '\0';
 	return folder;
+}
+
+/* Free a model whose IR may be half-built or half-rewritten (memory ran
+ * out inside it): everything it owns except the graphs' scope tables,
+ * which only a walk of the graphs could reach. Not the file buffer. */
+static void model_free_unwalked(ir_model *model)
+{
+	if (model->file)
+		ir_skeleton_detach(&model->file->skeleton);
+	if (model->unpacked)
+		onnx__model_proto__free_unpacked(model->unpacked, NULL);
+	ir_external_close(model);
+	ir_arena_free(model->arena);
+	free(model);
+}
+
+/* load_bytes under an out-of-memory handler: running out is reported as
+ * IR_ERR_NOMEM, with what was built freed (protobuf-c's own partial tree,
+ * if it ran out inside unpack, is lost). The caller frees `file`. */
+static ir_model *load_guarded(ir_buffer *file, const char *base_dir,
+                              ir_status *status)
+{
+	load_progress *progress = calloc(1, sizeof *progress);
+	if (!progress) {
+		ir_fail(status, IR_ERR_NOMEM,
+		        "out of memory loading the model");
+		return NULL;
+	}
+	ir_oom_handler oom;
+	ir_oom_enter(&oom);
+	if (setjmp(oom.jump)) {
+		if (progress->model)
+			model_free_unwalked(progress->model);
+		else if (progress->unpacked) {
+			ir_skeleton_detach(&file->skeleton);
+			onnx__model_proto__free_unpacked(progress->unpacked,
+			                                 NULL);
+		}
+		free(progress);
+		ir_fail(status, IR_ERR_NOMEM,
+		        "out of memory loading the model (%zu bytes)",
+		        file->size);
+		return NULL;
+	}
+	ir_model *model = load_bytes(file, base_dir, progress, status);
+	ir_oom_leave(&oom);
+	free(progress);
+	return model;
+}
+
+void ir_model_free_after_oom(ir_model *model)
+{
+	if (!model)
+		return;
+	ir_buffer *file = model->file;
+	model_free_unwalked(model);
+	buffer_free(file);
 }
 
 static void buffer_free(ir_buffer *file)
@@ -619,7 +711,7 @@ ir_model *ir_model_load_file(const char *path, ir_status *status)
 	/* Standard input has no folder: its external data is looked up in
 	 * the current one, as onnx does. */
 	char *folder = folder_of(strcmp(path, "-") ? path : "");
-	ir_model *model = load_bytes(file, folder, status);
+	ir_model *model = load_guarded(file, folder, status);
 	free(folder);
 	if (!model)
 		buffer_free(file);
@@ -646,7 +738,7 @@ ir_model *ir_model_load_buffer_at(const void *data, size_t size, bool borrow,
 		file->kind = IR_BUFFER_HEAP;
 	}
 	file->size = size;
-	ir_model *model = load_bytes(file, base_dir, status);
+	ir_model *model = load_guarded(file, base_dir, status);
 	if (!model)
 		buffer_free(file);
 	return model;

@@ -6,9 +6,10 @@
  * ir_arena_grow doubles them into a new arena block and abandons the old
  * one, so nothing in the IR is freed on its own. Scratch work (the
  * evaluator, the verifier) uses arenas of its own, freed when it ends.
- * Running out of memory is not a
- * property of the input model, so it is the one failure that ends the
- * process, with a message, rather than an error value.
+ * Running out of memory is not a property of the input model; the
+ * library catches it with an ir_oom_handler (ir_arena.h) and reports it
+ * as an error value, and only code running outside one (tools and tests
+ * that use the IR directly) ends the process, with a message.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,10 +34,70 @@ bool ir_fail(ir_status *status, ir_status_code code, const char *format, ...)
 	return false;
 }
 
+/* Chunks grow geometrically so that a big model costs few mallocs; an
+ * allocation larger than a chunk gets a chunk of its own. */
+struct ir_arena_chunk {
+	struct ir_arena_chunk *next;
+	size_t used, size;
+	_Alignas(16) unsigned char data[];
+};
+
+struct ir_arena {
+	struct ir_arena_chunk *head;
+	size_t next_size;
+	size_t total;
+	/* A scratch arena's place in its handler's list (prev points at the
+	 * pointer that points here). */
+	struct ir_arena *oom_next, **oom_prev;
+};
+
+static _Thread_local ir_oom_handler *oom_current;
+
+void ir_oom_enter(ir_oom_handler *handler)
+{
+	handler->outer = oom_current;
+	handler->scratch = NULL;
+	oom_current = handler;
+}
+
+/* Scratch arenas still on the handler's list move to the outer one. */
+static void oom_pop(ir_oom_handler *handler)
+{
+	oom_current = handler->outer;
+	struct ir_arena *a = handler->scratch;
+	handler->scratch = NULL;
+	while (a) {
+		struct ir_arena *next = a->oom_next;
+		a->oom_next = NULL;
+		a->oom_prev = NULL;
+		if (oom_current) {
+			a->oom_next = oom_current->scratch;
+			if (a->oom_next)
+				a->oom_next->oom_prev = &a->oom_next;
+			oom_current->scratch = a;
+			a->oom_prev = &oom_current->scratch;
+		}
+		a = next;
+	}
+}
+
+void ir_oom_leave(ir_oom_handler *handler)
+{
+	if (oom_current == handler)
+		oom_pop(handler);
+}
+
 _Noreturn void ir_out_of_memory(void)
 {
-	fputs("onnx-opt: out of memory\n", stderr);
-	abort();
+	ir_oom_handler *handler = oom_current;
+	if (!handler) {
+		fputs("onnx-opt: out of memory\n", stderr);
+		abort();
+	}
+	oom_current = handler->outer;
+	while (handler->scratch)
+		ir_arena_free(handler->scratch);
+	longjmp(handler->jump, 1);
 }
 
 void *ir_xmalloc(size_t size)
@@ -63,24 +124,23 @@ void *ir_xrealloc(void *old, size_t size)
 	return p;
 }
 
-/* Chunks grow geometrically so that a big model costs few mallocs; an
- * allocation larger than a chunk gets a chunk of its own. */
-struct ir_arena_chunk {
-	struct ir_arena_chunk *next;
-	size_t used, size;
-	_Alignas(16) unsigned char data[];
-};
-
-struct ir_arena {
-	struct ir_arena_chunk *head;
-	size_t next_size;
-	size_t total;
-};
-
 struct ir_arena *ir_arena_create(void)
 {
 	struct ir_arena *arena = ir_xcalloc(1, sizeof *arena);
 	arena->next_size = 64 * 1024;
+	return arena;
+}
+
+struct ir_arena *ir_arena_create_scratch(void)
+{
+	struct ir_arena *arena = ir_arena_create();
+	if (oom_current) {
+		arena->oom_next = oom_current->scratch;
+		if (arena->oom_next)
+			arena->oom_next->oom_prev = &arena->oom_next;
+		oom_current->scratch = arena;
+		arena->oom_prev = &oom_current->scratch;
+	}
 	return arena;
 }
 
@@ -134,6 +194,11 @@ void ir_arena_free(struct ir_arena *arena)
 {
 	if (!arena)
 		return;
+	if (arena->oom_prev) {
+		*arena->oom_prev = arena->oom_next;
+		if (arena->oom_next)
+			arena->oom_next->oom_prev = arena->oom_prev;
+	}
 	struct ir_arena_chunk *chunk = arena->head;
 	while (chunk) {
 		struct ir_arena_chunk *next = chunk->next;

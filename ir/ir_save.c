@@ -299,7 +299,7 @@ static bool opsets_unchanged(const ir_model *model)
 static Onnx__ModelProto *export_model(ir_model *model, ir_layout *layout,
                                       struct ir_arena **arena_out)
 {
-	exporter ex = {ir_arena_create(), layout};
+	exporter ex = {ir_arena_create_scratch(), layout};
 	const Onnx__ModelProto *origin = model->origin;
 	Onnx__ModelProto *mp = COPY_OR_INIT(&ex, Onnx__ModelProto,
 	                                    ONNX__MODEL_PROTO__INIT, origin);

@@ -286,7 +286,7 @@ static bool name_missing_use(const ir_graph *g, ir_status *status)
 
 bool ir_verify(const ir_model *model, ir_status *status)
 {
-	verifier vf = {status, 0, 0, NULL, ir_arena_create()};
+	verifier vf = {status, 0, 0, NULL, ir_arena_create_scratch()};
 	bool ok = verify_graph(&vf, model->graph);
 	HASH_CLEAR(hh, vf.claimed);
 	ir_arena_free(vf.scratch);

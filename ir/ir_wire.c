@@ -153,9 +153,7 @@ ir_wire_check_nesting(const ProtobufCMessageDescriptor *descriptor,
 		const uint8_t *end;
 		bool counted;
 	} open_message;
-	open_message *open = malloc(sizeof *open * max_open);
-	if (!open)
-		return IR_WIRE_TOO_DEEP;
+	open_message *open = ir_xmalloc(sizeof *open * max_open);
 	ir_wire_verdict verdict = IR_WIRE_OK;
 	bool counted = counts_as_nesting(NULL, descriptor);
 	int n_open = 1, levels = counted;

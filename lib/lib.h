@@ -101,6 +101,9 @@ typedef struct lib_check_result {
 
 struct onnxopt_model {
 	ir_model *ir;
+	/* Memory ran out while passes rewrote the IR: it may be half
+	 * rewritten, so the model can only be freed (without a walk). */
+	bool broken;
 	lib_settings settings;
 	lib_check_result check;
 	lib_stats stats;

@@ -52,6 +52,7 @@ static onnxopt_status fail_with(const ir_status *status)
 	case IR_ERR_INVALID: return ONNXOPT_ERR_INVALID;
 	case IR_ERR_USAGE: return ONNXOPT_ERR_USAGE;
 	case IR_ERR_WRITE: return ONNXOPT_ERR_WRITE;
+	case IR_ERR_NOMEM: return ONNXOPT_ERR_NOMEM;
 	default: return ONNXOPT_ERR_PASS;
 	}
 }
@@ -66,7 +67,11 @@ static onnxopt_status wrap(ir_model *ir, const ir_status *status, double start,
 {
 	if (!ir)
 		return fail_with(status);
-	onnxopt_model *m = ir_xcalloc(1, sizeof *m);
+	onnxopt_model *m = calloc(1, sizeof *m);
+	if (!m) {
+		ir_model_free(ir);
+		return lib_fail(ONNXOPT_ERR_NOMEM, "out of memory");
+	}
 	m->ir = ir;
 	lib_stats_loaded(m, lib_now_seconds() - start);
 	*out = m;
@@ -109,7 +114,10 @@ void onnxopt_model_free(onnxopt_model *model)
 		return;
 	lib_check_result_free(&model->check);
 	lib_stats_free(&model->stats);
-	ir_model_free(model->ir);
+	if (model->broken)
+		ir_model_free_after_oom(model->ir);
+	else
+		ir_model_free(model->ir);
 	lib_settings_free(&model->settings);
 	free(model);
 }
@@ -139,12 +147,43 @@ static void bridge_report(const pass_record *record, void *ctx)
 	b->fn(&r, b->user);
 }
 
+static onnxopt_status broken_model(void)
+{
+	return lib_fail(ONNXOPT_ERR_NOMEM,
+	                "the model ran out of memory earlier and can only "
+	                "be freed");
+}
+
+static onnxopt_status run_passes(onnxopt_model *model, const char *passes,
+                                 unsigned flags, onnxopt_report_fn report,
+                                 void *user);
+
+/* Running out of memory in a pass unwinds to here (ir_oom_handler): the
+ * IR may be half rewritten, so the model is marked broken. */
 onnxopt_status onnxopt_run_ex(onnxopt_model *model, const char *passes,
                               unsigned flags, onnxopt_report_fn report,
                               void *user)
 {
 	if (!model)
 		return usage_error("onnxopt_run: NULL model");
+	if (model->broken)
+		return broken_model();
+	ir_oom_handler oom;
+	ir_oom_enter(&oom);
+	if (setjmp(oom.jump)) {
+		model->broken = true;
+		return lib_fail(ONNXOPT_ERR_NOMEM,
+		                "out of memory while running the passes");
+	}
+	onnxopt_status st = run_passes(model, passes, flags, report, user);
+	ir_oom_leave(&oom);
+	return st;
+}
+
+static onnxopt_status run_passes(onnxopt_model *model, const char *passes,
+                                 unsigned flags, onnxopt_report_fn report,
+                                 void *user)
+{
 	ir_status status = {0};
 	const lib_settings *settings = &model->settings;
 	const char *spec = passes ? passes : pass_default_pipeline;
@@ -261,6 +300,8 @@ onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path)
 	if (!strcmp(path, "-") && !strcmp(model->settings.stats_json, "-"))
 		return usage_error("--stats-json - and the output cannot both "
 		                   "go to standard output");
+	if (model->broken)
+		return broken_model();
 	ir_status status = {0};
 	double start = lib_now_seconds();
 	const lib_settings *settings = &model->settings;
@@ -279,7 +320,14 @@ onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path)
 		options.progress = lib_progress_save;
 		options.progress_ctx = &last_percent;
 	}
-	if (!ir_model_save_file_ex(model->ir, path, &options, &status))
+	ir_oom_handler oom;
+	ir_oom_enter(&oom);
+	if (setjmp(oom.jump))
+		return lib_fail(ONNXOPT_ERR_NOMEM, "out of memory saving '%s'",
+		                path);
+	bool ok = ir_model_save_file_ex(model->ir, path, &options, &status);
+	ir_oom_leave(&oom);
+	if (!ok)
 		return fail_with(&status);
 	struct stat st;
 	long long bytes = strcmp(path, "-") && stat(path, &st) == 0
@@ -293,10 +341,18 @@ onnxopt_status onnxopt_save_buffer(onnxopt_model *model, void **data,
 {
 	if (!model || !data || !size)
 		return usage_error("onnxopt_save_buffer: NULL argument");
+	if (model->broken)
+		return broken_model();
 	ir_status status = {0};
 	uint8_t *bytes;
 	double start = lib_now_seconds();
-	if (!ir_model_save_buffer(model->ir, &bytes, size, &status))
+	ir_oom_handler oom;
+	ir_oom_enter(&oom);
+	if (setjmp(oom.jump))
+		return lib_fail(ONNXOPT_ERR_NOMEM, "out of memory saving");
+	bool ok = ir_model_save_buffer(model->ir, &bytes, size, &status);
+	ir_oom_leave(&oom);
+	if (!ok)
 		return fail_with(&status);
 	onnxopt_status st =
 	    lib_stats_saved(model, lib_now_seconds() - start, (long long)*size);

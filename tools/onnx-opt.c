@@ -238,6 +238,7 @@ static int fail(onnxopt_status status)
 	switch (status) {
 	case ONNXOPT_ERR_PASS:
 	case ONNXOPT_ERR_WRITE: return EXIT_PASS_FAILED;
+	case ONNXOPT_ERR_NOMEM: return EXIT_PASS_FAILED;
 	case ONNXOPT_ERR_CHECK: return EXIT_CHECK_FAILED;
 	case ONNXOPT_ERR_UNCHECKABLE: return EXIT_CANNOT_CHECK;
 	default: return EXIT_BAD_INPUT;

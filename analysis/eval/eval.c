@@ -111,7 +111,7 @@ void eval_call_begin(eval_call *call, ir_model *model, const ir_node *node,
 	call->opset = ir_model_opset(model, node->domain);
 	call->size_limit = size_limit;
 	call->memory_left = -1;
-	call->scratch = ir_arena_create();
+	call->scratch = ir_arena_create_scratch();
 	call->n_inputs = n_inputs;
 	call->in = eval_alloc(call, sizeof *call->in * (size_t)(n_inputs + 1));
 	call->n_outputs = node->n_outputs;
