@@ -17,7 +17,7 @@ static int convert_to(ir_model *m, int64_t target, ir_status *status)
 	tu_assert_valid(m);
 	pass_options options = {.fold_size_limit = 4 << 20,
 	                        .target_opset = target};
-	pass_context ctx = {&options};
+	pass_context ctx = {.options = &options};
 	int changes = pass_convert_opset.run(m, &ctx, status);
 	if (changes >= 0)
 		tu_assert_valid(m);
