@@ -268,6 +268,7 @@ struct ir_model {
 	struct ir_arena *arena;
 	ir_buffer *file; /* the loaded bytes that tensors borrow */
 	struct ir_data_file *data_files; /* mapped external data files */
+	struct ir_store *store; /* big new tensors (ir_external.h) */
 	Onnx__ModelProto *unpacked; /* protobuf-c tree, freed with the model */
 	uint64_t name_counter;      /* for fresh unique names */
 	int n_graphs_total;

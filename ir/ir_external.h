@@ -39,6 +39,21 @@ void ir_external_release_pages(const void *data, size_t size);
 /* Whether `t`'s bytes are still the ones mapped from its data file. */
 bool ir_external_unchanged(const ir_tensor *t);
 
+/* ---------------------------------------------------------------- store */
+
+/* Tensors of this many bytes or more that passes create go to the
+ * file-backed store (ir_store.c) instead of the heap. */
+#define IR_STORE_MIN ((size_t)1 << 20)
+/* size bytes in the store, or NULL (too small, or no store: use the
+ * heap). */
+void *ir_store_alloc(ir_model *model, size_t size);
+/* Note that size bytes were written to a store block: trims now and then. */
+void ir_store_written(ir_model *model, size_t size);
+bool ir_store_contains(const ir_model *model, const void *data, size_t size);
+/* Drop the resident pages of the store and of the input's mappings. */
+void ir_memory_trim(ir_model *model);
+void ir_store_close(ir_model *model);
+
 /* ------------------------------------------------------------- writing */
 
 /* Save progress: bytes written of the total, reported to fn. */

@@ -240,7 +240,8 @@ void ir_release_if_mapped(const ir_model *model, const void *data, size_t size)
 			return;
 		}
 	const ir_buffer *file = model->file;
-	if (file && file->kind == IR_BUFFER_MAPPED && p >= file->data &&
-	    p + size <= file->data + file->size)
+	if ((file && file->kind == IR_BUFFER_MAPPED && p >= file->data &&
+	     p + size <= file->data + file->size) ||
+	    ir_store_contains(model, data, size))
 		ir_external_release_pages(data, size);
 }

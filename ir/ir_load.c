@@ -773,6 +773,7 @@ void ir_model_free(ir_model *model)
 		onnx__model_proto__free_unpacked(model->unpacked, NULL);
 	buffer_free(model->file);
 	ir_external_close(model);
+	ir_store_close(model);
 	ir_arena_free(model->arena);
 	free(model);
 }

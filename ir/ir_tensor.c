@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ir_external.h"
 #include "ir_impl.h"
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -20,6 +21,18 @@ static size_t packed_size(int elem_type, int64_t numel)
 {
 	int bits = ir_elem_bits(elem_type);
 	return (size_t)(((uint64_t)numel * (uint64_t)bits + 7) / 8);
+}
+
+/* A model-owned copy: a big one in the file-backed store, whose pages
+ * (and the input pages it was read from) are then let go of. */
+static void *tensor_copy(ir_model *model, const void *data, size_t size)
+{
+	void *copy = ir_store_alloc(model, size);
+	if (!copy)
+		return ir_memdup(model, data, size);
+	memcpy(copy, data, size);
+	ir_store_written(model, size);
+	return copy;
 }
 
 /* An empty repeated field is a NULL pointer, and memcpy from NULL is
@@ -47,7 +60,7 @@ static bool tensor_bytes(ir_model *model, const ir_tensor *t, bool aligned,
 		 * copy: the bytes are the same, so export is unaffected. */
 		if (aligned && t->raw && ((uintptr_t)t->raw % 16) != 0) {
 			ir_tensor *mutable_tensor = (ir_tensor *)t;
-			mutable_tensor->raw = ir_memdup(model, t->raw, want);
+			mutable_tensor->raw = tensor_copy(model, t->raw, want);
 		}
 		*data = t->raw ? t->raw : "";
 		*size = want;
@@ -160,7 +173,7 @@ ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
 	t->elem_type = elem_type;
 	t->rank = rank;
 	t->dims = ir_memdup(model, dims, sizeof(int64_t) * (size_t)rank);
-	t->raw = ir_memdup(model, raw, raw_size);
+	t->raw = tensor_copy(model, raw, raw_size);
 	t->raw_size = raw_size;
 	t->modified = true;
 	return t;

@@ -153,6 +153,10 @@ void lib_test_hook_after_pass(ir_model *model, const char *pass, int changes);
 onnxopt_status lib_fail(onnxopt_status status, const char *format, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* Models whose input is bigger have their mapped and stored pages
+ * dropped from memory after each pass. */
+#define LIB_TRIM_MIN_BYTES ((uint64_t)64 << 20)
+
 /* The progress line (progress.c): shown for models over 256 MB when
  * stderr is a terminal and --quiet is not set. */
 bool lib_progress_wanted(const onnxopt_model *model);

@@ -12,6 +12,7 @@
 
 #include "ir.h"
 #include "ir_arena.h"
+#include "ir_external.h"
 #include "lib.h"
 #include "pass.h"
 
@@ -132,6 +133,9 @@ typedef struct report_bridge {
 static void bridge_report(const pass_record *record, void *ctx)
 {
 	report_bridge *b = ctx;
+	/* What a pass touched of a big model's weights need not stay. */
+	if (ir_model_input_bytes(b->model->ir) > LIB_TRIM_MIN_BYTES)
+		ir_memory_trim(b->model->ir);
 	if (b->progress)
 		lib_progress_pass(record->name, record->iteration,
 		                  record->changes);

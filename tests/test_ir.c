@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir_external.h"
 #include "ir_impl.h"
 #include "test_util.h"
 
@@ -672,6 +673,34 @@ START_TEST(test_queries)
 }
 END_TEST
 
+/* A big tensor a pass creates lives in the file-backed store, not on the
+ * heap; its bytes survive the store's pages being dropped (they come back
+ * from the file), and a small one stays on the heap. */
+START_TEST(test_big_tensors_go_to_the_store)
+{
+	ir_model *m = ir_model_create(8, 17);
+	size_t n = IR_STORE_MIN / sizeof(float) + 1;
+	float *values = malloc(n * sizeof *values);
+	for (size_t i = 0; i < n; i++)
+		values[i] = (float)i * 0.5f;
+	int64_t dims[] = {(int64_t)n};
+	ir_tensor *big =
+	    ir_tensor_create(m, IR_FLOAT, 1, dims, values, n * sizeof *values);
+	ir_tensor *small = ir_tensor_create(m, IR_FLOAT, 1, (int64_t[]){4},
+	                                    values, 4 * sizeof *values);
+	ck_assert(ir_store_contains(m, big->raw, big->raw_size));
+	ck_assert(!ir_store_contains(m, small->raw, small->raw_size));
+	ir_memory_trim(m);
+	const void *data;
+	size_t size;
+	ck_assert(ir_tensor_raw(m, big, &data, &size));
+	ck_assert_uint_eq(size, n * sizeof *values);
+	ck_assert(memcmp(data, values, size) == 0);
+	free(values);
+	ir_model_free(m);
+}
+END_TEST
+
 static Suite *ir_suite(void)
 {
 	Suite *s = suite_create("ir");
@@ -690,6 +719,7 @@ static Suite *ir_suite(void)
 	TCase *inits = tcase_create("initializers");
 	tcase_add_test(inits, test_initializer_add_and_remove);
 	tcase_add_test(inits, test_initializer_remove_drops_input_entry);
+	tcase_add_test(inits, test_big_tensors_go_to_the_store);
 	suite_add_tcase(s, inits);
 	TCase *order = tcase_create("toposort");
 	tcase_add_test(order, test_toposort_restores_order);

@@ -1,0 +1,144 @@
+/*
+ * ir_store.c - a file-backed store for the big tensors passes create.
+ *
+ * Transposed, concatenated and folded weights can add up to the size of
+ * the model. Kept on the heap they would double the memory a run needs;
+ * instead each one of IR_STORE_MIN bytes or more gets its own shared
+ * mapping of an unnamed temporary file (O_TMPFILE in TMPDIR, or a file
+ * unlinked at once), whose pages the kernel can write back and drop. The
+ * file has no name, so it disappears on every exit path, a crash or a
+ * signal included.
+ *
+ * ir_memory_trim() drops the resident pages of the store and of the
+ * input's mappings (model file and external data files): they are clean
+ * file pages or shared ones the kernel keeps in its page cache, so
+ * touching them again only costs a fault. It runs after every 64 MiB
+ * stored (ir_store_written) and after each pass on big models, which
+ * keeps the resident set near the tensors being worked on, not the whole
+ * model.
+ *
+ * Blocks are reserved with fallocate before they are mapped, so a full
+ * disk is an allocation that falls back to the heap, never a SIGBUS.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "ir_arena.h"
+#include "ir_external.h"
+#include "ir_impl.h"
+
+typedef struct store_chunk {
+	uint8_t *map;
+	size_t size;
+	struct store_chunk *next;
+} store_chunk;
+
+struct ir_store {
+	int fd; /* -1: the store could not be created; use the heap */
+	uint64_t end;
+	store_chunk *chunks;
+	uint64_t since_trim; /* bytes stored since the last trim */
+};
+
+/* Trim after this many new bytes: often enough to keep the resident set
+ * small, rarely enough that pages in use are seldom dropped. */
+enum { TRIM_EVERY = 64 << 20 };
+
+static int open_unnamed(void)
+{
+	const char *dir = getenv("TMPDIR");
+	if (!dir || !dir[0])
+		dir = "/tmp";
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	char path[4096];
+	snprintf(path, sizeof path, "%s/onnx-opt-store.XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+void *ir_store_alloc(ir_model *model, size_t size)
+{
+	if (size < IR_STORE_MIN)
+		return NULL;
+	if (!model->store) {
+		model->store = ir_xcalloc(1, sizeof *model->store);
+		model->store->fd = open_unnamed();
+	}
+	struct ir_store *s = model->store;
+	if (s->fd < 0)
+		return NULL;
+	long page = sysconf(_SC_PAGESIZE);
+	uint64_t offset =
+	    (s->end + (uint64_t)page - 1) / (uint64_t)page * (uint64_t)page;
+	if (posix_fallocate(s->fd, (off_t)offset, (off_t)size) != 0)
+		return NULL;
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
+	               (off_t)offset);
+	if (p == MAP_FAILED)
+		return NULL;
+	store_chunk *c = ir_xmalloc(sizeof *c);
+	*c = (store_chunk){p, size, s->chunks};
+	s->chunks = c;
+	s->end = offset + size;
+	return p;
+}
+
+void ir_store_written(ir_model *model, size_t size)
+{
+	struct ir_store *s = model->store;
+	if (!s || (s->since_trim += size) < TRIM_EVERY)
+		return;
+	ir_memory_trim(model);
+}
+
+bool ir_store_contains(const ir_model *model, const void *data, size_t size)
+{
+	const uint8_t *p = data;
+	for (const store_chunk *c = model->store ? model->store->chunks : NULL;
+	     c; c = c->next)
+		if (p >= c->map && p + size <= c->map + c->size)
+			return true;
+	return false;
+}
+
+void ir_memory_trim(ir_model *model)
+{
+	if (model->store)
+		model->store->since_trim = 0;
+	for (const store_chunk *c = model->store ? model->store->chunks : NULL;
+	     c; c = c->next)
+		madvise(c->map, c->size, MADV_DONTNEED);
+	for (const ir_data_file *f = model->data_files; f; f = f->next)
+		if (f->map)
+			madvise((void *)f->map, f->size, MADV_DONTNEED);
+	const ir_buffer *file = model->file;
+	if (file && file->kind == IR_BUFFER_MAPPED && file->size)
+		madvise((void *)file->data, file->size, MADV_DONTNEED);
+}
+
+void ir_store_close(ir_model *model)
+{
+	struct ir_store *s = model->store;
+	if (!s)
+		return;
+	store_chunk *c = s->chunks;
+	while (c) {
+		store_chunk *next = c->next;
+		munmap(c->map, c->size);
+		free(c);
+		c = next;
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s);
+	model->store = NULL;
+}
