@@ -36,7 +36,6 @@
  *  - no intermediate is read outside the pattern or is a graph output.
  */
 #include <math.h>
-#include <stdlib.h>
 
 #include "ir_arena.h"
 #include "match.h"
@@ -151,23 +150,10 @@ static bool match_layer_norm(match *m, ir_model *model, ir_node *root,
 	} else if (!match_begin(m, model, root, "Mul")) {
 		return false;
 	}
-	if (!match_opset_at_least(m, 17) || !scale || scale->n_inputs != 2)
-		return match_check(m, false);
-	/* gamma is the constant operand; n is the other edge. */
-	match_const probe;
-	int gamma_index =
-	    match_read_constant(model, scale->inputs[1], &probe) ? 1 : 0;
-	ln->gamma = scale->inputs[gamma_index];
-	ir_value *n = scale->inputs[1 - gamma_index];
-	match_mark mark = match_save(m);
-	ir_node *cast = match_producer(m, n, "Cast");
-	if (cast) {
-		ln->cast_to = (int)ir_attr_int(cast, "to", 0);
-		n = match_operand(m, cast, 0);
-	} else {
-		match_restore(m, mark);
-	}
-	if (!match_core(m, n, ln))
+	if (!match_opset_at_least(m, 17))
+		return false;
+	ir_value *n = match_scaled_operand(m, scale, &ln->gamma, &ln->cast_to);
+	if (!n || !match_core(m, n, ln))
 		return false;
 	if (ln->cast_to == ln->elem_type)
 		ln->cast_to = 0;
@@ -177,16 +163,6 @@ static bool match_layer_norm(match *m, ir_model *model, ir_node *root,
 		return false;
 	return match_check(m, !ln->cast_to || ir_elem_is_float(ln->cast_to)) &&
 	       match_private(m);
-}
-
-/* gamma/beta in x's dtype, for the mixed-precision variant. */
-static ir_value *converted(match *m, const match_const *c, int elem_type)
-{
-	double *v = match_const_doubles(c);
-	ir_value *out = match_add_initializer_doubles(
-	    m->graph, c->value->name, elem_type, c->rank, c->dims, v);
-	free(v);
-	return out;
 }
 
 static int try_fuse(ir_model *model, ir_node *node, void *ctx)
@@ -209,9 +185,9 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 		return 0;
 	ir_value *gamma = ln.gamma, *beta = ln.beta;
 	if (ln.cast_to) {
-		gamma = converted(&m, &ln.gamma_c, ln.elem_type);
+		gamma = match_constant_as(&m, &ln.gamma_c, ln.elem_type);
 		if (beta)
-			beta = converted(&m, &ln.beta_c, ln.elem_type);
+			beta = match_constant_as(&m, &ln.beta_c, ln.elem_type);
 		match_retire(&m, ln.gamma);
 		match_retire(&m, ln.beta);
 	}
@@ -220,12 +196,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	    match_emit(&m, "LayerNormalization", inputs, beta ? 3 : 2, 1);
 	ir_node_set_attr_int(fused, "axis", -ln.k);
 	ir_node_set_attr_float(fused, "epsilon", (float)ln.epsilon);
-	ir_node *last = fused;
-	if (ln.cast_to) {
-		last = match_emit(&m, "Cast", &fused->outputs[0], 1, 1);
-		ir_node_set_attr_int(last, "to", ln.cast_to);
-	}
-	match_commit(&m, last, 0);
+	match_commit(&m, match_emit_cast(&m, fused, ln.cast_to), 0);
 	return 1;
 }
 

@@ -23,7 +23,6 @@
  *    dims, which must be known (shape inference runs first);
  *  - no intermediate is read outside the pattern or is a graph output.
  */
-#include <stdlib.h>
 
 #include "match.h"
 #include "pass.h"
@@ -102,24 +101,10 @@ static bool match_rms_norm(match *m, ir_model *model, ir_node *root,
                            rms_norm *rms)
 {
 	*rms = (rms_norm){0};
-	if (!match_begin(m, model, root, "Mul") ||
-	    !match_opset_at_least(m, 23) ||
-	    !match_check(m, root->n_inputs == 2))
+	if (!match_begin(m, model, root, "Mul") || !match_opset_at_least(m, 23))
 		return false;
-	match_const probe;
-	int gamma_index =
-	    match_read_constant(model, root->inputs[1], &probe) ? 1 : 0;
-	rms->gamma = root->inputs[gamma_index];
-	ir_value *n = root->inputs[1 - gamma_index];
-	match_mark mark = match_save(m);
-	ir_node *cast = match_producer(m, n, "Cast");
-	if (cast) {
-		rms->cast_to = (int)ir_attr_int(cast, "to", 0);
-		n = match_operand(m, cast, 0);
-	} else {
-		match_restore(m, mark);
-	}
-	if (!match_normalized(m, n, rms))
+	ir_value *n = match_scaled_operand(m, root, &rms->gamma, &rms->cast_to);
+	if (!n || !match_normalized(m, n, rms))
 		return false;
 	if (rms->cast_to == rms->elem_type)
 		rms->cast_to = 0;
@@ -140,23 +125,14 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 		return 0;
 	ir_value *gamma = rms.gamma;
 	if (rms.cast_to) {
-		double *v = match_const_doubles(&rms.gamma_c);
-		gamma = match_add_initializer_doubles(
-		    m.graph, rms.gamma->name, rms.elem_type, rms.gamma_c.rank,
-		    rms.gamma_c.dims, v);
-		free(v);
+		gamma = match_constant_as(&m, &rms.gamma_c, rms.elem_type);
 		match_retire(&m, rms.gamma);
 	}
 	ir_value *inputs[2] = {rms.x, gamma};
 	ir_node *fused = match_emit(&m, "RMSNormalization", inputs, 2, 1);
 	ir_node_set_attr_int(fused, "axis", -rms.k);
 	ir_node_set_attr_float(fused, "epsilon", (float)rms.epsilon);
-	ir_node *last = fused;
-	if (rms.cast_to) {
-		last = match_emit(&m, "Cast", &fused->outputs[0], 1, 1);
-		ir_node_set_attr_int(last, "to", rms.cast_to);
-	}
-	match_commit(&m, last, 0);
+	match_commit(&m, match_emit_cast(&m, fused, rms.cast_to), 0);
 	return 1;
 }
 

@@ -166,6 +166,22 @@ ir_value *match_add_initializer_int64s(ir_graph *graph, const char *hint,
                                        int rank, const int64_t *dims,
                                        const int64_t *values);
 
+/* Mixed precision, as normalization fusions meet it: n -> [Cast(to)] ->
+ * Mul(gamma), gamma a constant of the Cast's type. */
+
+/* The operand of `scale` (a two-input Mul) that is not its constant
+ * gamma (input 1 when that is a constant, else input 0), stepping back
+ * through a Cast; *gamma is the other operand, *cast_to the Cast's
+ * target type or 0 when there is none. */
+ir_value *match_scaled_operand(match *m, ir_node *scale, ir_value **gamma,
+                               int *cast_to);
+/* A constant's values as a new initializer of `elem_type` (the fused
+ * node's type, when a Cast is folded away), named after the constant. */
+ir_value *match_constant_as(match *m, const match_const *c, int elem_type);
+/* `fused`, or a Cast of its output to cast_to when that is not 0: what
+ * the pattern computed in the Cast's type. */
+ir_node *match_emit_cast(match *m, ir_node *fused, int cast_to);
+
 /* ------------------------------------------------------------- shapes */
 
 /* The value's rank from its type, or -1. */

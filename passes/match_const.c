@@ -51,6 +51,48 @@ bool match_const_int64s(const match_const *c, int64_t *out, int max, int *n)
 	return true;
 }
 
+/* ----------------------------------------------------- mixed precision */
+
+ir_value *match_scaled_operand(match *m, ir_node *scale, ir_value **gamma,
+                               int *cast_to)
+{
+	*cast_to = 0;
+	if (m->failed || !scale || scale->n_inputs != 2 || !scale->inputs[0] ||
+	    !scale->inputs[1])
+		return match_check(m, false), NULL;
+	match_const probe;
+	int gamma_index =
+	    match_read_constant(m->model, scale->inputs[1], &probe) ? 1 : 0;
+	*gamma = scale->inputs[gamma_index];
+	ir_value *n = scale->inputs[1 - gamma_index];
+	match_mark mark = match_save(m);
+	ir_node *cast = match_producer(m, n, "Cast");
+	if (!cast) {
+		match_restore(m, mark);
+		return n;
+	}
+	*cast_to = (int)ir_attr_int(cast, "to", 0);
+	return match_operand(m, cast, 0);
+}
+
+ir_value *match_constant_as(match *m, const match_const *c, int elem_type)
+{
+	double *v = match_const_doubles(c);
+	ir_value *out = match_add_initializer_doubles(
+	    m->graph, c->value->name, elem_type, c->rank, c->dims, v);
+	free(v);
+	return out;
+}
+
+ir_node *match_emit_cast(match *m, ir_node *fused, int cast_to)
+{
+	if (!cast_to)
+		return fused;
+	ir_node *cast = match_emit(m, "Cast", &fused->outputs[0], 1, 1);
+	ir_node_set_attr_int(cast, "to", cast_to);
+	return cast;
+}
+
 /* ------------------------------------------------------------- reading */
 
 static bool view_tensor(ir_model *model, const ir_tensor *t, match_const *out)
