@@ -10,8 +10,9 @@
  *     };
  *
  * and one line in passes.def (the build and the tests read that list:
- * with tests/test_pass_<name>.c that is all a new pass takes). run() returns how many changes it made (0
- * means the IR is untouched) or -1 after filling *status.
+ * with tests/test_pass_<name>.c that is all a new pass takes). run()
+ * returns how many changes it made (0 means the IR is untouched) or -1
+ * after filling *status.
  */
 #ifndef ONNXOPT_PASS_H
 #define ONNXOPT_PASS_H
