@@ -69,7 +69,8 @@ bool match_attr_ints(const ir_node *node, const char *name, int64_t *out,
 	int count = ir_attr_ints(node, name, &values);
 	if (count < 0 || count > max)
 		return false;
-	memcpy(out, values, sizeof *out * (size_t)count);
+	if (count > 0) /* an empty list may have a NULL array */
+		memcpy(out, values, sizeof *out * (size_t)count);
 	*n = count;
 	return true;
 }

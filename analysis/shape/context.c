@@ -267,7 +267,10 @@ int infer_attr_ints(const infer_ctx *ctx, const char *name, int64_t *out,
 	int count = ir_attr_ints(ctx->node, name, &values);
 	if (count < 0 || count > max)
 		return -1;
-	memcpy(out, values, sizeof *out * (size_t)count);
+	/* An empty list has no array: memcpy from NULL is undefined even
+	 * for no bytes (found by the structure-aware fuzzer). */
+	if (count > 0)
+		memcpy(out, values, sizeof *out * (size_t)count);
 	return count;
 }
 

@@ -159,5 +159,22 @@ if [ "$sanitizers" = none ] || [ -z "$sanitizers" ]; then
 	vm_limit_kb=
 fi
 
+# Inputs the fuzzers once broke onnx-opt with (tests/fuzz/regressions):
+# any clean exit will do, never a signal or a sanitizer report.
+for model in "$(dirname "$0")"/../fuzz/regressions/*.onnx; do
+	[ -f "$model" ] || continue
+	"$opt" "$model" "$work/out.onnx" >/dev/null 2>"$work/stderr"
+	status=$?
+	n=$((n + 1))
+	if [ $status -le 2 ]; then
+		echo "ok $n - fuzz regression $(basename "$model"): exit $status"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - fuzz regression $(basename "$model"): exit $status"
+		echo "# stderr: $(head -c 300 "$work/stderr")"
+	fi
+	rm -f "$work/out.onnx"
+done
+
 echo "1..$n"
 [ $failed -eq 0 ]

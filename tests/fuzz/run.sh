@@ -18,7 +18,9 @@
 # build-fuzz/seeds); inputs may be up to 8 MiB so that those fit. The
 # dictionary tests/fuzz/onnx.dict holds the exact values (dims of
 # 2^61 + 1, INT64_MIN, NaN, nesting tags) that byte mutation alone does not
-# find. Crashing inputs are written to build-fuzz/crashes/; rerun one with
+# find. Crashing inputs are written to build-fuzz/crashes/ (once fixed,
+# keep one in tests/fuzz/regressions/: hostile.sh runs them all); rerun
+# one with
 #   build-fuzz/tests/fuzz_load build-fuzz/crashes/crash-...
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -54,7 +56,8 @@ if [ ! -d "$seeds" ]; then
 		echo "run.sh: hf_models.py failed; seeding without it" >&2
 	mv "$seeds.tmp" "$seeds"
 fi
-cp "$root"/fixtures/*.onnx "$seeds"/*.onnx "$corpus"/ 2>/dev/null || true
+cp "$root"/fixtures/*.onnx "$seeds"/*.onnx "$root"/tests/fuzz/regressions/*.onnx \
+	"$corpus"/ 2>/dev/null || true
 for m in /usr/share/libonnx-testdata/data/*/*/model.onnx; do
 	[ -f "$m" ] || continue
 	cp "$m" "$corpus/$(basename "$(dirname "$m")").onnx"
