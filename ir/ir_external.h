@@ -47,8 +47,11 @@ bool ir_external_unchanged(const ir_tensor *t);
 /* size bytes in the store, or NULL (too small, or no store: use the
  * heap). */
 void *ir_store_alloc(ir_model *model, size_t size);
-/* Note that size bytes were written to a store block: trims now and then. */
-void ir_store_written(ir_model *model, size_t size);
+/* Note that size bytes of the store or of a mapped input were written or
+ * handed to a reader: trims every 64 MiB so noted. */
+void ir_memory_touched(ir_model *model, size_t size);
+/* Whether [data, data + size) lies in an input mapping or the store. */
+bool ir_memory_is_mapped(const ir_model *model, const void *data, size_t size);
 bool ir_store_contains(const ir_model *model, const void *data, size_t size);
 /* Drop the resident pages of the store and of the input's mappings. */
 void ir_memory_trim(ir_model *model);

@@ -233,15 +233,6 @@ failed:
 
 void ir_release_if_mapped(const ir_model *model, const void *data, size_t size)
 {
-	const uint8_t *p = data;
-	for (const ir_data_file *f = model->data_files; f; f = f->next)
-		if (f->map && p >= f->map && p + size <= f->map + f->size) {
-			ir_external_release_pages(data, size);
-			return;
-		}
-	const ir_buffer *file = model->file;
-	if ((file && file->kind == IR_BUFFER_MAPPED && p >= file->data &&
-	     p + size <= file->data + file->size) ||
-	    ir_store_contains(model, data, size))
+	if (ir_memory_is_mapped(model, data, size))
 		ir_external_release_pages(data, size);
 }

@@ -13,7 +13,8 @@
  * input's mappings (model file and external data files): they are clean
  * file pages or shared ones the kernel keeps in its page cache, so
  * touching them again only costs a fault. It runs after every 64 MiB
- * stored (ir_store_written) and after each pass on big models, which
+ * stored or read from a mapping (ir_memory_touched) and after each pass
+ * on big models, which
  * keeps the resident set near the tensors being worked on, not the whole
  * model.
  *
@@ -65,15 +66,26 @@ static int open_unnamed(void)
 	return fd;
 }
 
+enum { STORE_NOT_OPENED = -2 };
+
+/* The model's store, created on first use; its file is opened at the
+ * first block. */
+static struct ir_store *store_of(ir_model *model)
+{
+	if (!model->store) {
+		model->store = ir_xcalloc(1, sizeof *model->store);
+		model->store->fd = STORE_NOT_OPENED;
+	}
+	return model->store;
+}
+
 void *ir_store_alloc(ir_model *model, size_t size)
 {
 	if (size < IR_STORE_MIN)
 		return NULL;
-	if (!model->store) {
-		model->store = ir_xcalloc(1, sizeof *model->store);
-		model->store->fd = open_unnamed();
-	}
-	struct ir_store *s = model->store;
+	struct ir_store *s = store_of(model);
+	if (s->fd == STORE_NOT_OPENED)
+		s->fd = open_unnamed();
 	if (s->fd < 0)
 		return NULL;
 	long page = sysconf(_SC_PAGESIZE);
@@ -92,12 +104,25 @@ void *ir_store_alloc(ir_model *model, size_t size)
 	return p;
 }
 
-void ir_store_written(ir_model *model, size_t size)
+void ir_memory_touched(ir_model *model, size_t size)
 {
-	struct ir_store *s = model->store;
-	if (!s || (s->since_trim += size) < TRIM_EVERY)
+	if (size < IR_STORE_MIN)
 		return;
-	ir_memory_trim(model);
+	struct ir_store *s = store_of(model);
+	if ((s->since_trim += size) >= TRIM_EVERY)
+		ir_memory_trim(model);
+}
+
+bool ir_memory_is_mapped(const ir_model *model, const void *data, size_t size)
+{
+	const uint8_t *p = data;
+	for (const ir_data_file *f = model->data_files; f; f = f->next)
+		if (f->map && p >= f->map && p + size <= f->map + f->size)
+			return true;
+	const ir_buffer *file = model->file;
+	return (file && file->kind == IR_BUFFER_MAPPED && p >= file->data &&
+	        p + size <= file->data + file->size) ||
+	       ir_store_contains(model, data, size);
 }
 
 bool ir_store_contains(const ir_model *model, const void *data, size_t size)

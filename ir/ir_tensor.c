@@ -31,7 +31,7 @@ static void *tensor_copy(ir_model *model, const void *data, size_t size)
 	if (!copy)
 		return ir_memdup(model, data, size);
 	memcpy(copy, data, size);
-	ir_store_written(model, size);
+	ir_memory_touched(model, size);
 	return copy;
 }
 
@@ -64,6 +64,12 @@ static bool tensor_bytes(ir_model *model, const ir_tensor *t, bool aligned,
 		}
 		*data = t->raw ? t->raw : "";
 		*size = want;
+		/* A reader walks these pages: count them towards the next
+		 * trim, so that reading every weight (hashing, comparing)
+		 * does not make them all resident at once. */
+		if (t->raw && want >= IR_STORE_MIN &&
+		    ir_memory_is_mapped(model, t->raw, want))
+			ir_memory_touched(model, want);
 		return true;
 	}
 	const Onnx__TensorProto *p = t->origin;
