@@ -16,7 +16,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 golden="$here/golden"
 oracle="$here/oracle/oracle.mjs"
-pipelines="default fold eliminate fuse dce"
+# convert17 / convert23: the default pipeline with --target-opset 17 / 23.
+pipelines="default fold eliminate fuse dce convert17 convert23"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$golden"
@@ -43,7 +44,11 @@ for model in "$root"/fixtures/*.onnx; do
 	name=$(basename "$model" .onnx)
 	for p in $pipelines; do
 		out="$tmp/$name.$p.onnx"
-		if [ "$p" = default ]; then set --; else set -- -p "$p"; fi
+		case $p in
+		default) set -- ;;
+		convert*) set -- --target-opset "${p#convert}" ;;
+		*) set -- -p "$p" ;;
+		esac
 		if ! "$opt" "$@" --stats "$model" "$out" 2>"$tmp/stats"; then
 			fail "$name [$p]: onnx-opt failed: $(tail -1 "$tmp/stats")"
 			continue
