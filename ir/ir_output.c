@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ir_output.h"
@@ -82,21 +83,56 @@ int ir_temp_register(const char *path)
 	return -1; /* not covered; the normal paths still remove it */
 }
 
+/* Fill the trailing XXXXXX of `template_path` with random letters. */
+static void fill_template(char *template_path)
+{
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyz"
+	                              "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static unsigned long long state;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	state ^= (unsigned long long)ts.tv_nsec * 0x9e3779b97f4a7c15ULL ^
+	         (unsigned long long)getpid() << 32 ^
+	         (unsigned long long)ts.tv_sec;
+	size_t len = strlen(template_path);
+	for (size_t i = len >= 6 ? len - 6 : len; i < len; i++) {
+		state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+		template_path[i] =
+		    letters[(state >> 33) % (sizeof letters - 1)];
+	}
+}
+
 int ir_temp_create(char *template_path, int *slot)
 {
 	install_cleanup_handlers();
-	/* No signal between creating the file and registering it, or an
-	 * interrupt there would leave the file behind. */
-	sigset_t block, old;
-	sigemptyset(&block);
-	for (size_t i = 0; i < sizeof cleanup_signals / sizeof *cleanup_signals;
-	     i++)
-		sigaddset(&block, cleanup_signals[i]);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	int fd = mkostemp(template_path, O_CLOEXEC);
-	*slot = fd >= 0 ? ir_temp_register(template_path) : -1;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return fd;
+	/* The name is registered before the file exists. Blocking signals
+	 * around mkstemp is not enough: a process-directed signal may be
+	 * delivered to another thread (BLAS workers) between creating the
+	 * file and registering it. Unlinking a registered name we have not
+	 * created yet is harmless; the one unsafe instant is a random name
+	 * that collides with an existing file (open fails with EEXIST, we
+	 * unregister and draw again): 36^6 names make that negligible. */
+	size_t len = strlen(template_path);
+	char pattern[PATH_MAX];
+	snprintf(pattern, sizeof pattern, "%s", template_path);
+	for (int attempt = 0; attempt < 100; attempt++) {
+		snprintf(template_path, len + 1, "%s", pattern);
+		fill_template(template_path);
+		*slot = ir_temp_register(template_path);
+		int fd = open(template_path,
+		              O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd >= 0)
+			return fd;
+		int saved = errno;
+		ir_temp_unregister(*slot);
+		*slot = -1;
+		if (saved != EEXIST) {
+			errno = saved;
+			return -1;
+		}
+	}
+	errno = EEXIST;
+	return -1;
 }
 
 void ir_temp_unregister(int slot)

@@ -36,8 +36,9 @@ void ir_output_discard(ir_output *out);
 /* Temporary files removed on SIGINT/SIGTERM/SIGHUP while registered:
  * register returns a slot (or -1 if all are taken). */
 int ir_temp_register(const char *path);
-/* mkostemp(template_path) and register it, with no window for a signal
- * in between; returns the fd (-1 on failure) and the slot. */
+/* Like mkostemp(template_path), with the name registered before the file
+ * is created, so a signal delivered to any thread never finds an
+ * unregistered temporary; returns the fd (-1 on failure) and the slot. */
 int ir_temp_create(char *template_path, int *slot);
 void ir_temp_unregister(int slot);
 
