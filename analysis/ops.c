@@ -137,6 +137,26 @@ bool op_node_is_random(const ir_node *node)
 	return *(const uint8_t *)data != 0;
 }
 
+/* ------------------------------------------------------- op semantics */
+
+static int64_t clamp_axis_bound(int64_t bound, int64_t rank)
+{
+	if (bound < 0)
+		bound += rank;
+	return bound < 0 ? 0 : bound > rank ? rank : bound;
+}
+
+void op_shape_range(const ir_node *shape, int64_t opset, int64_t rank,
+                    int64_t *start, int64_t *end)
+{
+	*start = 0;
+	*end = rank;
+	if (opset >= 15) {
+		*start = clamp_axis_bound(ir_attr_int(shape, "start", 0), rank);
+		*end = clamp_axis_bound(ir_attr_int(shape, "end", rank), rank);
+	}
+}
+
 /* ------------------------------------------------------ attribute types */
 
 typedef struct attribute_type_row {

@@ -73,6 +73,13 @@ bool op_node_has(const ir_node *node, unsigned flag);
  * inference leave it alone: our output must stay rejected. */
 const ir_attr *op_node_mistyped_attribute(const ir_node *node);
 
+/* The dims [*start, *end) of an input of `rank` that a Shape node returns:
+ * from opset 15 its start and end attributes, negative ones counting from
+ * the back, clamped to [0, rank]; the whole shape before. *end may be
+ * below *start (an empty result). */
+void op_shape_range(const ir_node *shape, int64_t opset, int64_t rank,
+                    int64_t *start, int64_t *end);
+
 /* op_versions.def: the input slot that carries what older versions of the
  * default-domain op read from `attribute`, at `opset`; -1 while it is
  * still the attribute, or when the table knows no such move. */

@@ -139,19 +139,18 @@ static bool fold_by_evaluation(folder *f, ir_node *node)
 
 /* ------------------------------------------------------- shapes, types */
 
-/* Dims [start, end) of the value's type, when all of them are static. */
-static bool static_dims(const ir_value *v, int64_t start, int64_t end,
-                        int64_t *dims, int *n)
+/* The dims of the value's type that `node` reads (all of them, or a
+ * Shape's range), when all of those are static. */
+static bool static_dims(const ir_node *node, const ir_value *v, int64_t *dims,
+                        int *n)
 {
 	const ir_type *t = &v->type;
 	if (!t->is_tensor || t->rank < 0 || t->rank > EVAL_MAX_RANK)
 		return false;
-	if (start < 0)
-		start += t->rank;
-	if (end < 0)
-		end += t->rank;
-	start = start < 0 ? 0 : (start > t->rank ? t->rank : start);
-	end = end < 0 ? 0 : (end > t->rank ? t->rank : end);
+	int64_t start = 0, end = t->rank;
+	if (ir_node_is(node, "Shape"))
+		op_shape_range(node, ir_model_opset(node->graph->model, ""),
+		               t->rank, &start, &end);
 	*n = 0;
 	for (int64_t i = start; i < end; i++) {
 		if (t->dims[i].kind != IR_DIM_VALUE || t->dims[i].value < 0)
@@ -184,21 +183,12 @@ static bool fold_from_type(folder *f, ir_node *node)
 	int64_t dims[EVAL_MAX_RANK];
 	int n;
 	if (ir_node_is(node, "Shape")) {
-		int64_t opset = ir_model_opset(f->model, "");
-		int64_t start = 0, end = INT64_MAX;
-		if (opset >= 15) {
-			start = ir_attr_int(node, "start", 0);
-			end = ir_attr_int(node, "end", INT64_MAX);
-		}
-		if (end > EVAL_MAX_RANK)
-			end = EVAL_MAX_RANK + 1;
-		if (!static_dims(node->inputs[0], start, end, dims, &n))
+		if (!static_dims(node, node->inputs[0], dims, &n))
 			return false;
 		return fold_int64s(f, node, dims, n, 1);
 	}
 	if (ir_node_is(node, "Size")) {
-		if (!static_dims(node->inputs[0], 0, EVAL_MAX_RANK + 1, dims,
-		                 &n))
+		if (!static_dims(node, node->inputs[0], dims, &n))
 			return false;
 		/* A count past int64 is no value at all: leave the node to
 		 * the runtime (it cannot hold such a tensor either). */

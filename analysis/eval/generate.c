@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "eval.h"
+#include "ops.h"
 
 static int output_copy_of(eval_call *c, const eval_tensor *t)
 {
@@ -119,17 +120,8 @@ int eval_shape(eval_call *c)
 	if (!eval_has_input(c, 0))
 		return eval_error(c, "input 0 is absent");
 	const eval_tensor *t = &c->in[0];
-	int64_t start = 0, end = t->rank;
-	if (c->opset >= 15) {
-		start = eval_attr_int(c, "start", 0);
-		end = eval_attr_int(c, "end", t->rank);
-	}
-	if (start < 0)
-		start += t->rank;
-	if (end < 0)
-		end += t->rank;
-	start = start < 0 ? 0 : (start > t->rank ? t->rank : start);
-	end = end < 0 ? 0 : (end > t->rank ? t->rank : end);
+	int64_t start, end;
+	op_shape_range(c->node, c->opset, t->rank, &start, &end);
 	int64_t n = end > start ? end - start : 0;
 	int64_t *out = eval_output(c, 0, IR_INT64, 1, &n);
 	if (!out)

@@ -289,17 +289,8 @@ void shape_infer_shape(infer_ctx *ctx)
 		return;
 	shape_type_rank(&out, IR_INT64, 1);
 	if (in.rank >= 0) {
-		int64_t start = 0, end = in.rank;
-		if (ctx->opset >= 15) {
-			start = infer_attr_int(ctx, "start", 0);
-			end = infer_attr_int(ctx, "end", in.rank);
-		}
-		if (start < 0)
-			start += in.rank;
-		if (end < 0)
-			end += in.rank;
-		start = start < 0 ? 0 : start > in.rank ? in.rank : start;
-		end = end < 0 ? 0 : end > in.rank ? in.rank : end;
+		int64_t start, end;
+		op_shape_range(ctx->node, ctx->opset, in.rank, &start, &end);
 		out.dims[0] = dim_const(end > start ? end - start : 0);
 	}
 	infer_output(ctx, 0, &out);
