@@ -24,8 +24,10 @@
  *  - q, k and v keep their names: the Split takes over their definitions;
  *  - everything is in one graph, standard domain.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "ir_arena.h"
 #include "match.h"
 #include "ops.h"
 #include "pass.h"
@@ -99,7 +101,9 @@ static ir_value *concat_columns(match *m, const match_const *w[3], int64_t rows)
 	size_t elem = (size_t)ir_elem_bits(w[0]->elem_type) / 8;
 	int64_t cols = w[0]->dims[1] + w[1]->dims[1] + w[2]->dims[1];
 	size_t size = (size_t)(rows * cols) * elem;
-	uint8_t *raw = ir_alloc(m->model, size ? size : 1);
+	/* A scratch block: ir_tensor_create keeps its own copy (a big one in
+	 * the file-backed store), so the model need not hold two. */
+	uint8_t *raw = ir_xmalloc(size ? size : 1);
 	uint8_t *dst = raw;
 	for (int64_t r = 0; r < rows; r++)
 		for (int i = 0; i < 3; i++) {
@@ -112,6 +116,7 @@ static ir_value *concat_columns(match *m, const match_const *w[3], int64_t rows)
 	int64_t dims[2] = {rows, cols};
 	ir_tensor *t =
 	    ir_tensor_create(m->model, w[0]->elem_type, 2, dims, raw, size);
+	free(raw);
 	return ir_initializer_add(m->graph, "qkv_weight", t);
 }
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -294,6 +295,11 @@ int main(int argc, char **argv)
 	/* A closed pipe on stdout is a write error with a message (exit 1),
 	 * not a silent death. */
 	signal(SIGPIPE, SIG_IGN);
+	/* Scratch buffers of 1 MiB or more (a weight being folded) come from
+	 * mmap and go back to the system when freed; glibc's default would
+	 * raise the threshold after the first such free and keep them in the
+	 * heap, so a run's peak memory would grow with the model. */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 	/* Static: main returns early on many paths, and a block reachable
 	 * from a static is not a leak to LeakSanitizer. */
 	static cli_options table;
