@@ -498,8 +498,16 @@ static ir_model *load_bytes(ir_buffer *file, const char *base_dir,
                             load_progress *progress, ir_status *status)
 {
 	Onnx__ModelProto *mp = NULL;
+	char field[128];
 	switch (ir_wire_check_nesting(&onnx__model_proto__descriptor,
-	                              file->data, file->size)) {
+	                              file->data, file->size, field,
+	                              sizeof field)) {
+	case IR_WIRE_NUL_IN_STRING:
+		ir_fail(status, IR_ERR_PARSE,
+		        "a %s string holds a NUL byte, which onnx-opt cannot "
+		        "keep",
+		        field);
+		return NULL;
 	case IR_WIRE_OK: break;
 	case IR_WIRE_TOO_DEEP:
 		ir_fail(status, IR_ERR_PARSE,

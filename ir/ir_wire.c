@@ -2,6 +2,7 @@
  * ir_wire.c - skeleton copies of ONNX wire data, so that unpacking a model
  * does not copy its weights. See ir_wire.h for the scheme.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -98,7 +99,8 @@ static bool counts_as_nesting(const ProtobufCMessageDescriptor *parent,
 static bool skip_field(const ProtobufCMessageDescriptor *desc,
                        const uint8_t **p, const uint8_t *end,
                        const ProtobufCMessageDescriptor **sub_desc,
-                       const uint8_t **sub_end)
+                       const uint8_t **sub_end,
+                       const ProtobufCFieldDescriptor **nul_string)
 {
 	uint64_t tag, value;
 	*sub_desc = NULL;
@@ -129,6 +131,14 @@ static bool skip_field(const ProtobufCMessageDescriptor *desc,
 			*sub_end = *p + value;
 			return true;
 		}
+		/* protobuf-c keeps string fields as C strings: a NUL inside
+		 * one would cut it, and a value name cut short can name
+		 * another value. Doc strings are free text; cutting one
+		 * changes nothing the model computes. */
+		if (fd && fd->type == PROTOBUF_C_TYPE_STRING && value &&
+		    memchr(*p, 0, (size_t)value) &&
+		    strcmp(fd->name, "doc_string") != 0)
+			*nul_string = fd;
 		*p += value;
 		return true;
 	}
@@ -141,7 +151,8 @@ static bool skip_field(const ProtobufCMessageDescriptor *desc,
 
 ir_wire_verdict
 ir_wire_check_nesting(const ProtobufCMessageDescriptor *descriptor,
-                      const uint8_t *data, size_t size)
+                      const uint8_t *data, size_t size, char *where,
+                      size_t where_size)
 {
 	/* Between two counted levels there are at most two other messages
 	 * (node and attribute; or value info or attribute, and the type that
@@ -168,8 +179,18 @@ ir_wire_check_nesting(const ProtobufCMessageDescriptor *descriptor,
 		}
 		const ProtobufCMessageDescriptor *sub_desc;
 		const uint8_t *sub_end;
-		if (!skip_field(top->desc, &p, top->end, &sub_desc, &sub_end)) {
+		const ProtobufCFieldDescriptor *nul_string = NULL;
+		if (!skip_field(top->desc, &p, top->end, &sub_desc, &sub_end,
+		                &nul_string)) {
 			verdict = IR_WIRE_MALFORMED;
+			break;
+		}
+		if (nul_string) {
+			if (where)
+				snprintf(where, where_size, "%s.%s",
+				         top->desc->short_name,
+				         nul_string->name);
+			verdict = IR_WIRE_NUL_IN_STRING;
 			break;
 		}
 		if (!sub_desc)

@@ -25,17 +25,23 @@
 /* What ir_wire_check_nesting() found. */
 typedef enum {
 	IR_WIRE_OK,
-	IR_WIRE_MALFORMED, /* not well-formed wire data of that message */
-	IR_WIRE_TOO_DEEP,  /* nests past IR_MAX_NESTING (ir_limits.h) */
+	IR_WIRE_MALFORMED,     /* not well-formed wire data of that message */
+	IR_WIRE_TOO_DEEP,      /* nests past IR_MAX_NESTING (ir_limits.h) */
+	IR_WIRE_NUL_IN_STRING, /* a string field other than a doc string
+	                          holds a NUL byte */
 } ir_wire_verdict;
 
 /* Walk the wire bytes of a `descriptor` message without recursion, in one
  * linear pass, and check that GraphProto and TypeProto messages nest at
- * most IR_MAX_NESTING deep. protobuf-c's unpack recurses once per nested
- * message with no bound of its own, so this runs before it. */
-ir_wire_verdict ir_wire_check_nesting(
-    const ProtobufCMessageDescriptor *descriptor, const uint8_t *data,
-    size_t size);
+ * most IR_MAX_NESTING deep, and that no string field (names, op types,
+ * domains, ...; doc strings excepted) holds a NUL byte, which protobuf-c's
+ * C strings would cut: `where` gets that field ("NodeProto.input").
+ * protobuf-c's unpack recurses once per nested message with no bound of its
+ * own, so this runs before it. */
+ir_wire_verdict
+ir_wire_check_nesting(const ProtobufCMessageDescriptor *descriptor,
+                      const uint8_t *data, size_t size, char *where,
+                      size_t where_size);
 
 typedef struct ir_borrow {
 	size_t offset, size;        /* payload in the original buffer */

@@ -30,6 +30,10 @@
  *   fold_range.onnx       Range(-2^63, 2^63 - 1, 2^62) and
  *                         Range(2^63 - 1, -2^63, -3 * 2^61) in int64
  *   fold_size.onnx        Size of an input declared [2^62, 4]
+ *   nul_strings.onnx      a string initializer and a Constant's string
+ *                         attribute whose bytes hold NULs: they survive
+ *   nul_name.onnx         a node input named "x\0y": refused, because
+ *                         protobuf-c's C strings would cut it to "x"
  *
  * Models that protobuf-c can pack are built with proto_build.c; the deep
  * type is written as wire bytes directly, outside in, because packing it
@@ -440,6 +444,66 @@ static proto_model *size_model(void)
 	return pm;
 }
 
+/* ------------------------------------------------------------ NUL bytes */
+
+static proto_model *nul_strings_model(void)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	Onnx__TensorProto *t =
+	    add_tensor(pm, g, "s", IR_STRING, (int64_t[]){2}, 1);
+	static uint8_t a[] = {'a', 0, 'b'}, b[] = {0, 'c', 0};
+	t->n_string_data = 2;
+	t->string_data = proto_take(pm, 2 * sizeof *t->string_data);
+	t->string_data[0] = (ProtobufCBinaryData){sizeof a, a};
+	t->string_data[1] = (ProtobufCBinaryData){sizeof b, b};
+	proto_graph_add_node(pm, g, "Identity", "copy", "s", "y");
+	proto_graph_add_output(pm, g, "y", IR_STRING, (int64_t[]){2}, 1);
+	Onnx__NodeProto *n =
+	    proto_graph_add_node(pm, g, "Constant", "text", "", "z");
+	Onnx__AttributeProto *attr = proto_take(pm, sizeof *attr);
+	onnx__attribute_proto__init(attr);
+	attr->name = proto_string(pm, "value_string");
+	attr->has_type = 1;
+	attr->type = ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__STRING;
+	attr->has_s = 1;
+	attr->s = (ProtobufCBinaryData){sizeof b, b};
+	n->n_attribute = 1;
+	n->attribute = proto_take(pm, sizeof *n->attribute);
+	n->attribute[0] = attr;
+	proto_graph_add_output(pm, g, "z", IR_STRING, NULL, 0);
+	return pm;
+}
+
+/* Identity reads "x\0y"; only wire bytes can say that. */
+static int nul_name_model(const char *dir, const char *name)
+{
+	wire node = {0}, graph = {0}, model = {0};
+	wire_open(&node, 1, 3);
+	wire_put(&node, "x\0y", 3);
+	wire_string(&node, 2, "out");
+	wire_string(&node, 4, "Identity");
+	wire_open(&graph, 1, node.size);
+	wire_put(&graph, node.data, node.size);
+	wire_string(&graph, 2, "g");
+	wire_open(&graph, 11, 3);
+	wire_string(&graph, 1, "x");
+	wire_open(&graph, 12, 5);
+	wire_string(&graph, 1, "out");
+	wire_varint(&model, 1 << 3 | 0);
+	wire_varint(&model, 8);
+	wire_open(&model, 8, 2);
+	wire_varint(&model, 2 << 3 | 0);
+	wire_varint(&model, 17);
+	wire_open(&model, 7, graph.size);
+	wire_put(&model, graph.data, graph.size);
+	int rc = write_file(dir, name, model.data, model.size);
+	free(node.data);
+	free(graph.data);
+	free(model.data);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
@@ -472,5 +536,7 @@ int main(int argc, char **argv)
 	rc |= write_model(dir, "fold_cast_double.onnx", cast_model(IR_DOUBLE));
 	rc |= write_model(dir, "fold_range.onnx", range_model());
 	rc |= write_model(dir, "fold_size.onnx", size_model());
+	rc |= write_model(dir, "nul_strings.onnx", nul_strings_model());
+	rc |= nul_name_model(dir, "nul_name.onnx");
 	return rc;
 }

@@ -159,6 +159,30 @@ if [ "$sanitizers" = none ] || [ -z "$sanitizers" ]; then
 	vm_limit_kb=
 fi
 
+# NUL bytes: in tensor strings and string attributes (bytes on the wire)
+# they survive -p none byte for byte and the default pipeline; in a name
+# (a C string once unpacked) they are refused, not cut short.
+run_case "NUL bytes in strings, -p none" 0 "" -p none "$m/nul_strings.onnx"
+n=$((n + 1))
+if cmp -s "$m/nul_strings.onnx" "$work/out.onnx"; then
+	echo "ok $n - NUL bytes in strings: -p none output is byte-identical"
+else
+	failed=$((failed + 1))
+	echo "not ok $n - NUL bytes in strings: -p none output differs"
+fi
+run_case "NUL bytes in strings, default pipeline" 0 "" "$m/nul_strings.onnx"
+n=$((n + 1))
+# Both strings, NULs included, as they are on the wire.
+if LC_ALL=C grep -qaP 'a\x00b' "$work/out.onnx" &&
+	LC_ALL=C grep -qaP '\x00c\x00' "$work/out.onnx"; then
+	echo "ok $n - NUL bytes in strings survive the default pipeline"
+else
+	failed=$((failed + 1))
+	echo "not ok $n - NUL bytes in strings lost by the default pipeline"
+fi
+run_case "NUL byte in a node input name" 2 \
+	"a NodeProto.input string holds a NUL byte" "$m/nul_name.onnx"
+
 # Inputs the fuzzers once broke onnx-opt with (tests/fuzz/regressions):
 # any clean exit will do, never a signal or a sanitizer report.
 for model in "$(dirname "$0")"/../fuzz/regressions/*.onnx; do

@@ -210,10 +210,11 @@ static const int64_t interesting[] = {
 
 static int64_t interesting_int(mutation *m, int64_t old)
 {
+	/* In uint64, where wrapping is defined: INT64_MIN * 2 is 0 here. */
 	switch (pick(m, 4)) {
-	case 0: return old + 1;
-	case 1: return old * 2;
-	case 2: return -old;
+	case 0: return (int64_t)((uint64_t)old + 1);
+	case 1: return (int64_t)((uint64_t)old * 2);
+	case 2: return (int64_t)(0 - (uint64_t)old);
 	default:
 		return interesting[pick(m, sizeof interesting /
 		                               sizeof interesting[0])];
@@ -449,8 +450,8 @@ size_t LLVMFuzzerCustomMutator(uint8_t *data, size_t size, size_t max_size,
 	/* Some of the time, and whenever the input is not a model, mutate
 	 * bytes: the two kinds of mutation find different bugs. */
 	if (seed % 4 == 0 ||
-	    ir_wire_check_nesting(&onnx__model_proto__descriptor, data, size) !=
-	        IR_WIRE_OK)
+	    ir_wire_check_nesting(&onnx__model_proto__descriptor, data, size,
+	                          NULL, 0) != IR_WIRE_OK)
 		return LLVMFuzzerMutate(data, size, max_size);
 	Onnx__ModelProto *model = onnx__model_proto__unpack(NULL, size, data);
 	if (!model)
