@@ -378,7 +378,8 @@ static void stream_append(ProtobufCBuffer *buffer, size_t len,
 			return;
 		}
 	}
-	memcpy(sb->data + sb->used, data, len);
+	if (len) /* protobuf-c hands empty fields over as (NULL, 0) */
+		memcpy(sb->data + sb->used, data, len);
 	sb->used += len;
 }
 
