@@ -37,6 +37,9 @@ typedef struct run {
 	void **saved_value_scratch; /* parallel to slots */
 	ir_value **slot_values;
 	void **saved_node_scratch; /* parallel to nodes */
+	/* Slots by last reader: those of node p are
+	 * dying[dying_start[p] .. dying_start[p + 1]). */
+	int *dying, *dying_start;
 } run;
 
 /* ------------------------------------------------------------- tensors */
@@ -166,6 +169,10 @@ static void begin(run *r, ir_model *model, const ir_graph *graph)
 		r->slot_values[i]->scratch = &r->slots[i];
 	for (int i = 0; i < r->n_slots; i++) {
 		const ir_value *v = r->slot_values[i];
+		/* An output nobody reads dies with its producer. */
+		if (v->producer && v->producer->graph == graph)
+			r->slots[i].last_reader =
+			    (intptr_t)v->producer->scratch - 1;
 		for (int u = 0; u < v->n_uses; u++) {
 			const ir_node *reader = top_node(r, v->uses[u].node);
 			int64_t at =
@@ -174,6 +181,22 @@ static void begin(run *r, ir_model *model, const ir_graph *graph)
 				r->slots[i].last_reader = at;
 		}
 	}
+	/* Counting sort by last reader (-1: graph inputs no node reads). */
+	r->dying = ir_xmalloc(sizeof *r->dying * (size_t)(r->n_slots + 1));
+	r->dying_start =
+	    ir_xcalloc((size_t)r->n_nodes + 2, sizeof *r->dying_start);
+	for (int i = 0; i < r->n_slots; i++)
+		if (r->slots[i].last_reader >= 0)
+			r->dying_start[r->slots[i].last_reader + 1]++;
+	for (int p = 0; p < r->n_nodes; p++)
+		r->dying_start[p + 1] += r->dying_start[p];
+	int *fill = ir_xcalloc((size_t)r->n_nodes + 1, sizeof *fill);
+	for (int i = 0; i < r->n_slots; i++) {
+		int64_t p = r->slots[i].last_reader;
+		if (p >= 0)
+			r->dying[r->dying_start[p] + fill[p]++] = i;
+	}
+	free(fill);
 }
 
 static void release(slot *s)
@@ -197,6 +220,8 @@ static void end(run *r)
 	free(r->saved_value_scratch);
 	free(r->nodes);
 	free(r->saved_node_scratch);
+	free(r->dying);
+	free(r->dying_start);
 }
 
 /* ------------------------------------------------------------- running */
@@ -295,9 +320,10 @@ int eval_graph_run(ir_model *model, const ir_graph *graph,
 	for (int p = 0; p < r.n_nodes && code == EVAL_OK; p++) {
 		code = run_node(&r, r.nodes[p], failure);
 		/* Free what no later node reads. */
-		for (int i = 0; code == EVAL_OK && i < r.n_slots; i++) {
-			slot *s = &r.slots[i];
-			if (s->owned && !s->is_output && s->last_reader <= p)
+		for (int d = r.dying_start[p];
+		     code == EVAL_OK && d < r.dying_start[p + 1]; d++) {
+			slot *s = &r.slots[r.dying[d]];
+			if (s->owned && !s->is_output)
 				release(s);
 		}
 	}
