@@ -58,10 +58,24 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	    !concat_axis(&m, node, &axis))
 		return 0;
 	int rank = known_rank(node);
-	ir_value *spliced[MAX_SPLICED];
-	int n = 0, merged = 0;
+	ir_value *spliced[MAX_SPLICED], *merged_values[MAX_SPLICED];
+	int n = 0, merged = 0, n_merged_values = 0;
 	for (int i = 0; i < node->n_inputs; i++) {
 		ir_value *in = node->inputs[i];
+		/* Read again at a later position (Concat(t, t)): the inner
+		 * Concat is in the pattern already, so splice it again. */
+		bool again = false;
+		for (int j = 0; j < n_merged_values; j++)
+			again = again || merged_values[j] == in;
+		if (again) {
+			ir_node *inner = in->producer;
+			if (n + inner->n_inputs > MAX_SPLICED)
+				return 0;
+			for (int k = 0; k < inner->n_inputs; k++)
+				spliced[n++] = inner->inputs[k];
+			merged++;
+			continue;
+		}
 		match_mark mark = match_save(&m);
 		ir_node *inner = match_producer(&m, in, "Concat");
 		bool ok = inner && concat_axis(&m, inner, &inner_axis) &&
@@ -79,8 +93,15 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 		}
 		for (int k = 0; k < inner->n_inputs; k++)
 			spliced[n++] = inner->inputs[k];
+		merged_values[n_merged_values++] = in;
 		merged++;
 	}
+	/* A value kept whole at one position and spliced at another would
+	 * still be read once its Concat is gone (found by the fuzzer). */
+	for (int k = 0; k < n; k++)
+		for (int j = 0; j < n_merged_values; j++)
+			if (spliced[k] == merged_values[j])
+				return 0;
 	if (merged == 0 || !match_private(&m))
 		return 0;
 	ir_node *fused = match_emit(&m, "Concat", spliced, n, 1);

@@ -34,6 +34,31 @@ START_TEST(test_splices_in_order)
 }
 END_TEST
 
+/* Concat(t, t) with t = Concat(a, b): both reads splice (found by the
+ * structure-aware fuzzer, which made the pass read a removed value). */
+START_TEST(test_inner_read_twice)
+{
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	ir_value *a = tu_input(g, "a", TU_DIMS(2, 1));
+	ir_value *b = tu_input(g, "b", TU_DIMS(2, 2));
+	ir_node *inner = concat(g, 1, TU_VALUES(a, b));
+	ir_node *outer = concat(
+	    g, 1, TU_VALUES(inner->outputs[0], inner->outputs[0]));
+	tu_output(outer->outputs[0]);
+	ck_assert_int_eq(fu_run_equivalent(m, "fuse_consecutive_concats", 0),
+	                 1);
+	ck_assert_int_eq(g->n_nodes, 1);
+	ir_node *fused = g->first;
+	ck_assert_int_eq(fused->n_inputs, 4);
+	ck_assert_ptr_eq(fused->inputs[0], a);
+	ck_assert_ptr_eq(fused->inputs[1], b);
+	ck_assert_ptr_eq(fused->inputs[2], a);
+	ck_assert_ptr_eq(fused->inputs[3], b);
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(test_other_axis_stays)
 {
 	ir_model *m = tu_model(13);
@@ -67,6 +92,7 @@ int main(void)
 	Suite *s = suite_create("fuse_consecutive_concats");
 	TCase *tc = tcase_create("fuse_consecutive_concats");
 	tcase_add_test(tc, test_splices_in_order);
+	tcase_add_test(tc, test_inner_read_twice);
 	tcase_add_test(tc, test_other_axis_stays);
 	tcase_add_test(tc, test_inner_read_elsewhere);
 	suite_add_tcase(s, tc);
