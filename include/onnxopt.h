@@ -23,7 +23,12 @@
 extern "C" {
 #endif
 
-#define ONNXOPT_VERSION "0.1.0"
+/* The library's version is meson.build's project version:
+ * onnxopt_version(). */
+
+/* The default of onnxopt_set_fold_size_limit: 4 MiB. (A plain number, so
+ * that the help text can spell it.) */
+#define ONNXOPT_DEFAULT_FOLD_SIZE_LIMIT 4194304
 
 typedef enum onnxopt_status {
 	ONNXOPT_OK = 0,
@@ -73,7 +78,8 @@ onnxopt_status onnxopt_run(onnxopt_model *model, const char *passes,
 
 /* The largest tensor, in bytes, that folding may create for this model
  * from ops that expand data (ConstantOfShape, Expand, Tile, Range, ...),
- * for the runs that follow. The default is 4 MiB; a negative value means
+ * for the runs that follow. The default is ONNXOPT_DEFAULT_FOLD_SIZE_LIMIT
+ * (4 MiB); a negative value means
  * no limit. */
 onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
                                            long long bytes);
@@ -135,6 +141,11 @@ void onnxopt_get_stats(const onnxopt_model *model, onnxopt_stats *out);
 /* Check a pass list without running it (an unknown name is an error). */
 onnxopt_status onnxopt_check_passes(const char *passes);
 
+/* A report's pass is ONNXOPT_REPORT_SHAPE_INFERENCE for a run of shape
+ * inference that the pipeline made for the passes that need types (it
+ * changes nothing: changes is 0). */
+#define ONNXOPT_REPORT_SHAPE_INFERENCE "(shape-inference)"
+
 typedef struct onnxopt_pass_report {
 	const char *pass;
 	int iteration;
@@ -168,7 +179,8 @@ typedef void (*onnxopt_op_count_fn)(const char *domain, const char *op_type,
 void onnxopt_op_counts(const onnxopt_model *model, onnxopt_op_count_fn fn,
                        void *user);
 
-/* Every pass: name, group and one-line summary. */
+/* Every pass: name, group and one-line summary; the passes of a group
+ * come together, and groups in the order of the default pipeline. */
 typedef void (*onnxopt_pass_info_fn)(const char *name, const char *group,
                                      const char *summary, void *user);
 void onnxopt_list_passes(onnxopt_pass_info_fn fn, void *user);

@@ -183,8 +183,16 @@ struct ir_value {
 	ir_tensor *tensor;  /* initializer data (IR_DEF_INITIALIZER) */
 	const Onnx__SparseTensorProto *sparse; /* sparse initializer */
 	bool is_graph_input;                   /* listed in graph inputs */
+	/* What passes read: the type as stated (loaded, or set by a pass),
+	 * refined by shape inference. */
 	ir_type type;
-	bool type_changed; /* exporter must rebuild the type proto */
+	bool type_changed; /* a pass restated it: export rebuilds the proto */
+	/* Shape inference refined `type` (ir_value_refine_type), which is an
+	 * analysis result, not a change: export writes `stated`, the type as
+	 * it was before inference, until a pass records the inferred one
+	 * (ir_value_record_type). */
+	bool type_inferred;
+	ir_type stated;
 	/* Original ValueInfoProto entries, copied through on export. */
 	const Onnx__ValueInfoProto *input_info;
 	ir_use *uses;
@@ -271,6 +279,10 @@ struct ir_model {
 	struct ir_store *store; /* big new tensors (ir_external.h) */
 	Onnx__ModelProto *unpacked; /* protobuf-c tree, freed with the model */
 	uint64_t name_counter;      /* for fresh unique names */
+	/* Moves on every call of the mutation API below (and never
+	 * otherwise), so an analysis stamped with it knows exactly whether
+	 * the IR changed since it ran (passes/pass.h). */
+	uint64_t generation;
 	int n_graphs_total;
 	/* The folder external data was resolved against at load (NULL: not
 	 * resolved), so that ir_model_reload resolves it the same way. */
@@ -471,10 +483,22 @@ bool ir_graph_inline_subgraph(ir_node *node, ir_graph *body, ir_status *status);
 void ir_value_info_remove(ir_value *value);
 /* Give a node output a value_info entry in its graph, so that its type is
  * exported (shape inference). No-op for graph inputs and outputs, whose
- * types the graph's interface carries, and for a value that has one. */
-void ir_value_info_add(ir_value *value);
+ * types the graph's interface carries, and for a value that has one.
+ * True when an entry was added. */
+bool ir_value_info_add(ir_value *value);
+/* State a value's type (a pass's rewrite); export writes it. */
 void ir_value_set_type(ir_value *value, int elem_type, int rank,
                        const ir_dim *dims);
+/* For shape inference only: refine `type` without changing what export
+ * writes and without moving the generation. Running an analysis is not a
+ * mutation: a pass that reports 0 changes saves the same bytes. */
+void ir_value_refine_type(ir_value *value, int elem_type, int rank,
+                          const ir_dim *dims);
+/* Make export write the type inference found for `value` (where the
+ * model has a place for it: a graph input or output, a value_info entry).
+ * True when it was not written yet. It leaves `type` as it is, so it does
+ * not move the generation either. */
+bool ir_value_record_type(ir_value *value);
 /* Re-sort nodes topologically (stable). False if there is a cycle. */
 bool ir_graph_toposort(ir_graph *graph, ir_status *status);
 /* Call fn on graph and every nested subgraph, parents first. */

@@ -20,6 +20,7 @@ void ir_value_make_initializer(ir_value *value, ir_tensor *tensor)
 {
 	assert(value->def == IR_DEF_NODE && tensor);
 	ir_graph *g = value->graph;
+	ir_touch(g->model);
 	if (value->producer)
 		value->producer->outputs[value->producer_index] = NULL;
 	value->producer = NULL;
@@ -164,6 +165,7 @@ bool ir_graph_inline_subgraph(ir_node *node, ir_graph *body, ir_status *status)
 		               "body '%s' has %d outputs, node '%s' %d",
 		               body->name ? body->name : "", body->n_outputs,
 		               node->name ? node->name : "", node->n_outputs);
+	ir_touch(parent->model);
 	move_values(body, parent);
 	move_nodes(body, node);
 	for (int k = 0; k < node->n_outputs; k++) {

@@ -15,6 +15,12 @@ struct ir_buffer {
 	ir_skeleton skeleton; /* borrowed raw_data fields to restore */
 };
 
+/* Every mutation calls this (see ir_model.generation). */
+static inline void ir_touch(ir_model *model)
+{
+	model->generation++;
+}
+
 ir_value *ir_value_new(ir_graph *graph, const char *name, ir_def_kind def);
 void ir_scope_add(ir_graph *graph, ir_value *value);
 /* Keep fresh names clear of a name loaded from the file. */

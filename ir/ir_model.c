@@ -44,6 +44,7 @@ void *ir_memdup(ir_model *model, const void *data, size_t size)
 
 static void use_add(ir_value *value, ir_node *node, int index)
 {
+	ir_touch(value->graph->model);
 	value->uses =
 	    ir_grow(value->graph->model, value->uses, &value->cap_uses,
 	            value->n_uses + 1, sizeof *value->uses);
@@ -52,6 +53,7 @@ static void use_add(ir_value *value, ir_node *node, int index)
 
 static void use_remove(ir_value *value, ir_node *node, int index)
 {
+	ir_touch(value->graph->model);
 	for (int i = 0; i < value->n_uses; i++) {
 		if (value->uses[i].node == node &&
 		    value->uses[i].index == index) {
@@ -103,12 +105,14 @@ void ir_reserve_fresh_name(ir_model *model, const char *name)
 
 void ir_scope_add(ir_graph *graph, ir_value *value)
 {
+	ir_touch(graph->model);
 	HASH_ADD_KEYPTR(hh, graph->scope, value->name, strlen(value->name),
 	                value);
 }
 
 void ir_scope_remove(ir_value *value)
 {
+	ir_touch(value->graph->model);
 	HASH_DELETE(hh, value->graph->scope, value);
 	value->removed = true;
 }
@@ -131,7 +135,7 @@ ir_value *ir_value_create(ir_graph *graph, const char *hint)
 	return v;
 }
 
-void ir_value_set_type(ir_value *value, int elem_type, int rank,
+static void write_type(ir_value *value, int elem_type, int rank,
                        const ir_dim *dims)
 {
 	ir_model *model = value->graph->model;
@@ -143,7 +147,35 @@ void ir_value_set_type(ir_value *value, int elem_type, int rank,
 		value->type.dims = ir_alloc(model, sizeof(ir_dim) * rank);
 		memcpy(value->type.dims, dims, sizeof(ir_dim) * rank);
 	}
+}
+
+void ir_value_set_type(ir_value *value, int elem_type, int rank,
+                       const ir_dim *dims)
+{
+	ir_touch(value->graph->model);
+	write_type(value, elem_type, rank, dims);
 	value->type_changed = true;
+	value->type_inferred = false;
+}
+
+void ir_value_refine_type(ir_value *value, int elem_type, int rank,
+                          const ir_dim *dims)
+{
+	/* The dims arrays are never written in place (write_type allocates
+	 * new ones), so keeping the struct keeps the stated type. */
+	if (!value->type_inferred)
+		value->stated = value->type;
+	value->type_inferred = true;
+	write_type(value, elem_type, rank, dims);
+}
+
+bool ir_value_record_type(ir_value *value)
+{
+	if (!value->type_inferred)
+		return false;
+	value->type_inferred = false;
+	value->type_changed = true;
+	return true;
 }
 
 void ir_value_replace_all_uses(ir_value *from, ir_value *to)
@@ -159,6 +191,7 @@ void ir_value_replace_all_uses(ir_value *from, ir_value *to)
 void ir_value_info_remove(ir_value *value)
 {
 	ir_graph *g = value->graph;
+	ir_touch(g->model);
 	int kept = 0;
 	for (int i = 0; i < g->n_value_infos; i++)
 		if (g->value_infos[i].value != value)
@@ -166,17 +199,19 @@ void ir_value_info_remove(ir_value *value)
 	g->n_value_infos = kept;
 }
 
-void ir_value_info_add(ir_value *value)
+bool ir_value_info_add(ir_value *value)
 {
 	ir_graph *g = value->graph;
 	if (value->is_graph_input || ir_value_is_graph_output(value))
-		return;
+		return false;
 	for (int i = 0; i < g->n_value_infos; i++)
 		if (g->value_infos[i].value == value)
-			return;
+			return false;
+	ir_touch(g->model);
 	g->value_infos = ir_grow(g->model, g->value_infos, &g->cap_value_infos,
 	                         g->n_value_infos + 1, sizeof *g->value_infos);
 	g->value_infos[g->n_value_infos++] = (ir_value_info){value, NULL};
+	return true;
 }
 
 /* ---------------------------------------------------------------- nodes */
@@ -214,6 +249,7 @@ ir_node *ir_node_create(ir_graph *graph, const char *op_type,
 static void link_between(ir_graph *g, ir_node *prev, ir_node *node,
                          ir_node *next)
 {
+	ir_touch(g->model);
 	node->prev = prev;
 	node->next = next;
 	if (prev)
@@ -293,6 +329,7 @@ static void detach_subgraph(ir_graph *parent, ir_graph *sub)
 void ir_node_remove(ir_node *node)
 {
 	ir_graph *g = node->graph;
+	ir_touch(g->model);
 	drop_node_uses(node);
 	for (int a = 0; a < node->n_attrs; a++) {
 		ir_attr *attr = &node->attrs[a];
@@ -395,6 +432,7 @@ static Onnx__AttributeProto *attr_slot(ir_node *node, const char *name,
                                        int type)
 {
 	ir_model *model = node->graph->model;
+	ir_touch(model);
 	Onnx__AttributeProto *proto = ir_alloc(model, sizeof *proto);
 	onnx__attribute_proto__init(proto);
 	proto->name = ir_strdup(model, name);
@@ -468,6 +506,7 @@ void ir_node_set_attr_tensor(ir_node *node, const char *name, ir_tensor *tensor)
 
 void ir_node_remove_attr(ir_node *node, const char *name)
 {
+	ir_touch(node->graph->model);
 	int kept = 0;
 	for (int i = 0; i < node->n_attrs; i++) {
 		ir_attr *a = &node->attrs[i];
@@ -487,6 +526,7 @@ void ir_value_move_definition(ir_value *value, ir_node *node, int index)
 	ir_value *old = node->outputs[index];
 	if (old == value)
 		return;
+	ir_touch(node->graph->model);
 	if (old) {
 		assert(old->n_uses == 0 && !ir_value_is_graph_output(old));
 		ir_value_info_remove(old);
@@ -514,6 +554,7 @@ ir_model *ir_model_create(int64_t ir_version, int64_t opset)
 
 void ir_model_set_opset(ir_model *model, const char *domain, int64_t version)
 {
+	ir_touch(model);
 	for (int i = 0; i < model->n_opsets; i++)
 		if (!strcmp(model->opsets[i].domain, domain)) {
 			model->opsets[i].version = version;
@@ -546,6 +587,7 @@ ir_value *ir_graph_add_input(ir_graph *graph, const char *name, int elem_type,
 
 void ir_graph_add_output(ir_graph *graph, ir_value *value)
 {
+	ir_touch(graph->model);
 	graph->outputs =
 	    ir_grow(graph->model, graph->outputs, &graph->cap_outputs,
 	            graph->n_outputs + 1, sizeof *graph->outputs);
@@ -580,6 +622,7 @@ void ir_initializer_remove(ir_value *value)
 {
 	ir_graph *g = value->graph;
 	assert(value->def == IR_DEF_INITIALIZER && value->n_uses == 0);
+	ir_touch(g->model);
 	int kept = 0;
 	for (int i = 0; i < g->n_initializers; i++)
 		if (g->initializers[i] != value)

@@ -113,12 +113,14 @@ export_value_info(exporter *ex, const Onnx__ValueInfoProto *origin,
 	Onnx__ValueInfoProto *vi = COPY_OR_INIT(
 	    ex, Onnx__ValueInfoProto, ONNX__VALUE_INFO_PROTO__INIT, origin);
 	vi->name = (char *)value->name;
+	/* Inferred types are saved only once a pass records them. */
+	const ir_type *type =
+	    value->type_inferred ? &value->stated : &value->type;
 	if (value->type_changed)
-		vi->type = export_type(ex, &value->type);
+		vi->type = export_type(ex, type);
 	else if (!origin)
-		vi->type = value->type.proto
-		               ? (Onnx__TypeProto *)value->type.proto
-		               : export_type(ex, &value->type);
+		vi->type = type->proto ? (Onnx__TypeProto *)type->proto
+		                       : export_type(ex, type);
 	return vi;
 }
 

@@ -24,6 +24,7 @@ bool ir_graph_toposort(ir_graph *graph, ir_status *status)
 	int n = graph->n_nodes;
 	if (n == 0)
 		return true;
+	ir_touch(graph->model);
 	ir_node **nodes = ir_xmalloc(sizeof *nodes * (size_t)n);
 	int64_t *pending = ir_xcalloc((size_t)n, sizeof *pending);
 	int i = 0;

@@ -34,6 +34,10 @@ typedef struct lib_dim_param {
 	char *name; /* owned */
 	int64_t value;
 } lib_dim_param;
+/* A macro's value as a string literal, for help texts that state a
+ * default defined elsewhere. */
+#define LIB_SPELL(macro) LIB_SPELL_(macro)
+#define LIB_SPELL_(text) #text
 
 typedef struct lib_settings {
 	bool has_fold_size_limit;

@@ -487,12 +487,6 @@ static int convert_graph(ir_graph *graph, void *ctx)
 	return 0;
 }
 
-/* Ops whose conversion reads element types or shapes. */
-static const char *const typed_ops[] = {
-    "Clip",       "Pad",      "Softmax", "LogSoftmax", "Hardmax",  "Split",
-    "GridSample", "Upsample", "Resize",  "Cast",       "CastLike",
-};
-
 static int run_convert_opset(ir_model *model, pass_context *ctx,
                              ir_status *status)
 {
@@ -513,8 +507,6 @@ static int run_convert_opset(ir_model *model, pass_context *ctx,
 		        (long long)opset, OLDEST_SOURCE, NEWEST_TARGET);
 		return -1;
 	}
-	pass_infer_types_for(model, typed_ops,
-	                     sizeof typed_ops / sizeof *typed_ops);
 	convert c = {model, opset, target, false, status, 0};
 	if (pass_for_each_graph(model, convert_graph, &c) < 0)
 		return -1;
@@ -537,5 +529,6 @@ const pass pass_convert_opset = {
     .summary = "convert the default domain to the opset of --target-opset "
                "(7-23; runs first when that option is given)",
     .opt_in = true,
+    .needs = ANALYSIS_TYPES,
     .run = run_convert_opset,
 };

@@ -63,7 +63,7 @@ static int run_dce(ir_model *model, pass_context *ctx, ir_status *status)
 
 const pass pass_dce = {
     .name = "dce",
-    .group = "dce",
+    .group = "cleanup",
     .summary = "remove nodes whose outputs nothing reads, and unused "
                "initializers",
     .run = run_dce,

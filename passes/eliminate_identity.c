@@ -30,7 +30,7 @@ static int run_eliminate_identity(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	return pass_remove_passthroughs(model, NULL, 0, identity_input);
+	return pass_remove_passthroughs(model, identity_input);
 }
 
 const pass pass_eliminate_identity = {

@@ -61,15 +61,13 @@ static int run_eliminate_nop_cast(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	static const char *const typed_ops[] = {"Cast", "CastLike"};
-	return pass_remove_passthroughs(
-	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
-	    cast_to_own_type);
+	return pass_remove_passthroughs(model, cast_to_own_type);
 }
 
 const pass pass_eliminate_nop_cast = {
     .name = "eliminate_nop_cast",
     .group = "eliminate",
     .summary = "remove Cast/CastLike to the element type the input has",
+    .needs = ANALYSIS_TYPES,
     .run = run_eliminate_nop_cast,
 };

@@ -43,7 +43,7 @@ static int run_eliminate_nop_concat(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	return pass_remove_passthroughs(model, NULL, 0, single_concat_input);
+	return pass_remove_passthroughs(model, single_concat_input);
 }
 
 const pass pass_eliminate_nop_concat = {

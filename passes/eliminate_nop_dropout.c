@@ -65,7 +65,7 @@ static int run_eliminate_nop_dropout(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	return pass_remove_passthroughs(model, NULL, 0, dropout_input);
+	return pass_remove_passthroughs(model, dropout_input);
 }
 
 const pass pass_eliminate_nop_dropout = {

@@ -44,10 +44,7 @@ static int run_eliminate_nop_expand(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 8)
 		return 0;
-	static const char *const typed_ops[] = {"Expand"};
-	return pass_remove_passthroughs(
-	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
-	    expand_input);
+	return pass_remove_passthroughs(model, expand_input);
 }
 
 const pass pass_eliminate_nop_expand = {
@@ -55,5 +52,6 @@ const pass pass_eliminate_nop_expand = {
     .group = "eliminate",
     .summary = "remove Expand nodes whose constant shape leaves the input "
                "shape unchanged",
+    .needs = ANALYSIS_TYPES,
     .run = run_eliminate_nop_expand,
 };

@@ -60,10 +60,7 @@ static int run_eliminate_nop_flatten(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	static const char *const typed_ops[] = {"Flatten"};
-	return pass_remove_passthroughs(
-	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
-	    flatten_input);
+	return pass_remove_passthroughs(model, flatten_input);
 }
 
 const pass pass_eliminate_nop_flatten = {
@@ -71,5 +68,6 @@ const pass pass_eliminate_nop_flatten = {
     .group = "eliminate",
     .summary = "remove Flatten nodes whose output shape equals the input "
                "shape",
+    .needs = ANALYSIS_TYPES,
     .run = run_eliminate_nop_flatten,
 };

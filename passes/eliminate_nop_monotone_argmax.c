@@ -109,9 +109,6 @@ static int run_eliminate_nop_monotone_argmax(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 6)
 		return 0;
-	static const char *const typed_ops[] = {"ArgMax", "ArgMin"};
-	pass_infer_types_for(model, typed_ops,
-	                     (int)(sizeof typed_ops / sizeof typed_ops[0]));
 	return pass_for_each_graph(model, eliminate_in_graph, NULL);
 }
 
@@ -120,5 +117,6 @@ const pass pass_eliminate_nop_monotone_argmax = {
     .group = "eliminate",
     .summary = "drop exact widening Casts in front of ArgMax/ArgMin "
                "(rounding makes Exp, Softmax, ... inexact)",
+    .needs = ANALYSIS_TYPES,
     .run = run_eliminate_nop_monotone_argmax,
 };

@@ -94,7 +94,7 @@ static int run_eliminate_nop_pad(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 1)
 		return 0;
-	return pass_remove_passthroughs(model, NULL, 0, pad_input);
+	return pass_remove_passthroughs(model, pad_input);
 }
 
 const pass pass_eliminate_nop_pad = {

@@ -98,10 +98,7 @@ static int run_eliminate_nop_reshape(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 1)
 		return 0;
-	static const char *const typed_ops[] = {"Reshape"};
-	return pass_remove_passthroughs(
-	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
-	    reshape_input);
+	return pass_remove_passthroughs(model, reshape_input);
 }
 
 const pass pass_eliminate_nop_reshape = {
@@ -109,5 +106,6 @@ const pass pass_eliminate_nop_reshape = {
     .group = "eliminate",
     .summary = "remove Reshape nodes whose constant target is the input's "
                "shape",
+    .needs = ANALYSIS_TYPES,
     .run = run_eliminate_nop_reshape,
 };

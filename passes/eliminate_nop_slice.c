@@ -138,15 +138,13 @@ static int run_eliminate_nop_slice(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 1)
 		return 0;
-	static const char *const typed_ops[] = {"Slice"};
-	return pass_remove_passthroughs(
-	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
-	    slice_input);
+	return pass_remove_passthroughs(model, slice_input);
 }
 
 const pass pass_eliminate_nop_slice = {
     .name = "eliminate_nop_slice",
     .group = "eliminate",
     .summary = "remove Slice nodes that take every element",
+    .needs = ANALYSIS_TYPES,
     .run = run_eliminate_nop_slice,
 };

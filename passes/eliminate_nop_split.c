@@ -90,15 +90,13 @@ static int run_eliminate_nop_split(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 1)
 		return 0;
-	static const char *const typed_ops[] = {"Split"};
-	return pass_remove_passthroughs(
-	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
-	    split_input);
+	return pass_remove_passthroughs(model, split_input);
 }
 
 const pass pass_eliminate_nop_split = {
     .name = "eliminate_nop_split",
     .group = "eliminate",
     .summary = "remove Split nodes with a single output",
+    .needs = ANALYSIS_TYPES,
     .run = run_eliminate_nop_split,
 };

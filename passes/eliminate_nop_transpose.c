@@ -44,15 +44,13 @@ static int run_eliminate_nop_transpose(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	static const char *const typed_ops[] = {"Transpose"};
-	return pass_remove_passthroughs(
-	    model, typed_ops, (int)(sizeof typed_ops / sizeof typed_ops[0]),
-	    transpose_input);
+	return pass_remove_passthroughs(model, transpose_input);
 }
 
 const pass pass_eliminate_nop_transpose = {
     .name = "eliminate_nop_transpose",
     .group = "eliminate",
     .summary = "remove Transpose nodes with the identity permutation",
+    .needs = ANALYSIS_TYPES,
     .run = run_eliminate_nop_transpose,
 };

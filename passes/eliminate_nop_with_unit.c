@@ -150,11 +150,7 @@ static int run_eliminate_nop_with_unit(ir_model *model, pass_context *ctx,
 	int64_t opset = ir_model_opset(model, "");
 	if (opset < 1)
 		return 0;
-	static const char *const unit_ops[] = {"Add", "Sub", "Mul", "Div",
-	                                       "Pow", "And", "Or"};
-	return pass_remove_passthroughs(
-	    model, unit_ops, (int)(sizeof unit_ops / sizeof unit_ops[0]),
-	    passed_through);
+	return pass_remove_passthroughs(model, passed_through);
 }
 
 const pass pass_eliminate_nop_with_unit = {
@@ -162,5 +158,6 @@ const pass pass_eliminate_nop_with_unit = {
     .group = "eliminate",
     .summary = "remove x*1, x/1, x^1, x-0, x+(-0.0) (any zero for "
                "integers), x and true, x or false",
+    .needs = ANALYSIS_TYPES,
     .run = run_eliminate_nop_with_unit,
 };

@@ -65,7 +65,6 @@ static int run_fuse_add_bias_into_conv(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -74,5 +73,6 @@ const pass pass_fuse_add_bias_into_conv = {
     .group = "fuse",
     .summary = "turn an Add of a per-channel constant after a Conv into "
                "the Conv's bias",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_add_bias_into_conv,
 };

@@ -196,7 +196,6 @@ static int run_fuse_attention(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 23)
 		return 0;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -206,5 +205,6 @@ const pass pass_fuse_attention = {
     .summary = "fuse scaled dot-product attention into Attention (opset >= "
                "23; opt-in)",
     .opt_in = true,
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_attention,
 };

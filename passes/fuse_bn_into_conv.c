@@ -283,7 +283,6 @@ static int run_fuse_bn_into_conv(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fold, NULL);
 }
 
@@ -292,5 +291,6 @@ const pass pass_fuse_bn_into_conv = {
     .group = "fuse",
     .summary = "fold inference BatchNormalization into the weights of the "
                "Conv, ConvTranspose, Gemm or 2-D MatMul before it",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_bn_into_conv,
 };

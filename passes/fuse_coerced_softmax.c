@@ -72,7 +72,6 @@ static int run_fuse_coerced_softmax(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 13)
 		return 0;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -81,5 +80,6 @@ const pass pass_fuse_coerced_softmax = {
     .group = "fuse",
     .summary = "Flatten -> Softmax -> Reshape(Shape) over the last axis "
                "becomes one Softmax (opset >= 13)",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_coerced_softmax,
 };

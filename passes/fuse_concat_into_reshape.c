@@ -105,7 +105,6 @@ static int run_fuse_concat_into_reshape(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 5)
 		return 0;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -114,5 +113,6 @@ const pass pass_fuse_concat_into_reshape = {
     .group = "fuse",
     .summary = "give a Reshape with a computed target shape a constant one, "
                "with 0 and -1 entries for dynamic dims",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_concat_into_reshape,
 };

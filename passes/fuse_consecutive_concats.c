@@ -114,7 +114,6 @@ static int run_fuse_consecutive_concats(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -123,5 +122,6 @@ const pass pass_fuse_consecutive_concats = {
     .group = "fuse",
     .summary = "splice a Concat into the Concat after it when both use the "
                "same axis",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_consecutive_concats,
 };

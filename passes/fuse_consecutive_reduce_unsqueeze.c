@@ -66,7 +66,6 @@ static int run_fuse_consecutive_reduce_unsqueeze(ir_model *model,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -75,5 +74,6 @@ const pass pass_fuse_consecutive_reduce_unsqueeze = {
     .group = "fuse",
     .summary = "turn a keepdims=0 reduction followed by an Unsqueeze of the "
                "same axes into keepdims=1",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_consecutive_reduce_unsqueeze,
 };

@@ -158,7 +158,6 @@ static int run_fuse_consecutive_slices(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -166,5 +165,6 @@ const pass pass_fuse_consecutive_slices = {
     .name = "fuse_consecutive_slices",
     .group = "fuse",
     .summary = "merge two Slices of disjoint axes into one",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_consecutive_slices,
 };

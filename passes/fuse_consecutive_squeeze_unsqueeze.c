@@ -72,7 +72,6 @@ static int run_fuse_consecutive_squeeze_unsqueeze(ir_model *model,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -80,5 +79,6 @@ const pass pass_fuse_consecutive_squeeze_unsqueeze = {
     .name = "fuse_consecutive_squeeze_unsqueeze",
     .group = "fuse",
     .summary = "drop a Squeeze/Unsqueeze pair that undo each other",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_consecutive_squeeze_unsqueeze,
 };

@@ -60,7 +60,6 @@ static int run_fuse_consecutive_squeezes(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -68,5 +67,6 @@ const pass pass_fuse_consecutive_squeezes = {
     .name = "fuse_consecutive_squeezes",
     .group = "fuse",
     .summary = "merge two Squeezes in a row into one",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_consecutive_squeezes,
 };

@@ -83,7 +83,6 @@ static int run_fuse_consecutive_transposes(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -92,5 +91,6 @@ const pass pass_fuse_consecutive_transposes = {
     .group = "fuse",
     .summary = "merge two Transposes in a row into one, or drop both when "
                "they cancel",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_consecutive_transposes,
 };

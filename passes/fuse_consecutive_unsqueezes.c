@@ -74,7 +74,6 @@ static int run_fuse_consecutive_unsqueezes(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -82,5 +81,6 @@ const pass pass_fuse_consecutive_unsqueezes = {
     .name = "fuse_consecutive_unsqueezes",
     .group = "fuse",
     .summary = "merge two Unsqueezes in a row into one",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_consecutive_unsqueezes,
 };

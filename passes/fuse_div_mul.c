@@ -48,7 +48,6 @@ static int run_fuse_div_mul(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -56,5 +55,6 @@ const pass pass_fuse_div_mul = {
     .name = "fuse_div_mul",
     .group = "fuse",
     .summary = "turn Mul(Div(1, x), y) into Div(y, x)",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_div_mul,
 };

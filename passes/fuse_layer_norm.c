@@ -207,7 +207,6 @@ static int run_fuse_layer_norm(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 17)
 		return 0;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -216,5 +215,6 @@ const pass pass_fuse_layer_norm = {
     .group = "fuse",
     .summary = "fuse a decomposed layer normalization into "
                "LayerNormalization (opset >= 17)",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_layer_norm,
 };

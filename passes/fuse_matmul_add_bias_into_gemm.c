@@ -87,7 +87,6 @@ static int run_fuse_matmul_add_bias_into_gemm(ir_model *model,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -95,5 +94,6 @@ const pass pass_fuse_matmul_add_bias_into_gemm = {
     .name = "fuse_matmul_add_bias_into_gemm",
     .group = "fuse",
     .summary = "turn a 2-D MatMul followed by an Add of a bias into a Gemm",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_matmul_add_bias_into_gemm,
 };

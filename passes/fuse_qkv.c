@@ -224,7 +224,6 @@ static int run_fuse_qkv(ir_model *model, pass_context *ctx, ir_status *status)
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -233,6 +232,7 @@ const pass pass_fuse_qkv = {
     .group = "fuse",
     .summary = "merge three MatMuls of one input with constant weights "
                "into one MatMul and a Split (opt-in)",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_qkv,
     .opt_in = true,
 };

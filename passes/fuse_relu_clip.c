@@ -90,7 +90,6 @@ static int run_fuse_relu_clip(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -99,5 +98,6 @@ const pass pass_fuse_relu_clip = {
     .group = "fuse",
     .summary = "fold a Relu before or after a Clip into the Clip's lower "
                "bound",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_relu_clip,
 };

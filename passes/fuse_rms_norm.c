@@ -143,7 +143,6 @@ static int run_fuse_rms_norm(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 23)
 		return 0;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -152,5 +151,6 @@ const pass pass_fuse_rms_norm = {
     .group = "fuse",
     .summary = "fuse a decomposed RMS normalization into RMSNormalization "
                "(opset >= 23)",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_rms_norm,
 };

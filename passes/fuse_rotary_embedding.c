@@ -208,7 +208,6 @@ static int run_fuse_rotary_embedding(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 23)
 		return 0;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -217,5 +216,6 @@ const pass pass_fuse_rotary_embedding = {
     .group = "fuse",
     .summary = "fuse a rotate-half rotary embedding with cos/sin caches "
                "gathered by position ids into RotaryEmbedding (opset >= 23)",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_rotary_embedding,
 };

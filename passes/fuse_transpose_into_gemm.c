@@ -56,7 +56,6 @@ static int run_fuse_transpose_into_gemm(ir_model *model, pass_context *ctx,
 {
 	(void)ctx;
 	(void)status;
-	match_infer_shapes(model);
 	return match_for_each_node(model, try_fuse, NULL);
 }
 
@@ -65,5 +64,6 @@ const pass pass_fuse_transpose_into_gemm = {
     .group = "fuse",
     .summary = "absorb a 2-D Transpose of a Gemm operand into transA or "
                "transB",
+    .needs = ANALYSIS_TYPES,
     .run = run_fuse_transpose_into_gemm,
 };

@@ -10,7 +10,6 @@
 #include "ir_arena.h"
 #include "match.h"
 #include "ops.h"
-#include "shape/shape.h"
 
 bool match_ok(const match *m)
 {
@@ -360,14 +359,6 @@ bool match_commit_passthrough(match *m, ir_value *value)
 }
 
 /* ------------------------------------------------------------- driving */
-
-void match_infer_shapes(ir_model *model)
-{
-	/* Inference only refines types; when it cannot walk the model the
-	 * types stay as loaded and the passes see less, which is safe. */
-	ir_status ignored = {0};
-	shape_infer_model(model, &ignored);
-}
 
 typedef struct graph_list {
 	ir_graph **graphs;

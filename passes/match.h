@@ -64,7 +64,9 @@
  *  - match_for_each_node is the driver: it visits every node of every
  *    graph (subgraphs included) from a snapshot, so a rewrite may remove
  *    nodes anywhere without upsetting the walk. Passes whose legality
- *    depends on ranks or dims call match_infer_shapes first.
+ *    depends on ranks or dims declare .needs = ANALYSIS_TYPES, and the
+ *    pass manager refines types with shape inference before they run
+ *    (pass.h); a value whose type is unknown fails such a check.
  *
  * Files: match.c (walking, legality, rewriting, driving), match_const.c
  * (constants and dtypes), match_shape.c (ranks, dims, axes, Pad forms,
@@ -274,10 +276,6 @@ void match_remove_dead_producers(ir_value *value);
 void match_drop_if_unused(ir_value *value);
 
 /* ------------------------------------------------------------- driving */
-
-/* Refine every value's type with shape inference (analysis/shape), for
- * passes whose legality depends on ranks and dims. */
-void match_infer_shapes(ir_model *model);
 
 /* Call try_rewrite on every live node of every graph; returns the sum of
  * what it returned (the number of rewrites). */

@@ -3,16 +3,45 @@
  *
  * A pass is one file under passes/ that ends with one descriptor:
  *
- *     const pass pass_dce = {
- *         .name = "dce", .group = "dce",
- *         .summary = "remove nodes and initializers nothing reads",
- *         .run = run_dce,
+ *     const pass pass_fuse_div_mul = {
+ *         .name = "fuse_div_mul", .group = "fuse",
+ *         .summary = "...",
+ *         .needs = ANALYSIS_TYPES,
+ *         .run = run_fuse_div_mul,
  *     };
  *
  * and one line in passes.def (the build and the tests read that list:
  * with tests/test_pass_<name>.c that is all a new pass takes). run()
- * returns how many changes it made (0 means the IR is untouched) or -1
- * after filling *status.
+ * returns how many changes it made or -1 after filling *status.
+ *
+ * The contract between passes and the manager:
+ *
+ *  - 0 changes means untouched: a pass that returns 0 made no call of the
+ *    IR's mutation API, so the saved model is byte-identical to what it
+ *    was before the pass. A pass that changes anything counts it.
+ *
+ *  - A pass does not run analyses; it declares what it reads in .needs
+ *    and the manager provides it. ANALYSIS_TYPES: value types and shapes
+ *    from shape inference (analysis/shape/), in value->type. Use lists
+ *    need no declaration: the IR keeps them exact at all times.
+ *
+ *  - Types are provided exactly: the IR's mutation API moves
+ *    model->generation, and the manager re-runs inference before a pass
+ *    that needs types only when the generation moved since inference last
+ *    ran. In a fixed-point run it re-runs at most once per iteration: a
+ *    correct rewrite never changes what a surviving value computes, so a
+ *    type inferred earlier stays true; only values created since may lack
+ *    one, and the next iteration sees them. A pass therefore reads a
+ *    value without a known type as unknown, never as wrong, and need not
+ *    re-infer after its own rewrites: what they create it knows itself,
+ *    or leaves for the fixed point.
+ *
+ *  - Running inference is not a mutation. Inference refines value->type
+ *    through ir_value_refine_type, which leaves what export writes (the
+ *    stated type) and the generation alone; only the infer_shapes pass
+ *    records inferred types into the saved model (ir_value_record_type),
+ *    and it counts what it records. So whatever the manager inferred for
+ *    a pass that then returns 0, the output is the input's bytes.
  */
 #ifndef ONNXOPT_PASS_H
 #define ONNXOPT_PASS_H
@@ -44,11 +73,19 @@ typedef struct pass_context {
 	bool fold_memory_exhausted;
 } pass_context;
 
+/* The analyses a pass can declare in .needs. */
+enum {
+	ANALYSIS_TYPES = 1u << 0, /* value->type refined by shape inference */
+};
+
 typedef struct pass {
 	const char *name;
-	const char *group;   /* "convert", "fold", "eliminate", "fuse", "dce" */
+	/* "convert", "fold", "eliminate", "fuse", "cleanup"; never a
+	 * pass's name */
+	const char *group;
 	const char *summary; /* one line, for --list-passes */
 	bool opt_in;         /* not part of its group unless named */
+	unsigned needs;      /* ANALYSIS_* the manager provides before run */
 	int (*run)(ir_model *model, pass_context *ctx, ir_status *status);
 } pass;
 
@@ -61,8 +98,8 @@ extern const pass *const pass_registry[];
 extern const int pass_registry_count;
 const pass *pass_find(const char *name);
 
-/* Group names, in display order; "none" is the empty pipeline. */
-extern const char *const pass_groups[];
+/* What runs without -p; "none" is the empty pipeline. A group is the set
+ * of passes whose descriptors name it in .group. */
 extern const char *const pass_default_pipeline;
 
 typedef struct pipeline {
@@ -73,6 +110,11 @@ typedef struct pipeline {
 /* Resolve "a,b,group" into passes; unknown names are a usage error. */
 bool pipeline_parse(const char *spec, pipeline *out, ir_status *status);
 void pipeline_free(pipeline *p);
+
+/* A report names a pass, or PASS_RECORD_SHAPE_INFERENCE for a run of
+ * shape inference the manager made (0 changes: running an analysis is
+ * not a mutation). */
+#define PASS_RECORD_SHAPE_INFERENCE "(shape-inference)" /* onnxopt.h too */
 
 typedef struct pass_record {
 	const char *name;

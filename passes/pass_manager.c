@@ -1,19 +1,22 @@
 /*
  * pass_manager.c - run a pipeline of passes, optionally to a fixed point,
- * verifying the IR after each pass and timing it.
+ * provide the analyses they need, verify the IR after each pass and time
+ * it. The analysis contract is stated in pass.h.
  */
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "onnxopt.h"
 #include "pass.h"
+#include "shape/shape.h"
 
 void pipeline_options_init(pipeline_options *options)
 {
 	memset(options, 0, sizeof *options);
 	options->max_iterations = 8;
-	options->pass.fold_size_limit = 4LL << 20;
+	options->pass.fold_size_limit = ONNXOPT_DEFAULT_FOLD_SIZE_LIMIT;
 	options->pass.fold_memory_limit = PASS_FOLD_MEMORY_DEFAULT;
 	options->notes_to = stderr;
 #ifndef NDEBUG
@@ -77,10 +80,50 @@ bool pipeline_run(ir_model *model, const pipeline *p,
 	return ok;
 }
 
+/* What the manager knows about the analyses of one model. */
+typedef struct analyses {
+	bool types_known;          /* inference ran during this pipeline */
+	uint64_t types_generation; /* model->generation when it ran */
+	int types_iteration;       /* the iteration in which it ran */
+} analyses;
+
+static void report(const pipeline_options *options, const char *name,
+                   int iteration, int changes, double seconds)
+{
+	if (options->report) {
+		pass_record record = {name, iteration, changes, seconds};
+		options->report(&record, options->report_ctx);
+	}
+}
+
+/* Make value types fresh for a pass that needs them (see pass.h): run
+ * inference when the IR changed since it last ran, but in a fixed-point
+ * run at most once per iteration, since types inferred earlier in the
+ * iteration are still true, only possibly incomplete. */
+static void provide_types(ir_model *model, analyses *a, int iteration,
+                          const pipeline_options *options)
+{
+	if (a->types_known &&
+	    (a->types_generation == model->generation ||
+	     (options->fixed_point && a->types_iteration == iteration)))
+		return;
+	double start = now_seconds();
+	/* Inference only refines types; when it cannot walk the model the
+	 * types stay as loaded and the passes see less, which is safe. */
+	ir_status ignored = {0};
+	shape_infer_refine(model, &ignored);
+	a->types_known = true;
+	a->types_generation = model->generation;
+	a->types_iteration = iteration;
+	report(options, PASS_RECORD_SHAPE_INFERENCE, iteration, 0,
+	       now_seconds() - start);
+}
+
 static bool run_passes(ir_model *model, const pipeline *p,
                        const pipeline_options *options, pass_context *ctx,
                        ir_status *status)
 {
+	analyses a = {0};
 	int max_iterations =
 	    options->fixed_point
 	        ? (options->max_iterations > 0 ? options->max_iterations : 8)
@@ -89,6 +132,9 @@ static bool run_passes(ir_model *model, const pipeline *p,
 		int total = 0;
 		for (int i = 0; i < p->n; i++) {
 			const pass *ps = p->passes[i];
+			if (ps->needs & ANALYSIS_TYPES)
+				provide_types(model, &a, iteration, options);
+			uint64_t generation = model->generation;
 			double start = now_seconds();
 			int changes = ps->run(model, ctx, status);
 			double seconds = now_seconds() - start;
@@ -98,6 +144,10 @@ static bool run_passes(ir_model *model, const pipeline *p,
 					        "pass '%s' failed", ps->name);
 				return false;
 			}
+			/* A pass that edited a field without the mutation
+			 * API still invalidates what was inferred. */
+			if (changes > 0 && model->generation == generation)
+				model->generation++;
 			if (options->verify) {
 				ir_status verify = {0};
 				if (!ir_verify(model, &verify))
@@ -116,11 +166,7 @@ static bool run_passes(ir_model *model, const pipeline *p,
 				        ps->name, iteration, changes);
 				ir_print_model(model, options->print_to);
 			}
-			if (options->report) {
-				pass_record record = {ps->name, iteration,
-				                      changes, seconds};
-				options->report(&record, options->report_ctx);
-			}
+			report(options, ps->name, iteration, changes, seconds);
 			total += changes;
 		}
 		if (total == 0)

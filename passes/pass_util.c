@@ -19,7 +19,6 @@
 #include "eval/eval.h"
 #include "ops.h"
 #include "pass_util.h"
-#include "shape/shape.h"
 
 /* ------------------------------------------------------------ constants */
 
@@ -389,28 +388,6 @@ bool pass_inline_constant_if(ir_node *node)
 	return ir_graph_inline_subgraph(node, branch->graph, &mismatch);
 }
 
-static bool graph_has_op(const ir_graph *graph, const char *const *op_types,
-                         int n_op_types)
-{
-	for (const ir_node *node = graph->first; node; node = node->next)
-		for (int i = 0; i < n_op_types; i++)
-			if (ir_node_is(node, op_types[i]))
-				return true;
-	for (int i = 0; i < graph->n_subgraphs; i++)
-		if (graph_has_op(graph->subgraphs[i], op_types, n_op_types))
-			return true;
-	return false;
-}
-
-void pass_infer_types_for(ir_model *model, const char *const *op_types,
-                          int n_op_types)
-{
-	if (!graph_has_op(model->graph, op_types, n_op_types))
-		return;
-	ir_status ignored = {0};
-	shape_infer_model(model, &ignored);
-}
-
 static int walk_graphs(ir_graph *graph, int (*fn)(ir_graph *, void *),
                        void *ctx)
 {
@@ -452,12 +429,9 @@ static int remove_passthroughs_in(ir_graph *graph, void *ctx)
 	return changes;
 }
 
-int pass_remove_passthroughs(ir_model *model, const char *const *typed_ops,
-                             int n_typed_ops,
+int pass_remove_passthroughs(ir_model *model,
                              pass_passthrough_fn passed_through)
 {
 	passthrough_walk walk = {passed_through, ir_model_opset(model, "")};
-	if (n_typed_ops > 0)
-		pass_infer_types_for(model, typed_ops, n_typed_ops);
 	return pass_for_each_graph(model, remove_passthroughs_in, &walk);
 }

@@ -106,14 +106,6 @@ bool pass_reshape_through(const ir_node *inner, const ir_node *outer,
  * the If (which then fails at run time, as it did before). */
 bool pass_inline_constant_if(ir_node *node);
 
-/* Passes that decide from element types and shapes call this first, so
- * they also work without a prior infer-shapes pass: when some node of one
- * of `op_types` (default domain, any graph) exists, run shape inference.
- * Inference only refines types; if it cannot walk the model, types stay
- * as loaded and the pass sees less, which is safe. */
-void pass_infer_types_for(ir_model *model, const char *const *op_types,
-                          int n_op_types);
-
 /* Call fn on the main graph and on every nested subgraph, parents first,
  * and add up what it returns. The list of graphs is taken before each
  * call's children are visited, so fn may remove nodes (and with them
@@ -124,14 +116,13 @@ int pass_for_each_graph(ir_model *model, int (*fn)(ir_graph *graph, void *ctx),
 /* Most eliminate_nop_* passes have one shape: a node that, under some
  * conditions, outputs its first input unchanged. Such a pass writes the
  * conditions as `passed_through` (return the value the node passes
- * through, or NULL) and runs this: it infers types first when a node of
- * `typed_ops` exists (n_typed_ops may be 0), then removes, in every graph,
- * each node for which passed_through() answers, keeping graph output
- * names (pass_remove_passthrough). `opset` is the model's default-domain
+ * through, or NULL) and runs this: it removes, in every graph, each node
+ * for which passed_through() answers, keeping graph output names
+ * (pass_remove_passthrough). A pass whose conditions read types declares
+ * .needs = ANALYSIS_TYPES. `opset` is the model's default-domain
  * opset. Returns the number of nodes removed. */
 typedef ir_value *(*pass_passthrough_fn)(ir_node *node, int64_t opset);
-int pass_remove_passthroughs(ir_model *model, const char *const *typed_ops,
-                             int n_typed_ops,
+int pass_remove_passthroughs(ir_model *model,
                              pass_passthrough_fn passed_through);
 
 #endif

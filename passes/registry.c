@@ -15,14 +15,23 @@ const pass *const pass_registry[] = {
 const int pass_registry_count =
     (int)(sizeof pass_registry / sizeof pass_registry[0]);
 
-const char *const pass_groups[] = {"convert", "fold", "eliminate",
-                                   "fuse",    "dce",  NULL};
+/* What runs when -p is absent. The groups themselves are the .group
+ * names of the descriptors. */
+const char *const pass_default_pipeline = "fold,eliminate,fuse,cleanup";
 
-/* What runs when -p is absent; grows as passes land. */
-const char *const pass_default_pipeline = "fold,eliminate,fuse,dce";
+/* Other spellings a pass answers to. */
+static const struct {
+	const char *alias, *name;
+} pass_aliases[] = {
+    {"infer-shapes", "infer_shapes"},
+};
 
 const pass *pass_find(const char *name)
 {
+	for (size_t i = 0; i < sizeof pass_aliases / sizeof pass_aliases[0];
+	     i++)
+		if (!strcmp(pass_aliases[i].alias, name))
+			name = pass_aliases[i].name;
 	for (int i = 0; i < pass_registry_count; i++)
 		if (!strcmp(pass_registry[i]->name, name))
 			return pass_registry[i];
@@ -31,8 +40,8 @@ const pass *pass_find(const char *name)
 
 static bool is_group(const char *name)
 {
-	for (int i = 0; pass_groups[i]; i++)
-		if (!strcmp(pass_groups[i], name))
+	for (int i = 0; i < pass_registry_count; i++)
+		if (!strcmp(pass_registry[i]->group, name))
 			return true;
 	return false;
 }

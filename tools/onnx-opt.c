@@ -88,23 +88,21 @@ typedef struct listing {
 	const char *group;
 } listing;
 
-static void print_if_group(const char *name, const char *group,
-                           const char *summary, void *user)
+/* Passes come grouped: a header before each group's first pass. */
+static void print_pass_info(const char *name, const char *group,
+                            const char *summary, void *user)
 {
 	listing *l = user;
-	if (!strcmp(group, l->group))
-		printf("  %-40s %s\n", name, summary);
+	if (!l->group || strcmp(group, l->group))
+		printf("%s:\n", group);
+	l->group = group;
+	printf("  %-40s %s\n", name, summary);
 }
 
 static void list_passes(void)
 {
-	static const char *const groups[] = {"convert", "fold", "eliminate",
-	                                     "fuse", "dce"};
-	for (size_t i = 0; i < sizeof groups / sizeof groups[0]; i++) {
-		printf("%s:\n", groups[i]);
-		listing l = {groups[i]};
-		onnxopt_list_passes(print_if_group, &l);
-	}
+	listing l = {NULL};
+	onnxopt_list_passes(print_pass_info, &l);
 	printf("none: (runs nothing)\ndefault pipeline: %s (to a fixed "
 	       "point)\n",
 	       onnxopt_default_pipeline());
@@ -205,7 +203,9 @@ static void print_sizes(const onnxopt_model *model)
 
 static void print_pass(const onnxopt_pass_report *r, void *user)
 {
-	(void)user;
+	int *inference_runs = user;
+	if (!strcmp(r->pass, ONNXOPT_REPORT_SHAPE_INFERENCE))
+		(*inference_runs)++;
 	fprintf(stderr, "%-40s %4d %8d %10.3f\n", r->pass, r->iteration,
 	        r->changes, r->seconds * 1e3);
 }
@@ -394,8 +394,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "%-40s %4s %8s %10s\n", "pass", "iter",
 		        "changes", "ms");
 	}
+	int inference_runs = 0;
 	st = onnxopt_run_ex(model, passes, flags, stats ? print_pass : NULL,
-	                    NULL);
+	                    &inference_runs);
 	if (st == ONNXOPT_OK)
 		st = onnxopt_save_file(model, out);
 	if (st != ONNXOPT_OK) {
@@ -411,6 +412,8 @@ int main(int argc, char **argv)
 		fputc('\n', stderr);
 		print_op_table(&op_rows);
 		print_sizes(model);
+		fprintf(stderr, "shape inference ran %d times\n",
+		        inference_runs);
 	}
 	print_check(model);
 	free(op_rows.rows);

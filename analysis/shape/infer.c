@@ -166,7 +166,7 @@ void shape_refine_value(shape_analysis *analysis, ir_value *value,
 	}
 	if (!changed)
 		return;
-	ir_value_set_type(value, elem, rank, dims);
+	ir_value_refine_type(value, elem, rank, dims);
 	analysis->refined++;
 }
 
@@ -229,7 +229,8 @@ bool shape_infer_model(ir_model *model, ir_status *status)
 typedef struct saved_type {
 	ir_value *value;
 	ir_type type;
-	bool type_changed;
+	bool type_changed, type_inferred;
+	ir_type stated;
 } saved_type;
 
 struct shape_snapshot {
@@ -247,7 +248,8 @@ static void snapshot_graph(shape_snapshot *s, ir_graph *graph)
 			s->saved = ir_xrealloc(s->saved, sizeof *s->saved *
 			                                     (size_t)s->cap);
 		}
-		s->saved[s->n++] = (saved_type){v, v->type, v->type_changed};
+		s->saved[s->n++] = (saved_type){v, v->type, v->type_changed,
+		                                v->type_inferred, v->stated};
 	}
 	for (int i = 0; i < graph->n_subgraphs; i++)
 		snapshot_graph(s, graph->subgraphs[i]);
@@ -267,6 +269,8 @@ void shape_snapshot_restore(shape_snapshot *s)
 	for (int i = 0; i < s->n; i++) {
 		s->saved[i].value->type = s->saved[i].type;
 		s->saved[i].value->type_changed = s->saved[i].type_changed;
+		s->saved[i].value->type_inferred = s->saved[i].type_inferred;
+		s->saved[i].value->stated = s->saved[i].stated;
 	}
 	s->analysis->refined = s->refined;
 	shape_analysis_forget(s->analysis);

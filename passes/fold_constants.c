@@ -1,5 +1,5 @@
 /*
- * fold.c - constant folding: compute what is already known.
+ * fold_constants.c - constant folding: compute what is already known.
  *
  *   before:  W (initializer) --> Transpose --> t --> MatMul <-- x
  *            Constant(value) --> k --> Add(x, k)
@@ -263,40 +263,20 @@ static void fold_graph(folder *f, ir_graph *graph)
 		fold_graph(f, graph->subgraphs[i]);
 }
 
-static bool uses_shape_ops(ir_graph *graph)
-{
-	for (ir_node *n = graph->first; n; n = n->next)
-		if (ir_node_is(n, "Shape") || ir_node_is(n, "Size"))
-			return true;
-	for (int i = 0; i < graph->n_subgraphs; i++)
-		if (uses_shape_ops(graph->subgraphs[i]))
-			return true;
-	return false;
-}
-
 static int run_fold(ir_model *model, pass_context *ctx, ir_status *status)
 {
 	(void)status;
-	folder f = {model, 4LL << 20, ctx, 0};
-	if (ctx && ctx->options)
-		f.size_limit = ctx->options->fold_size_limit;
-	if (!ctx || !ctx->options)
-		f.ctx = NULL;
-	/* Static dims come from inference; without Shape or Size nodes
-	 * there is nothing for it to unlock. A model inference cannot walk
-	 * still folds what its constants give. */
-	if (uses_shape_ops(model->graph)) {
-		ir_status ignored = {0};
-		shape_infer_model(model, &ignored);
-	}
+	/* The pass manager always gives a context with options. */
+	folder f = {model, ctx->options->fold_size_limit, ctx, 0};
 	fold_graph(&f, model->graph);
 	return f.changes;
 }
 
-const pass pass_fold = {
-    .name = "fold",
+const pass pass_fold_constants = {
+    .name = "fold_constants",
     .group = "fold",
     .summary = "evaluate nodes whose inputs are constant, Shape/Size of "
                "static dims, and If with a constant condition",
+    .needs = ANALYSIS_TYPES,
     .run = run_fold,
 };
