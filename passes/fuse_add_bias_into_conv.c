@@ -51,13 +51,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 			values[c] += match_const_get(&old, c);
 		ir_value *new_bias = match_add_initializer_doubles(
 		    m.graph, "bias", elem_type, 1, &channels, values);
-		if (has_old)
-			match_retire(&m, conv->inputs[2]);
-		match_set_input(conv, 2, new_bias);
-		match_commit(&m, conv, 0);
+		match_edit_input(&m, 2, new_bias);
 	}
 	free(values);
-	return ok ? 1 : 0;
+	return match_check(&m, ok) && match_commit(&m, conv, 0) ? 1 : 0;
 }
 
 static int run_fuse_add_bias_into_conv(ir_model *model, pass_context *ctx,

@@ -182,8 +182,8 @@ static bool fold_into_conv(match *m, ir_node *conv, const bn_affine *bn,
 	match_retire(m, w.value);
 	if (has_bias)
 		match_retire(m, b.value);
-	ir_node_set_input(conv, 1, new_w);
-	match_set_input(conv, 2, new_b);
+	match_edit_input(m, 1, new_w);
+	match_edit_input(m, 2, new_b);
 	return true;
 }
 
@@ -217,9 +217,9 @@ static bool fold_into_gemm(match *m, ir_node *gemm, const bn_affine *bn)
 	match_retire(m, w.value);
 	if (has_c)
 		match_retire(m, c.value);
-	ir_node_set_input(gemm, 1, new_w);
-	match_set_input(gemm, 2, new_c);
-	ir_node_set_attr_float(gemm, "beta", 1.0f);
+	match_edit_input(m, 1, new_w);
+	match_edit_input(m, 2, new_c);
+	match_edit_attr_float(m, "beta", 1.0f);
 	return true;
 }
 
@@ -272,10 +272,8 @@ static int try_fold(ir_model *model, ir_node *node, void *ctx)
 		ok = replacement != NULL;
 	}
 	free_bn_affine(&bn);
-	if (!ok)
-		return 0;
-	match_commit(&m, replacement, 0);
-	return 1;
+	/* A failed match removes what the fold created. */
+	return match_check(&m, ok) && match_commit(&m, replacement, 0) ? 1 : 0;
 }
 
 static int run_fuse_bn_into_conv(ir_model *model, pass_context *ctx,

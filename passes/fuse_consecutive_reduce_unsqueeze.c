@@ -56,7 +56,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	for (int i = 0; i < na; i++)
 		if (a[i] != b[i])
 			return 0;
-	ir_node_set_attr_int(reduce, "keepdims", 1);
+	match_edit_attr_int(&m, "keepdims", 1);
 	return match_commit(&m, reduce, 0) ? 1 : 0;
 }
 

@@ -32,12 +32,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	if (!match_private(&m) ||
 	    !match_check(&m, pass_reshape_through(first, node, &target)))
 		return 0;
-	ir_node_set_input(node, 0, x);
-	if (target) {
-		match_retire(&m, node->inputs[1]);
-		ir_node_set_input(node, 1,
-		                  ir_initializer_add(m.graph, "shape", target));
-	}
+	match_edit_input(&m, 0, x);
+	if (target)
+		match_edit_input(&m, 1,
+		                 ir_initializer_add(m.graph, "shape", target));
 	return match_commit(&m, node, 0) ? 1 : 0;
 }
 

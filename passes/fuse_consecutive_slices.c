@@ -136,19 +136,17 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 		a.steps[a.n + i] = b.steps[i];
 	}
 	int n = a.n + b.n;
-	ir_node_set_input(node, 0, x);
+	match_edit_input(&m, 0, x);
 	if (indices_are_attributes(&m)) {
-		ir_node_set_attr_ints(node, "starts", a.starts, n);
-		ir_node_set_attr_ints(node, "ends", a.ends, n);
-		ir_node_set_attr_ints(node, "axes", a.axes, n);
+		match_edit_attr_ints(&m, "starts", a.starts, n);
+		match_edit_attr_ints(&m, "ends", a.ends, n);
+		match_edit_attr_ints(&m, "axes", a.axes, n);
 	} else {
-		for (int i = 1; i < node->n_inputs; i++)
-			match_retire(&m, node->inputs[i]);
 		ir_graph *g = m.graph;
-		match_set_input(node, 1, int64_list(g, "starts", a.starts, n));
-		match_set_input(node, 2, int64_list(g, "ends", a.ends, n));
-		match_set_input(node, 3, int64_list(g, "axes", a.axes, n));
-		match_set_input(node, 4, int64_list(g, "steps", a.steps, n));
+		match_edit_input(&m, 1, int64_list(g, "starts", a.starts, n));
+		match_edit_input(&m, 2, int64_list(g, "ends", a.ends, n));
+		match_edit_input(&m, 3, int64_list(g, "axes", a.axes, n));
+		match_edit_input(&m, 4, int64_list(g, "steps", a.steps, n));
 	}
 	return match_commit(&m, node, 0) ? 1 : 0;
 }

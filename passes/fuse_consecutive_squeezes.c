@@ -50,8 +50,8 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	}
 	if (!match_normalize_axes(merged, n, -1))
 		return 0;
-	ir_node_set_input(node, 0, x);
-	match_set_axes(&m, node, merged, n);
+	match_edit_input(&m, 0, x);
+	match_edit_axes(&m, node, merged, n);
 	return match_commit(&m, node, 0) ? 1 : 0;
 }
 

@@ -73,8 +73,8 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	}
 	if (identity)
 		return match_commit_passthrough(&m, x) ? 1 : 0;
-	ir_node_set_input(node, 0, x);
-	ir_node_set_attr_ints(node, "perm", q, rank);
+	match_edit_input(&m, 0, x);
+	match_edit_attr_ints(&m, "perm", q, rank);
 	return match_commit(&m, node, 0) ? 1 : 0;
 }
 

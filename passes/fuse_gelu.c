@@ -189,8 +189,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	ir_node *gelu = match_emit(&m, "Gelu", &x, 1, 1);
 	if (tanh_form)
 		ir_node_set_attr_string(gelu, "approximate", "tanh");
-	match_commit(&m, gelu, 0);
-	return 1;
+	return match_commit(&m, gelu, 0) ? 1 : 0;
 }
 
 static int run_fuse_gelu(ir_model *model, pass_context *ctx, ir_status *status)

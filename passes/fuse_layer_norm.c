@@ -196,8 +196,8 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	    match_emit(&m, "LayerNormalization", inputs, beta ? 3 : 2, 1);
 	ir_node_set_attr_int(fused, "axis", -ln.k);
 	ir_node_set_attr_float(fused, "epsilon", (float)ln.epsilon);
-	match_commit(&m, match_emit_cast(&m, fused, ln.cast_to), 0);
-	return 1;
+	return match_commit(&m, match_emit_cast(&m, fused, ln.cast_to), 0) ? 1
+	                                                                   : 0;
 }
 
 static int run_fuse_layer_norm(ir_model *model, pass_context *ctx,

@@ -57,7 +57,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	    m.graph, w.value->name, w.elem_type, w.rank, w.dims, v);
 	free(v);
 	match_retire(&m, w.value);
-	ir_node_set_input(matmul, side, scaled);
+	match_edit_input(&m, side, scaled);
 	return match_commit(&m, matmul, 0) ? 1 : 0;
 }
 

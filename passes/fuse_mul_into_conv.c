@@ -52,7 +52,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	ir_value *new_w = match_add_initializer_doubles(
 	    m.graph, w.value->name, w.elem_type, w.rank, w.dims, weights);
 	match_retire(&m, w.value);
-	ir_node_set_input(conv, 1, new_w);
+	match_edit_input(&m, 1, new_w);
 	if (has_b) {
 		double *bias = match_const_doubles(&b);
 		for (int64_t c = 0; c < channels; c++)
@@ -61,12 +61,11 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 		    m.graph, b.value->name, b.elem_type, 1, &channels, bias);
 		free(bias);
 		match_retire(&m, b.value);
-		ir_node_set_input(conv, 2, new_b);
+		match_edit_input(&m, 2, new_b);
 	}
 	free(weights);
 	free(factor);
-	match_commit(&m, conv, 0);
-	return 1;
+	return match_commit(&m, conv, 0) ? 1 : 0;
 }
 
 static int run_fuse_mul_into_conv(ir_model *model, pass_context *ctx,

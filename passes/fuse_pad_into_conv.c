@@ -35,10 +35,9 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	if (!pad)
 		return 0;
 	int spatial = rank - 2;
-	ir_node_set_input(node, 0, pad->inputs[0]);
-	ir_node_set_attr_ints(node, "pads", conv_pads, 2 * spatial);
-	match_commit(&m, node, 0);
-	return 1;
+	match_edit_input(&m, 0, pad->inputs[0]);
+	match_edit_attr_ints(&m, "pads", conv_pads, 2 * spatial);
+	return match_commit(&m, node, 0) ? 1 : 0;
 }
 
 static int run_fuse_pad_into_conv(ir_model *model, pass_context *ctx,

@@ -47,11 +47,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	bool counted = ir_attr_int(node, "count_include_pad", 0) == 1;
 	if (!pad || (padded && !counted))
 		return 0;
-	ir_node_set_input(node, 0, pad->inputs[0]);
-	ir_node_set_attr_ints(node, "pads", pool_pads, 2 * spatial);
-	ir_node_set_attr_int(node, "count_include_pad", 1);
-	match_commit(&m, node, 0);
-	return 1;
+	match_edit_input(&m, 0, pad->inputs[0]);
+	match_edit_attr_ints(&m, "pads", pool_pads, 2 * spatial);
+	match_edit_attr_int(&m, "count_include_pad", 1);
+	return match_commit(&m, node, 0) ? 1 : 0;
 }
 
 static int run_fuse_pad_into_pool(ir_model *model, pass_context *ctx,

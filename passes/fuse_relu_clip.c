@@ -72,15 +72,14 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	double new_lo = lo > 0 ? lo : 0.0;
 	if (!(hi >= new_lo))
 		return 0;
-	ir_node_set_input(clip, 0, x);
+	match_edit_input(&m, 0, x);
 	if (bounds_are_attributes) {
-		ir_node_set_attr_float(clip, "min", (float)new_lo);
+		match_edit_attr_float(&m, "min", (float)new_lo);
 	} else {
-		ir_value *bound = match_add_initializer_doubles(
-		    m.graph, "clip_min", elem_type, 0, NULL, &new_lo);
-		if (clip->n_inputs > 1)
-			match_retire(&m, clip->inputs[1]);
-		match_set_input(clip, 1, bound);
+		match_edit_input(
+		    &m, 1,
+		    match_add_initializer_doubles(m.graph, "clip_min",
+		                                  elem_type, 0, NULL, &new_lo));
 	}
 	return match_commit(&m, clip, 0) ? 1 : 0;
 }

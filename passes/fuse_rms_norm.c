@@ -132,8 +132,8 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	ir_node *fused = match_emit(&m, "RMSNormalization", inputs, 2, 1);
 	ir_node_set_attr_int(fused, "axis", -rms.k);
 	ir_node_set_attr_float(fused, "epsilon", (float)rms.epsilon);
-	match_commit(&m, match_emit_cast(&m, fused, rms.cast_to), 0);
-	return 1;
+	return match_commit(&m, match_emit_cast(&m, fused, rms.cast_to), 0) ? 1
+	                                                                    : 0;
 }
 
 static int run_fuse_rms_norm(ir_model *model, pass_context *ctx,

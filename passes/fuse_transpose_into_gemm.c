@@ -37,8 +37,8 @@ static int fuse_operand(ir_model *model, ir_node *gemm, int index,
 	                         swaps_two_axes(transpose)) ||
 	    !match_private(&m))
 		return 0;
-	ir_node_set_input(gemm, index, transpose->inputs[0]);
-	ir_node_set_attr_int(gemm, flag, !ir_attr_int(gemm, flag, 0));
+	match_edit_input(&m, index, transpose->inputs[0]);
+	match_edit_attr_int(&m, flag, !ir_attr_int(gemm, flag, 0));
 	return match_commit(&m, gemm, 0) ? 1 : 0;
 }
 

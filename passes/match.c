@@ -193,7 +193,97 @@ ir_node *match_emit(match *m, const char *op, ir_value *const *inputs,
 	ir_node *node =
 	    ir_node_create(m->graph, op, "", inputs, n_inputs, n_outputs);
 	ir_node_insert_before(m->nodes[0], node);
+	if (m->n_emitted < MATCH_MAX_NODES)
+		m->emitted[m->n_emitted++] = node;
 	return node;
+}
+
+static match_edit *new_edit(match *m, int kind, const char *name)
+{
+	if (m->failed || m->n_edits == MATCH_MAX_EDITS) {
+		m->failed = true;
+		return NULL;
+	}
+	match_edit *e = &m->edits[m->n_edits++];
+	memset(e, 0, sizeof *e);
+	e->kind = kind;
+	e->name = name ? ir_strdup(m->model, name) : NULL;
+	return e;
+}
+
+void match_edit_input(match *m, int index, ir_value *value)
+{
+	match_edit *e = new_edit(m, MATCH_EDIT_INPUT, NULL);
+	if (e) {
+		e->index = index;
+		e->value = value;
+	}
+}
+
+void match_edit_attr_int(match *m, const char *name, int64_t v)
+{
+	match_edit *e = new_edit(m, MATCH_EDIT_INT, name);
+	if (e)
+		e->i = v;
+}
+
+void match_edit_attr_ints(match *m, const char *name, const int64_t *v, int n)
+{
+	match_edit *e = new_edit(m, MATCH_EDIT_INTS, name);
+	if (e) {
+		e->ints = ir_memdup(m->model, v, sizeof *v * (size_t)n);
+		e->n = n;
+	}
+}
+
+void match_edit_attr_float(match *m, const char *name, float v)
+{
+	match_edit *e = new_edit(m, MATCH_EDIT_FLOAT, name);
+	if (e)
+		e->f = v;
+}
+
+void match_edit_attr_string(match *m, const char *name, const char *v)
+{
+	match_edit *e = new_edit(m, MATCH_EDIT_STRING, name);
+	if (e)
+		e->s = ir_strdup(m->model, v);
+}
+
+/* Does an input edit replace slot `index` of the kept node? */
+static bool slot_is_edited(const match *m, int index)
+{
+	for (int i = 0; i < m->n_edits; i++)
+		if (m->edits[i].kind == MATCH_EDIT_INPUT &&
+		    m->edits[i].index == index)
+			return true;
+	return false;
+}
+
+static void apply_edits(match *m, ir_node *node)
+{
+	for (int i = 0; i < m->n_edits; i++) {
+		const match_edit *e = &m->edits[i];
+		switch (e->kind) {
+		case MATCH_EDIT_INPUT:
+			if (e->index < node->n_inputs)
+				match_retire(m, node->inputs[e->index]);
+			match_set_input(node, e->index, e->value);
+			break;
+		case MATCH_EDIT_INT:
+			ir_node_set_attr_int(node, e->name, e->i);
+			break;
+		case MATCH_EDIT_INTS:
+			ir_node_set_attr_ints(node, e->name, e->ints, e->n);
+			break;
+		case MATCH_EDIT_FLOAT:
+			ir_node_set_attr_float(node, e->name, e->f);
+			break;
+		case MATCH_EDIT_STRING:
+			ir_node_set_attr_string(node, e->name, e->s);
+			break;
+		}
+	}
 }
 
 void match_set_input(ir_node *node, int index, ir_value *value)
@@ -267,10 +357,50 @@ static bool only_pattern_reads(const match *m, const ir_value *value,
 		return false;
 	for (int u = 0; u < value->n_uses; u++) {
 		const ir_node *user = value->uses[u].node;
+		/* The kept node stops reading a slot that an edit replaces. */
+		if (user == keep && slot_is_edited(m, value->uses[u].index))
+			continue;
 		if (user == keep || !match_is_recorded(m, user))
 			return false;
 	}
 	return true;
+}
+
+/* The kept node's new inputs must come from outside the pattern. */
+static bool edits_read_outside(const match *m)
+{
+	for (int i = 0; i < m->n_edits; i++) {
+		const ir_value *v = m->edits[i].value;
+		if (m->edits[i].kind == MATCH_EDIT_INPUT && v &&
+		    v->def == IR_DEF_NODE && v->producer &&
+		    match_is_recorded(m, v->producer))
+			return false;
+	}
+	return true;
+}
+
+/* Undo what the pass created for a refused commit: emitted nodes (last
+ * first, so each is unread when it goes) and the initializers and
+ * Constant outputs that only they or the edits read. */
+static void abandon(match *m)
+{
+	for (int i = m->n_emitted - 1; i >= 0; i--) {
+		ir_node *n = m->emitted[i];
+		if (n->removed || !ir_node_is_dead(n))
+			continue;
+		ir_value *inputs[64];
+		int k = n->n_inputs < 64 ? n->n_inputs : 64;
+		for (int j = 0; j < k; j++)
+			inputs[j] = n->inputs[j];
+		ir_node_remove(n);
+		for (int j = 0; j < k; j++)
+			match_drop_if_unused(inputs[j]);
+	}
+	for (int i = 0; i < m->n_edits; i++)
+		if (m->edits[i].kind == MATCH_EDIT_INPUT)
+			match_drop_if_unused(m->edits[i].value);
+	m->n_emitted = 0;
+	m->n_edits = 0;
 }
 
 static bool commit_is_possible(const match *m, const ir_node *replacement,
@@ -300,17 +430,20 @@ static bool commit_is_possible(const match *m, const ir_node *replacement,
 
 bool match_commit(match *m, ir_node *replacement, int index)
 {
-	assert(!m->failed);
 	ir_node *root = m->nodes[0];
-	if (!commit_is_possible(m, replacement, index)) {
+	if (m->failed) {
+		abandon(m);
+		return false;
+	}
+	if (!edits_read_outside(m) ||
+	    !commit_is_possible(m, replacement, index)) {
 		/* A pass broke the contract in match.h; leave the graph as
 		 * it was rather than corrupt it. */
 		assert(!"match_commit: replacement reads the pattern");
-		if (!match_is_recorded(m, replacement) &&
-		    ir_node_is_dead(replacement))
-			ir_node_remove(replacement);
+		abandon(m);
 		return false;
 	}
+	apply_edits(m, replacement);
 	for (int i = 0; i < m->n_nodes; i++) {
 		ir_node *n = m->nodes[i];
 		if (n == replacement)
@@ -335,15 +468,20 @@ bool match_commit(match *m, ir_node *replacement, int index)
 
 bool match_commit_passthrough(match *m, ir_value *value)
 {
-	assert(!m->failed);
+	if (m->failed || m->n_edits) {
+		abandon(m);
+		return false;
+	}
 	ir_value *out = m->nodes[0]->outputs[0];
 	if (ir_value_is_graph_output(out) ||
 	    !ir_value_readers_see(out, value)) {
 		ir_node *identity = match_emit(m, "Identity", &value, 1, 1);
 		return match_commit(m, identity, 0);
 	}
-	if (!commit_is_possible(m, NULL, -1))
+	if (!commit_is_possible(m, NULL, -1)) {
+		abandon(m);
 		return false;
+	}
 	ir_value_replace_all_uses(out, value);
 	for (int i = 0; i < m->n_nodes; i++)
 		for (int k = 0; k < m->nodes[i]->n_inputs; k++)

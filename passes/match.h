@@ -57,6 +57,13 @@
  *    match_commit_passthrough is the variant for patterns that cancel out
  *    (Transpose pairs, Squeeze/Unsqueeze pairs).
  *
+ *  - The commit is a transaction. Until it, a pass changes nothing that
+ *    exists: it creates nodes (match_emit) and initializers, and states
+ *    the kept node's new inputs and attributes as edits (match_edit_*),
+ *    which the commit applies only after its checks pass. A refused
+ *    commit removes what the pass created and returns false; its result
+ *    must be used (MATCH_MUST_USE), and only a true one is a change.
+ *
  *  - New nodes are placed just before the root (match_emit): every value
  *    a fused node reads is defined before some pattern node, hence before
  *    the root, so the graph stays topologically sorted.
@@ -82,6 +89,11 @@
 
 #define MATCH_MAX_NODES 40
 #define MATCH_MAX_RANK  8
+#define MATCH_MAX_EDITS 12
+
+/* A commit's result must be looked at: a refused commit changed nothing,
+ * so the pass must not count a change. */
+#define MATCH_MUST_USE __attribute__((warn_unused_result))
 
 /* A constant as the pattern sees it; data is little-endian, numel
  * elements of elem_type, borrowed from the model. */
@@ -95,6 +107,26 @@ typedef struct match_const {
 	ir_node *constant_node; /* the Constant op defining it, or NULL */
 } match_const;
 
+/* A change to the node that match_commit keeps, held back until the
+ * commit's checks pass (match_edit_*). */
+typedef struct match_edit {
+	enum {
+		MATCH_EDIT_INPUT,
+		MATCH_EDIT_INT,
+		MATCH_EDIT_INTS,
+		MATCH_EDIT_FLOAT,
+		MATCH_EDIT_STRING,
+	} kind;
+	int index;        /* INPUT: the slot (appended up to it if need be) */
+	ir_value *value;  /* INPUT: the new input, NULL for absent */
+	const char *name; /* attributes */
+	int64_t i;        /* INT */
+	const int64_t *ints; /* INTS: a model-owned copy */
+	int n;
+	float f;       /* FLOAT */
+	const char *s; /* STRING: model-owned */
+} match_edit;
+
 typedef struct match {
 	ir_model *model;
 	ir_graph *graph;
@@ -105,6 +137,13 @@ typedef struct match {
 	/* Constant nodes and initializers the rewrite may leave unused. */
 	ir_value *retired[MATCH_MAX_NODES];
 	int n_retired;
+	/* What match_commit applies to the node it keeps. */
+	match_edit edits[MATCH_MAX_EDITS];
+	int n_edits;
+	/* Nodes match_emit created, removed again if the commit is
+	 * refused. */
+	ir_node *emitted[MATCH_MAX_NODES];
+	int n_emitted;
 } match;
 
 typedef struct match_mark {
@@ -215,9 +254,10 @@ int match_trailing_axes(ir_model *model, const ir_node *reduce, int rank);
  * sorted. Fails the match when absent or not constant. */
 bool match_node_axes(match *m, const ir_node *node, int rank, int64_t *axes,
                      int *n);
-/* Give the node new axes in the form it already uses: the attribute, or
- * a new initializer at input 1 (the old one is retired). */
-void match_set_axes(match *m, ir_node *node, const int64_t *axes, int n);
+/* New axes for `node`, the node match_commit will keep, in the form it
+ * already uses: the attribute, or a new initializer at input 1 (the old
+ * one is retired). An edit, applied by the commit. */
+void match_edit_axes(match *m, const ir_node *node, const int64_t *axes, int n);
 /* An INTS attribute into `out`; false when absent or too long. */
 bool match_attr_ints(const ir_node *node, const char *name, int64_t *out,
                      int max, int *n);
@@ -254,19 +294,36 @@ bool match_extra_outputs_used(const ir_node *node);
 /* A new node in the root's graph, placed just before the root. */
 ir_node *match_emit(match *m, const char *op, ir_value *const *inputs,
                     int n_inputs, int n_outputs);
-/* Set input `index`, first appending absent inputs up to it (for an
- * optional input such as a bias that the node did not have). */
+/* Set input `index` of a node the pattern created (match_emit), first
+ * appending absent inputs up to it. The node that match_commit keeps is
+ * changed through the match_edit_* calls instead. */
 void match_set_input(ir_node *node, int index, ir_value *value);
+
+/* Edits of the kept node, the `replacement` of match_commit when it is a
+ * recorded node (the Conv that absorbs a BatchNormalization): recorded
+ * here and applied by match_commit only once its checks pass, so a
+ * refused commit leaves that node as it was. An input edit appends
+ * absent inputs up to `index` and retires the input it replaces. Too many
+ * edits fail the match. */
+void match_edit_input(match *m, int index, ir_value *value);
+void match_edit_attr_int(match *m, const char *name, int64_t v);
+void match_edit_attr_ints(match *m, const char *name, const int64_t *v, int n);
+void match_edit_attr_float(match *m, const char *name, float v);
+void match_edit_attr_string(match *m, const char *name, const char *v);
 /* Remember a value (an initializer or Constant output) to remove in
  * match_commit if nothing reads it any more. */
 void match_retire(match *m, ir_value *value);
-/* Give the root's output 0 to `replacement`'s output `index` and remove
- * the rest of the pattern, as described above. */
-bool match_commit(match *m, ir_node *replacement, int index);
+/* Apply the edits to `replacement`, give the root's output 0 to its
+ * output `index` and remove the rest of the pattern, as described above.
+ * False when the match failed or the rewrite would be wrong (which is a
+ * bug in the pass): then the graph is as it was before the pass began
+ * this rewrite, emitted nodes and new initializers gone, and the pass
+ * must not count a change. */
+bool match_commit(match *m, ir_node *replacement, int index) MATCH_MUST_USE;
 /* The pattern computes `value` unchanged (it cancels out): its readers
  * read `value` instead and the pattern goes. When the root's output is a
  * graph output, an Identity keeps its name. */
-bool match_commit_passthrough(match *m, ir_value *value);
+bool match_commit_passthrough(match *m, ir_value *value) MATCH_MUST_USE;
 /* Remove the node defining `value` when nothing reads any of its
  * outputs, then the same for its inputs' producers, recursively (a shape
  * computation a rewrite made obsolete). Unused initializers go too. */

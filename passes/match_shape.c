@@ -2,8 +2,8 @@
  * match_shape.c - ranks, dims, axes and operator forms as fusions see
  * them: Squeeze/Unsqueeze/Reduce axes in either opset form, Pad in any of
  * its three forms, constants that broadcast along one channel axis.
- * Everything here only reads the IR, except match_set_axes, which writes
- * axes back in the form a node already uses.
+ * Everything here only reads the IR, except match_edit_axes, which
+ * creates the initializer for axes written back as an input.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -253,15 +253,16 @@ bool match_node_axes(match *m, const ir_node *node, int rank, int64_t *axes,
 	                          match_normalize_axes(axes, *n, rank));
 }
 
-void match_set_axes(match *m, ir_node *node, const int64_t *axes, int n)
+void match_edit_axes(match *m, const ir_node *node, const int64_t *axes, int n)
 {
+	if (m->failed)
+		return;
 	if (ir_node_attr(node, "axes")) {
-		ir_node_set_attr_ints(node, "axes", axes, n);
+		match_edit_attr_ints(m, "axes", axes, n);
 		return;
 	}
 	int64_t dims[1] = {n};
-	ir_value *v =
-	    match_add_initializer_int64s(node->graph, "axes", 1, dims, axes);
-	match_retire(m, node->inputs[1]);
-	ir_node_set_input(node, 1, v);
+	match_edit_input(
+	    m, 1,
+	    match_add_initializer_int64s(node->graph, "axes", 1, dims, axes));
 }

@@ -3,6 +3,9 @@
  * commutative operands, backtracking, constants, the intermediates check
  * and the two ways of committing a rewrite.
  */
+#include <stdlib.h>
+#include <string.h>
+
 #include "match.h"
 #include "test_fuse_util.h"
 
@@ -330,6 +333,77 @@ START_TEST(test_commit_replaces_and_keeps_output_name)
 }
 END_TEST
 
+/* Neg(Add(x, k)) keeping the Add: an edit gives it a new constant; the
+ * kept node changes only when the commit happens. */
+static ir_node *add_neg(ir_model *m, ir_node **add)
+{
+	ir_graph *g = m->graph;
+	ir_value *x = tu_input(g, "x", TU_DIMS(4));
+	ir_value *k = tu_initializer_f32(g, "k", (float[]){1}, TU_SCALAR);
+	*add = tu_node(g, "Add", TU_VALUES(x, k), 1);
+	ir_node *neg = tu_node(g, "Neg", TU_VALUES((*add)->outputs[0]), 1);
+	tu_output(neg->outputs[0]);
+	return neg;
+}
+
+START_TEST(test_commit_applies_edits_to_the_kept_node)
+{
+	ir_model *m = tu_model(17);
+	ir_node *add;
+	ir_node *neg = add_neg(m, &add);
+	ir_value *k = add->inputs[1];
+	match mt;
+	match_begin(&mt, m, neg, "Neg");
+	match_input(&mt, neg, 0, "Add");
+	ck_assert(match_private(&mt));
+	ir_value *minus_k = match_add_initializer_doubles(
+	    m->graph, "k", IR_FLOAT, 0, NULL, (double[]){-1});
+	match_edit_input(&mt, 1, minus_k);
+	match_edit_attr_int(&mt, "unused", 1);
+	ck_assert_ptr_eq(add->inputs[1], k); /* nothing applied yet */
+	ck_assert(match_commit(&mt, add, 0));
+	tu_assert_valid(m);
+	ck_assert_ptr_eq(add->inputs[1], minus_k);
+	ck_assert(ir_node_attr(add, "unused"));
+	ck_assert(k->removed); /* the replaced initializer was retired */
+	ck_assert_ptr_eq(add->outputs[0], m->graph->outputs[0]);
+	ck_assert_int_eq(m->graph->n_nodes, 1);
+	ir_model_free(m);
+}
+END_TEST
+
+START_TEST(test_failed_commit_leaves_the_graph_as_it_was)
+{
+	ir_model *m = tu_model(17);
+	ir_node *add;
+	ir_node *neg = add_neg(m, &add);
+	uint8_t *before, *after;
+	size_t before_size, after_size;
+	ir_status status = {0};
+	ck_assert(ir_model_save_buffer(m, &before, &before_size, &status));
+	match mt;
+	match_begin(&mt, m, neg, "Neg");
+	match_input(&mt, neg, 0, "Add");
+	ir_value *minus_k = match_add_initializer_doubles(
+	    m->graph, "k", IR_FLOAT, 0, NULL, (double[]){-1});
+	match_edit_input(&mt, 1, minus_k);
+	match_edit_attr_int(&mt, "unused", 1);
+	ir_node *sig = match_emit(&mt, "Sigmoid", &add->outputs[0], 1, 1);
+	(void)sig;
+	match_check(&mt, false); /* a later check of the pattern fails */
+	ck_assert(!match_commit(&mt, add, 0));
+	tu_assert_valid(m);
+	ck_assert(!ir_node_attr(add, "unused"));
+	ck_assert_int_eq(m->graph->n_nodes, 2);
+	ck_assert(ir_model_save_buffer(m, &after, &after_size, &status));
+	ck_assert_uint_eq(before_size, after_size);
+	ck_assert(!memcmp(before, after, before_size));
+	free(before);
+	free(after);
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(test_passthrough_adds_identity_for_graph_output)
 {
 	ir_model *m = tu_model(17);
@@ -413,6 +487,8 @@ int main(void)
 	tcase_add_test(tc, test_axes_normalize);
 	tcase_add_test(tc, test_per_channel_shapes);
 	tcase_add_test(tc, test_commit_replaces_and_keeps_output_name);
+	tcase_add_test(tc, test_commit_applies_edits_to_the_kept_node);
+	tcase_add_test(tc, test_failed_commit_leaves_the_graph_as_it_was);
 	tcase_add_test(tc, test_passthrough_adds_identity_for_graph_output);
 	tcase_add_test(tc, test_passthrough_rewires_readers);
 	tcase_add_test(tc, test_driver_survives_removal);
