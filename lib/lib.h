@@ -91,6 +91,10 @@ typedef struct lib_stats {
 	lib_op_counts ops_before;
 	lib_pass_stat *passes;
 	int n_passes, cap_passes;
+	/* Runs of shape inference the pass manager made, apart from the
+	 * passes (they change nothing). */
+	int inference_runs;
+	double inference_seconds;
 	double load_seconds, passes_seconds, save_seconds;
 	bool saved;
 } lib_stats;

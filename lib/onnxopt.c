@@ -139,11 +139,19 @@ static void bridge_report(const pass_record *record, void *ctx)
 	if (b->progress)
 		lib_progress_pass(record->name, record->iteration,
 		                  record->changes);
+	bool analysis = !strcmp(record->name, PASS_RECORD_SHAPE_INFERENCE);
+	if (analysis) {
+		b->model->stats.inference_runs++;
+		b->model->stats.inference_seconds += record->seconds;
+	}
 #ifdef ONNXOPT_TEST_HOOKS
-	lib_test_hook_after_pass(b->model->ir, record->name, record->changes);
+	if (!analysis)
+		lib_test_hook_after_pass(b->model->ir, record->name,
+		                         record->changes);
 #endif
-	lib_stats_pass(b->model, record->name, record->iteration,
-	               record->changes, record->seconds);
+	if (!analysis)
+		lib_stats_pass(b->model, record->name, record->iteration,
+		               record->changes, record->seconds);
 	if (!b->fn)
 		return;
 	onnxopt_pass_report r = {record->name, record->iteration,

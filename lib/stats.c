@@ -235,6 +235,10 @@ static void json_write(onnxopt_model *model, FILE *f)
 		fputc('}', f);
 	}
 	fputs(s->n_passes ? "\n  ],\n" : "],\n", f);
+	fprintf(f, "  \"shape_inference\": {\"runs\": %d, \"ms\": ",
+	        s->inference_runs);
+	json_number(f, s->inference_seconds * 1e3);
+	fputs("},\n", f);
 	fputs("  \"ms\": {\"load\": ", f);
 	json_number(f, totals.load_seconds * 1e3);
 	fputs(", \"passes\": ", f);
