@@ -183,6 +183,10 @@ struct ir_value {
 	ir_tensor *tensor;  /* initializer data (IR_DEF_INITIALIZER) */
 	const Onnx__SparseTensorProto *sparse; /* sparse initializer */
 	bool is_graph_input;                   /* listed in graph inputs */
+	/* Times its own graph lists it as an output (a body's output that
+	 * names an outer value does not count: see ir_value_is_graph_output).
+	 */
+	int graph_output_slots;
 	/* What passes read: the type as stated (loaded, or set by a pass),
 	 * refined by shape inference. */
 	ir_type type;
@@ -195,6 +199,8 @@ struct ir_value {
 	ir_type stated;
 	/* Original ValueInfoProto entries, copied through on export. */
 	const Onnx__ValueInfoProto *input_info;
+	/* Its value_info entries carry this stamp; 0: it has none. */
+	uint64_t value_info_stamp;
 	ir_use *uses;
 	int n_uses, cap_uses;
 	bool removed;
@@ -229,7 +235,17 @@ struct ir_node {
 typedef struct ir_value_info {
 	ir_value *value;
 	const Onnx__ValueInfoProto *proto;
+	uint64_t stamp; /* see ir_value_info_live */
 } ir_value_info;
+
+/* An entry is live while its value still carries the entry's stamp, so
+ * ir_value_info_remove is O(1): it clears the value's stamp, and readers
+ * skip the dead entries (the list drops them when it next grows). An
+ * entry naming no value of the graph is always live. */
+static inline bool ir_value_info_live(const ir_value_info *entry)
+{
+	return !entry->value || entry->value->value_info_stamp == entry->stamp;
+}
 
 struct ir_graph {
 	ir_model *model;
@@ -245,10 +261,16 @@ struct ir_graph {
 	ir_value **outputs;
 	const Onnx__ValueInfoProto **output_infos; /* parallel to outputs */
 	int n_outputs, cap_outputs, cap_output_infos;
-	ir_value **initializers; /* dense and sparse, in file order */
+	/* Dense and sparse, in file order. ir_initializer_remove leaves a
+	 * removed value in the list (value->removed) for O(1) removal, and
+	 * readers skip those; ir_graph_compact drops them (the pass manager
+	 * calls it after every pass, export before writing). */
+	ir_value **initializers;
 	int n_initializers, cap_initializers;
+	int n_removed_initializers; /* removed values still in the list */
 	/* value_info entries in file order; value is NULL for an entry that
-	 * names no value of this graph (kept verbatim, as in the file). */
+	 * names no value of this graph (kept verbatim, as in the file).
+	 * Some may be dead: see ir_value_info_live. */
 	struct ir_value_info *value_infos;
 	int n_value_infos, cap_value_infos;
 	ir_value *scope; /* uthash on name: the values this graph defines */
@@ -276,13 +298,14 @@ struct ir_model {
 	struct ir_arena *arena;
 	ir_buffer *file; /* the loaded bytes that tensors borrow */
 	struct ir_data_file *data_files; /* mapped external data files */
-	struct ir_store *store; /* big new tensors (ir_external.h) */
+	struct ir_store *store;          /* big new tensors (ir_external.h) */
 	Onnx__ModelProto *unpacked; /* protobuf-c tree, freed with the model */
 	uint64_t name_counter;      /* for fresh unique names */
 	/* Moves on every call of the mutation API below (and never
 	 * otherwise), so an analysis stamped with it knows exactly whether
 	 * the IR changed since it ran (passes/pass.h). */
 	uint64_t generation;
+	uint64_t value_info_stamps; /* the last stamp given out */
 	int n_graphs_total;
 	/* The folder external data was resolved against at load (NULL: not
 	 * resolved), so that ir_model_reload resolves it the same way. */
@@ -418,6 +441,9 @@ void ir_model_set_opset(ir_model *model, const char *domain, int64_t version);
 ir_value *ir_graph_add_input(ir_graph *graph, const char *name, int elem_type,
                              int rank, const ir_dim *dims);
 void ir_graph_add_output(ir_graph *graph, ir_value *value);
+/* Make `value` the graph's output `index` (the slot keeps its
+ * ValueInfoProto only if the value keeps the name). */
+void ir_graph_set_output(ir_graph *graph, int index, ir_value *value);
 
 /* A new value with a fresh unique name derived from `hint`. */
 ir_value *ir_value_create(ir_graph *graph, const char *hint);
@@ -469,6 +495,9 @@ ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
                             size_t raw_size);
 /* Remove an unused initializer, its graph-input entry and value_info. */
 void ir_initializer_remove(ir_value *value);
+/* Drop removed initializers from the lists of graph and its subgraphs;
+ * linear. Not while a caller iterates over an initializer list. */
+void ir_graph_compact(ir_graph *graph);
 /* Turn a node output into an initializer holding `tensor` (model-owned).
  * The value keeps its name, its uses and its place among the graph
  * outputs; its producer's slot becomes absent. (ir_define.c) */
@@ -479,8 +508,10 @@ void ir_value_make_initializer(ir_value *value, ir_tensor *tensor);
  * bound to body's outputs (through an Identity when a body output is not
  * a node output), and node is removed. False, untouched, on a mismatch. */
 bool ir_graph_inline_subgraph(ir_node *node, ir_graph *body, ir_status *status);
-/* Drop the value_info entry of a value (e.g. after a rewrite). */
+/* Drop the value_info entries of a value (e.g. after a rewrite); O(1). */
 void ir_value_info_remove(ir_value *value);
+/* How many live value_info entries the graph has. */
+int ir_graph_value_info_count(const ir_graph *graph);
 /* Give a node output a value_info entry in its graph, so that its type is
  * exported (shape inference). No-op for graph inputs and outputs, whose
  * types the graph's interface carries, and for a value that has one.

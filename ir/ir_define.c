@@ -83,6 +83,8 @@ static void move_values(ir_graph *body, ir_graph *parent)
 		ir_scope_add(parent, v);
 	}
 	for (int i = 0; i < body->n_initializers; i++) {
+		if (body->initializers[i]->removed)
+			continue;
 		parent->initializers = ir_grow(
 		    model, parent->initializers, &parent->cap_initializers,
 		    parent->n_initializers + 1, sizeof *parent->initializers);
@@ -91,13 +93,10 @@ static void move_values(ir_graph *body, ir_graph *parent)
 	}
 	body->n_initializers = 0;
 	for (int i = 0; i < body->n_value_infos; i++) {
-		if (!body->value_infos[i].value)
+		const ir_value_info *e = &body->value_infos[i];
+		if (!e->value || !ir_value_info_live(e))
 			continue;
-		parent->value_infos = ir_grow(
-		    model, parent->value_infos, &parent->cap_value_infos,
-		    parent->n_value_infos + 1, sizeof *parent->value_infos);
-		parent->value_infos[parent->n_value_infos++] =
-		    body->value_infos[i];
+		ir_value_info_append(parent, e->value, e->proto);
 	}
 	body->n_value_infos = 0;
 }
@@ -166,6 +165,10 @@ bool ir_graph_inline_subgraph(ir_node *node, ir_graph *body, ir_status *status)
 		               body->name ? body->name : "", body->n_outputs,
 		               node->name ? node->name : "", node->n_outputs);
 	ir_touch(parent->model);
+	/* The body's outputs become plain values of the parent. */
+	for (int k = 0; k < body->n_outputs; k++)
+		if (body->outputs[k]->graph == body)
+			body->outputs[k]->graph_output_slots--;
 	move_values(body, parent);
 	move_nodes(body, node);
 	for (int k = 0; k < node->n_outputs; k++) {

@@ -21,6 +21,9 @@ static inline void ir_touch(ir_model *model)
 	model->generation++;
 }
 
+/* Add a value_info entry (value may be NULL), compacting dead ones. */
+void ir_value_info_append(ir_graph *graph, ir_value *value,
+                          const Onnx__ValueInfoProto *proto);
 ir_value *ir_value_new(ir_graph *graph, const char *name, ir_def_kind def);
 void ir_scope_add(ir_graph *graph, ir_value *value);
 /* Keep fresh names clear of a name loaded from the file. */

@@ -405,18 +405,18 @@ static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)
 			               name, str_or_empty(gp->name));
 		if (v->def == IR_DEF_NODE && v->type.rank < 0 && !v->type.proto)
 			type_from_proto(model, &v->type, vi->type);
+		if (v->graph == g)
+			v->graph_output_slots++;
 		g->outputs[g->n_outputs] = v;
 		g->output_infos[g->n_outputs++] = vi;
 	}
-	g->value_infos = ir_grow(model, NULL, &g->cap_value_infos,
-	                         (int)gp->n_value_info, sizeof *g->value_infos);
 	for (size_t i = 0; i < gp->n_value_info; i++) {
 		const Onnx__ValueInfoProto *vi = gp->value_info[i];
 		ir_value *v = NULL;
 		HASH_FIND_STR(g->scope, str_or_empty(vi->name), v);
 		if (v && v->def == IR_DEF_NODE && !v->type.proto)
 			type_from_proto(model, &v->type, vi->type);
-		g->value_infos[g->n_value_infos++] = (ir_value_info){v, vi};
+		ir_value_info_append(g, v, vi);
 	}
 	if (!in_topological_order(g) && !ir_graph_toposort(g, ld->status))
 		return false;

@@ -54,7 +54,9 @@ static void use_add(ir_value *value, ir_node *node, int index)
 static void use_remove(ir_value *value, ir_node *node, int index)
 {
 	ir_touch(value->graph->model);
-	for (int i = 0; i < value->n_uses; i++) {
+	/* From the end: ir_value_replace_all_uses removes the last entry
+	 * each time, which makes that O(1) per use. */
+	for (int i = value->n_uses - 1; i >= 0; i--) {
 		if (value->uses[i].node == node &&
 		    value->uses[i].index == index) {
 			value->uses[i] = value->uses[--value->n_uses];
@@ -190,27 +192,52 @@ void ir_value_replace_all_uses(ir_value *from, ir_value *to)
 
 void ir_value_info_remove(ir_value *value)
 {
-	ir_graph *g = value->graph;
-	ir_touch(g->model);
+	if (!value->value_info_stamp)
+		return;
+	ir_touch(value->graph->model);
+	value->value_info_stamp = 0;
+}
+
+int ir_graph_value_info_count(const ir_graph *graph)
+{
+	int live = 0;
+	for (int i = 0; i < graph->n_value_infos; i++)
+		live += ir_value_info_live(&graph->value_infos[i]);
+	return live;
+}
+
+/* Drop dead entries before the list grows, so that it stays within twice
+ * the live entries and each add is O(1) amortized. */
+static void compact_value_infos(ir_graph *g)
+{
 	int kept = 0;
 	for (int i = 0; i < g->n_value_infos; i++)
-		if (g->value_infos[i].value != value)
+		if (ir_value_info_live(&g->value_infos[i]))
 			g->value_infos[kept++] = g->value_infos[i];
 	g->n_value_infos = kept;
+}
+
+void ir_value_info_append(ir_graph *g, ir_value *value,
+                          const Onnx__ValueInfoProto *proto)
+{
+	if (g->n_value_infos == g->cap_value_infos)
+		compact_value_infos(g);
+	g->value_infos = ir_grow(g->model, g->value_infos, &g->cap_value_infos,
+	                         g->n_value_infos + 1, sizeof *g->value_infos);
+	if (value && !value->value_info_stamp)
+		value->value_info_stamp = ++g->model->value_info_stamps;
+	g->value_infos[g->n_value_infos++] =
+	    (ir_value_info){value, proto, value ? value->value_info_stamp : 0};
 }
 
 bool ir_value_info_add(ir_value *value)
 {
 	ir_graph *g = value->graph;
-	if (value->is_graph_input || ir_value_is_graph_output(value))
+	if (value->is_graph_input || ir_value_is_graph_output(value) ||
+	    value->value_info_stamp)
 		return false;
-	for (int i = 0; i < g->n_value_infos; i++)
-		if (g->value_infos[i].value == value)
-			return false;
 	ir_touch(g->model);
-	g->value_infos = ir_grow(g->model, g->value_infos, &g->cap_value_infos,
-	                         g->n_value_infos + 1, sizeof *g->value_infos);
-	g->value_infos[g->n_value_infos++] = (ir_value_info){value, NULL};
+	ir_value_info_append(g, value, NULL);
 	return true;
 }
 
@@ -594,8 +621,22 @@ void ir_graph_add_output(ir_graph *graph, ir_value *value)
 	graph->output_infos =
 	    ir_grow(graph->model, graph->output_infos, &graph->cap_output_infos,
 	            graph->n_outputs + 1, sizeof *graph->output_infos);
+	if (value->graph == graph)
+		value->graph_output_slots++;
 	graph->outputs[graph->n_outputs] = value;
 	graph->output_infos[graph->n_outputs++] = NULL;
+}
+
+void ir_graph_set_output(ir_graph *graph, int index, ir_value *value)
+{
+	assert(index >= 0 && index < graph->n_outputs);
+	ir_touch(graph->model);
+	ir_value *old = graph->outputs[index];
+	if (old->graph == graph)
+		old->graph_output_slots--;
+	if (value->graph == graph)
+		value->graph_output_slots++;
+	graph->outputs[index] = value;
 }
 
 /* ---------------------------------------------------------- initializers */
@@ -623,16 +664,34 @@ void ir_initializer_remove(ir_value *value)
 	ir_graph *g = value->graph;
 	assert(value->def == IR_DEF_INITIALIZER && value->n_uses == 0);
 	ir_touch(g->model);
-	int kept = 0;
-	for (int i = 0; i < g->n_initializers; i++)
-		if (g->initializers[i] != value)
-			g->initializers[kept++] = g->initializers[i];
-	g->n_initializers = kept;
-	kept = 0;
-	for (int i = 0; i < g->n_inputs; i++)
-		if (g->inputs[i] != value)
-			g->inputs[kept++] = g->inputs[i];
-	g->n_inputs = kept;
+	/* It stays in the initializer list, marked removed, until
+	 * ir_graph_compact: removing many is then linear, not quadratic. */
+	g->n_removed_initializers++;
+	if (value->is_graph_input) {
+		int kept = 0;
+		for (int i = 0; i < g->n_inputs; i++)
+			if (g->inputs[i] != value)
+				g->inputs[kept++] = g->inputs[i];
+		g->n_inputs = kept;
+	}
 	ir_value_info_remove(value);
 	ir_scope_remove(value);
+}
+
+static void compact_initializers(ir_graph *g, void *unused)
+{
+	(void)unused;
+	if (!g->n_removed_initializers)
+		return;
+	int kept = 0;
+	for (int i = 0; i < g->n_initializers; i++)
+		if (!g->initializers[i]->removed)
+			g->initializers[kept++] = g->initializers[i];
+	g->n_initializers = kept;
+	g->n_removed_initializers = 0;
+}
+
+void ir_graph_compact(ir_graph *graph)
+{
+	ir_graph_walk(graph, compact_initializers, NULL);
 }

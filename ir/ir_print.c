@@ -156,6 +156,8 @@ static void print_graph(FILE *out, const ir_graph *graph, int depth)
 	fputs(")\n", out);
 	for (int i = 0; i < graph->n_initializers; i++) {
 		const ir_value *v = graph->initializers[i];
+		if (v->removed)
+			continue;
 		fprintf(out, "%*s%%%s", 2 * depth + 2, "", v->name);
 		print_type(out, &v->type);
 		fputs(v->sparse ? " = sparse initializer\n"

@@ -101,11 +101,7 @@ ir_value *ir_graph_lookup(const ir_graph *graph, const char *name)
 
 bool ir_value_is_graph_output(const ir_value *value)
 {
-	const ir_graph *g = value->graph;
-	for (int i = 0; i < g->n_outputs; i++)
-		if (g->outputs[i] == value)
-			return true;
-	return false;
+	return value->graph_output_slots > 0;
 }
 
 bool ir_value_is_constant(const ir_value *value)

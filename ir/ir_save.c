@@ -245,7 +245,8 @@ static Onnx__GraphProto *export_graph(exporter *ex, const ir_graph *g)
 
 	size_t n_dense = 0, n_sparse = 0;
 	for (int i = 0; i < g->n_initializers; i++)
-		g->initializers[i]->sparse ? n_sparse++ : n_dense++;
+		if (!g->initializers[i]->removed)
+			g->initializers[i]->sparse ? n_sparse++ : n_dense++;
 	gp->n_initializer = n_dense;
 	gp->initializer = ex_array(ex, n_dense, sizeof *gp->initializer);
 	gp->n_sparse_initializer = n_sparse;
@@ -254,6 +255,8 @@ static Onnx__GraphProto *export_graph(exporter *ex, const ir_graph *g)
 	n_dense = n_sparse = 0;
 	for (int i = 0; i < g->n_initializers; i++) {
 		const ir_value *v = g->initializers[i];
+		if (v->removed)
+			continue;
 		if (v->sparse)
 			gp->sparse_initializer[n_sparse++] =
 			    (Onnx__SparseTensorProto *)v->sparse;
@@ -272,11 +275,13 @@ static Onnx__GraphProto *export_graph(exporter *ex, const ir_graph *g)
 	for (int i = 0; i < g->n_outputs; i++)
 		gp->output[i] =
 		    export_value_info(ex, g->output_infos[i], g->outputs[i]);
-	gp->n_value_info = (size_t)g->n_value_infos;
+	gp->n_value_info = (size_t)ir_graph_value_info_count(g);
 	gp->value_info = ex_array(ex, gp->n_value_info, sizeof *gp->value_info);
-	for (int i = 0; i < g->n_value_infos; i++) {
+	for (int i = 0, k = 0; i < g->n_value_infos; i++) {
 		const ir_value_info *e = &g->value_infos[i];
-		gp->value_info[i] =
+		if (!ir_value_info_live(e))
+			continue;
+		gp->value_info[k++] =
 		    e->value ? export_value_info(ex, e->proto, e->value)
 		             : (Onnx__ValueInfoProto *)e->proto;
 	}

@@ -40,12 +40,29 @@ static ir_node *owner_in(const ir_graph *graph, ir_node *node)
 	return node;
 }
 
-static bool contains(ir_value *const *list, int n, const ir_value *v)
+/* Membership of a value in its graph's input and initializer lists, in
+ * O(1): verify_graph marks the listed values through `scratch` (NULL
+ * between passes) and clears the marks again before it returns. */
+static char listed_as_input, listed_as_initializer, listed_as_both;
+
+static void mark_list(ir_value *const *list, int n, char *mark)
+{
+	for (int i = 0; i < n; i++) {
+		ir_value *v = list[i];
+		v->scratch =
+		    v->scratch && v->scratch != mark ? &listed_as_both : mark;
+	}
+}
+
+static void clear_marks(ir_value *const *list, int n)
 {
 	for (int i = 0; i < n; i++)
-		if (list[i] == v)
-			return true;
-	return false;
+		list[i]->scratch = NULL;
+}
+
+static bool contains(const ir_value *v, const char *mark)
+{
+	return v->scratch == mark || v->scratch == &listed_as_both;
 }
 
 static bool verify_graph(verifier *vf, const ir_graph *g);
@@ -88,14 +105,14 @@ static bool verify_value(verifier *vf, const ir_graph *g, ir_value *v)
 		break;
 	case IR_DEF_INITIALIZER:
 		if ((!v->tensor && !v->sparse) ||
-		    !contains(g->initializers, g->n_initializers, v))
+		    !contains(v, &listed_as_initializer))
 			return ir_fail(vf->status, IR_ERR_PASS,
 			               "initializer '%s' has no data or is not "
 			               "listed",
 			               v->name);
 		break;
 	case IR_DEF_INPUT:
-		if (!v->is_graph_input || !contains(g->inputs, g->n_inputs, v))
+		if (!v->is_graph_input || !contains(v, &listed_as_input))
 			return ir_fail(
 			    vf->status, IR_ERR_PASS,
 			    "input '%s' is not a graph input of '%s'", v->name,
@@ -207,26 +224,43 @@ static bool verify_graph(verifier *vf, const ir_graph *g)
 		               "node list of graph '%s' has %d nodes, count "
 		               "says %d",
 		               nz(g->name), count, g->n_nodes);
+	mark_list(g->inputs, g->n_inputs, &listed_as_input);
+	mark_list(g->initializers, g->n_initializers, &listed_as_initializer);
+	bool values_ok = true;
 	ir_value *v, *tmp;
 	HASH_ITER(hh, g->scope, v, tmp)
 	{
-		if (!verify_value(vf, g, v))
-			return false;
+		if (!(values_ok = verify_value(vf, g, v)))
+			break;
 	}
+	clear_marks(g->inputs, g->n_inputs);
+	clear_marks(g->initializers, g->n_initializers);
+	if (!values_ok)
+		return false;
 	for (int i = 0; i < g->n_inputs; i++)
 		if (g->inputs[i]->removed || g->inputs[i]->graph != g)
 			return ir_fail(vf->status, IR_ERR_PASS,
 			               "graph '%s' lists a removed input",
 			               nz(g->name));
+	/* Removed initializers wait in the list for ir_graph_compact. */
+	int removed = 0;
 	for (int i = 0; i < g->n_initializers; i++)
-		if (g->initializers[i]->removed ||
+		removed += g->initializers[i]->removed;
+	if (removed != g->n_removed_initializers)
+		return ir_fail(vf->status, IR_ERR_PASS,
+		               "graph '%s' lists %d removed initializers, "
+		               "expected %d",
+		               nz(g->name), removed, g->n_removed_initializers);
+	for (int i = 0; i < g->n_initializers; i++)
+		if (!g->initializers[i]->removed &&
 		    g->initializers[i]->def != IR_DEF_INITIALIZER)
 			return ir_fail(vf->status, IR_ERR_PASS,
 			               "graph '%s' lists a removed initializer",
 			               nz(g->name));
 	for (int i = 0; i < g->n_outputs; i++) {
 		ir_value *out = g->outputs[i];
-		if (out->removed || ir_graph_lookup(g, out->name) != out)
+		if (out->removed || ir_graph_lookup(g, out->name) != out ||
+		    (out->graph == g && out->graph_output_slots <= 0))
 			return ir_fail(vf->status, IR_ERR_PASS,
 			               "output '%s' of graph '%s' does not "
 			               "resolve",
@@ -234,7 +268,8 @@ static bool verify_graph(verifier *vf, const ir_graph *g)
 	}
 	for (int i = 0; i < g->n_value_infos; i++) {
 		const ir_value *e = g->value_infos[i].value;
-		if (e && (e->removed || e->graph != g))
+		if (e && ir_value_info_live(&g->value_infos[i]) &&
+		    (e->removed || e->graph != g))
 			return ir_fail(vf->status, IR_ERR_PASS,
 			               "value_info of graph '%s' names removed "
 			               "value '%s'",

@@ -18,6 +18,8 @@ static bool perturb_first_float_constant(ir_model *model)
 	ir_graph *g = model->graph;
 	for (int i = 0; i < g->n_initializers; i++) {
 		ir_value *v = g->initializers[i];
+		if (v->removed)
+			continue;
 		const void *data;
 		size_t size;
 		if (!v->tensor || v->tensor->elem_type != IR_FLOAT ||

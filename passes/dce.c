@@ -44,7 +44,7 @@ static int sweep_graph(ir_graph *graph)
 	}
 	for (int i = graph->n_initializers - 1; i >= 0; i--) {
 		ir_value *v = graph->initializers[i];
-		if (ir_value_is_live(v))
+		if (v->removed || ir_value_is_live(v))
 			continue;
 		if (v->is_graph_input && graph->parent)
 			continue;

@@ -148,6 +148,8 @@ static bool run_passes(ir_model *model, const pipeline *p,
 			 * API still invalidates what was inferred. */
 			if (changes > 0 && model->generation == generation)
 				model->generation++;
+			/* Readers between passes see dense lists. */
+			ir_graph_compact(model->graph);
 			if (options->verify) {
 				ir_status verify = {0};
 				if (!ir_verify(model, &verify))

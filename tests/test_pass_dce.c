@@ -104,7 +104,7 @@ START_TEST(test_removes_initializer_input_entry_in_main_graph)
 	ck_assert(graph_has_input(g, "x"));
 	ck_assert(graph_has_input(g, "w_used"));
 	ck_assert(!graph_has_input(g, "w_dead"));
-	ck_assert_int_eq(g->n_value_infos, 0);
+	ck_assert_int_eq(ir_graph_value_info_count(g), 0);
 	m = tu_reload(m);
 	ck_assert(!graph_has_input(m->graph, "w_dead"));
 	ck_assert_int_eq(m->graph->n_inputs, 2);
