@@ -385,8 +385,11 @@ static bool wrap_in_if(mutation *m, Onnx__ModelProto *model)
 	node_inputs[0] = cond->name;
 	node->n_input = 1;
 	node->input = node_inputs;
+	/* An unnamed output (a NULL name) would crash protobuf-c's pack. */
 	for (size_t i = 0; i < inner->n_output; i++)
-		node_outputs[i] = inner->output[i]->name;
+		node_outputs[i] = inner->output[i]->name
+		                      ? inner->output[i]->name
+		                      : fresh_string(m, "");
 	node->n_output = inner->n_output;
 	node->output = node_outputs;
 	nodes[0] = node;
