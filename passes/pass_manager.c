@@ -108,10 +108,9 @@ static void provide_types(ir_model *model, analyses *a, int iteration,
 	     (options->fixed_point && a->types_iteration == iteration)))
 		return;
 	double start = now_seconds();
-	/* Inference only refines types; when it cannot walk the model the
+	/* Inference only refines types; where it cannot read a node the
 	 * types stay as loaded and the passes see less, which is safe. */
-	ir_status ignored = {0};
-	shape_infer_refine(model, &ignored);
+	shape_infer_refine(model);
 	a->types_known = true;
 	a->types_generation = model->generation;
 	a->types_iteration = iteration;

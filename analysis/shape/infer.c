@@ -209,9 +209,8 @@ void shape_infer_graph(shape_analysis *analysis, ir_graph *graph)
 	ir_graph_for_each_node(graph, node) infer_node(analysis, node);
 }
 
-int shape_infer_refine(ir_model *model, ir_status *status)
+int shape_infer_refine(ir_model *model)
 {
-	(void)status;
 	shape_analysis *analysis = shape_analysis_create(model);
 	shape_infer_graph(analysis, model->graph);
 	int refined = analysis->refined;
@@ -219,9 +218,9 @@ int shape_infer_refine(ir_model *model, ir_status *status)
 	return refined;
 }
 
-bool shape_infer_model(ir_model *model, ir_status *status)
+void shape_infer_model(ir_model *model)
 {
-	return shape_infer_refine(model, status) >= 0;
+	shape_infer_refine(model);
 }
 
 /* ------------------------------------------------------------ snapshots */

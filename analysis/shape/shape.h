@@ -1,8 +1,7 @@
 /*
  * shape.h - shape and type inference: the analysis that passes query.
  *
- *     if (!shape_infer_model(model, status))
- *             return -1;
+ *     shape_infer_model(model);
  *     ... value->type now holds the inferred element type and dims ...
  *
  *     shape_value target;
@@ -37,12 +36,12 @@
 #include "dim.h"
 #include "ir.h"
 
-/* Infer types for every value of the model. Never fails on an op it does
- * not know; false only with a status for a model it cannot walk. */
-bool shape_infer_model(ir_model *model, ir_status *status);
-/* The same, returning how many values' types were refined (-1 on
- * failure). */
-int shape_infer_refine(ir_model *model, ir_status *status);
+/* Infer types for every value of the model. It cannot fail: an op it
+ * does not know, or a node it cannot read, leaves its outputs' types as
+ * they are, which is always safe. */
+void shape_infer_model(ir_model *model);
+/* The same, returning how many values' types were refined. */
+int shape_infer_refine(ir_model *model);
 
 /* The contents of a small integer tensor of rank 0 or 1 (a "shape
  * tensor"), element by element, as expressions in the model's symbols:
