@@ -459,6 +459,13 @@ static bool convert_node(convert *c, ir_node *node)
 		                      (long long)c->to);
 	if (from == to)
 		return true;
+	/* An adapter reads attributes by their specified type; one of another
+	 * type would be read as absent and its meaning lost in the rewrite. */
+	const ir_attr *mistyped = op_node_mistyped_attribute(node);
+	if (mistyped)
+		return convert_refuse(c, node,
+		                      "its attribute '%s' has the wrong type",
+		                      mistyped->name);
 	if (c->to < c->from && !check_element_types(c, node))
 		return false;
 	const convert_adapter *adapter = convert_find_adapter(op);

@@ -292,6 +292,27 @@ START_TEST(test_reduce_axes_and_non_constant_refused)
 }
 END_TEST
 
+START_TEST(test_mistyped_attribute_refused)
+{
+	/* Softmax-11's axis given as a string: converting would read it as
+	 * absent (axis 1, the coerced form) and change what the node means. */
+	ir_model *m = tu_model(11);
+	ir_graph *g = m->graph;
+	ir_value *x = tu_input(g, "x", TU_DIMS(2, 3, 4));
+	ir_node *sm = tu_node(g, "Softmax", TU_VALUES(x), 1);
+	ir_node_set_attr_string(sm, "axis", "2");
+	tu_output(sm->outputs[0]);
+	ir_status status = {0};
+	ck_assert_int_eq(convert_to(m, 13, &status), -1);
+	ck_assert_msg(strstr(status.message, "Softmax") &&
+	                  strstr(status.message, "'axis' has the wrong type"),
+	              "%s", status.message);
+	ck_assert_int_eq(ir_model_opset(m, ""), 11);
+	ck_assert_int_eq(tu_count_ops(m, "Flatten"), 0);
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(test_pad_topk_and_slice_attributes)
 {
 	ir_model *m = tu_model(7);
@@ -386,6 +407,7 @@ int main(void)
 	tcase_add_test(tc, test_dropout_mask_type_change_refused);
 	tcase_add_test(tc, test_scatter_and_ir_version_and_other_domains);
 	tcase_add_test(tc, test_reduce_axes_and_non_constant_refused);
+	tcase_add_test(tc, test_mistyped_attribute_refused);
 	tcase_add_test(tc, test_pad_topk_and_slice_attributes);
 	tcase_add_test(tc, test_subgraph_nodes_are_converted);
 	tcase_add_test(tc, test_nothing_to_do);
