@@ -1,7 +1,11 @@
 /*
  * test_pass_fuse_attention.c - scaled dot-product attention fuses into
- * Attention (opset 23, opt-in) only with masks ONNX Runtime accepts.
+ * Attention (opset 23): masks become additive float masks ONNX Runtime
+ * accepts, grouped-query heads and the key/value cache fuse too, and
+ * nothing fuses that could compute something else.
  */
+#include <float.h>
+
 #include "test_fuse_util.h"
 
 typedef struct attn_options {
@@ -10,6 +14,7 @@ typedef struct attn_options {
 	                       [B, 1, 1, S], 3 Where [S, S] */
 	bool divide;        /* Div by sqrt(d) instead of Mul by 1/sqrt(d) */
 	float fill;         /* Where fill, default float lowest */
+	bool rows_other;    /* mask 2 as [B, 1, rows, S]: may grow the scores */
 	bool k_bshd;        /* K^T from one Transpose [0, 2, 3, 1] */
 	bool scores_output; /* the scores are a graph output */
 } attn_options;
@@ -55,6 +60,8 @@ static ir_model *build(const attn_options *o, ir_value **y, ir_value **q)
 	                  {IR_DIM_VALUE, 1, NULL},
 	                  {IR_DIM_VALUE, 1, NULL},
 	                  {IR_DIM_PARAM, 0, "seq"}};
+	if (o->rows_other)
+		b11s[2] = (ir_dim){IR_DIM_PARAM, 0, "rows"};
 	ir_value *masked = s;
 	if (o->mask == 1 || o->mask == 2) {
 		ir_value *mask =
@@ -77,7 +84,9 @@ static ir_model *build(const attn_options *o, ir_value **y, ir_value **q)
 	return m;
 }
 
-static void assert_fused(const attn_options *o, int n_inputs)
+/* Fuses into one Attention with n_inputs inputs; returns the model for
+ * more checks. */
+static ir_model *assert_fused(const attn_options *o, int n_inputs)
 {
 	ir_value *y, *q;
 	ir_model *m = build(o, &y, &q);
@@ -85,11 +94,31 @@ static void assert_fused(const attn_options *o, int n_inputs)
 	ir_node *a = fu_producer(y);
 	ck_assert_str_eq(a->op_type, "Attention");
 	ck_assert_int_eq(a->n_inputs, n_inputs);
+	ck_assert_int_eq(a->n_outputs, 1);
 	ck_assert_ptr_eq(a->inputs[0], q);
 	fu_assert_near(ir_attr_float(a, "scale", 0), 1 / sqrt(8.0), 1e-6);
 	ck_assert_int_eq(tu_count_ops(m, "Softmax"), 0);
 	ck_assert_int_eq(tu_count_ops(m, "Transpose"), o->k_bshd ? 1 : 0);
-	ir_model_free(tu_reload(m));
+	ck_assert_int_eq(tu_count_ops(m, "Attention"), 1);
+	/* Every mask goes through the float-lowest guard. */
+	ck_assert_int_eq(tu_count_ops(m, "Equal"), o->mask ? 1 : 0);
+	return m;
+}
+
+/* The mask Attention reads is Where(mask == lowest, above, mask) of
+ * `source` (through an Expand when `expanded`). */
+static void assert_mask_guarded(ir_model *m, bool expanded)
+{
+	ir_node *a = tu_find_node(m->graph, "Attention");
+	ir_node *p = fu_producer(a->inputs[3]);
+	if (expanded) {
+		ck_assert_str_eq(p->op_type, "Expand");
+		p = fu_producer(p->inputs[0]);
+	}
+	ck_assert_str_eq(p->op_type, "Where");
+	ck_assert_str_eq(fu_producer(p->inputs[0])->op_type, "Equal");
+	const float *above = fu_floats(p->inputs[1], NULL);
+	ck_assert(*above > -FLT_MAX && *above < -3.4e38f);
 }
 
 static void assert_not_fused(const attn_options *o, const char *passes)
@@ -103,31 +132,69 @@ static void assert_not_fused(const attn_options *o, const char *passes)
 
 START_TEST(test_no_mask)
 {
-	assert_fused(&(attn_options){0}, 3);
+	ir_model_free(tu_reload(assert_fused(&(attn_options){0}, 3)));
 }
 END_TEST
 
 START_TEST(test_additive_square_mask_with_div)
 {
-	assert_fused(&(attn_options){.mask = 1, .divide = true}, 4);
+	ir_model *m =
+	    assert_fused(&(attn_options){.mask = 1, .divide = true}, 4);
+	assert_mask_guarded(m, false);
+	ir_model_free(tu_reload(m));
 }
 END_TEST
 
-START_TEST(test_boolean_mask)
+/* Where(allowed, s, lowest) -> additive Where(allowed, 0, lowest), never a
+ * boolean mask (whose -inf gives fully masked rows NaN). */
+START_TEST(test_where_mask_becomes_additive)
 {
-	assert_fused(&(attn_options){.mask = 3}, 4);
+	ir_model *m = assert_fused(&(attn_options){.mask = 3}, 4);
+	assert_mask_guarded(m, false);
+	ir_node *where = fu_producer(
+	    fu_producer(tu_find_node(m->graph, "Attention")->inputs[3])
+	        ->inputs[2]);
+	ck_assert_str_eq(where->op_type, "Where");
+	ck_assert_int_eq(where->inputs[0]->type.elem_type, IR_BOOL);
+	ck_assert_float_eq(*fu_floats(where->inputs[1], NULL), 0.0f);
+	ck_assert_float_eq(*fu_floats(where->inputs[2], NULL), -FLT_MAX);
+	ir_model_free(tu_reload(m));
 }
 END_TEST
 
 START_TEST(test_k_from_bshd_layout)
 {
-	assert_fused(&(attn_options){.k_bshd = true}, 3);
+	ir_model_free(
+	    tu_reload(assert_fused(&(attn_options){.k_bshd = true}, 3)));
 }
 END_TEST
 
-START_TEST(test_broadcast_mask_stays)
+/* [B, 1, 1, S] is expanded to [B, 1, Sq, S], the dims ORT wants. */
+START_TEST(test_broadcast_mask_expands_over_rows)
 {
-	assert_not_fused(&(attn_options){.mask = 2}, "fuse_attention");
+	ir_model *m = assert_fused(&(attn_options){.mask = 2}, 4);
+	assert_mask_guarded(m, true);
+	ck_assert_int_eq(tu_count_ops(m, "Shape"), 1);
+	ck_assert_ptr_eq(tu_find_node(m->graph, "Shape")->inputs[0],
+	                 tu_find_node(m->graph, "Attention")->inputs[0]);
+	ir_model_free(tu_reload(m));
+}
+END_TEST
+
+/* A [B, 1, rows, S] mask against Sq = 1 would grow the scores. */
+START_TEST(test_mask_that_may_grow_stays)
+{
+	assert_not_fused(&(attn_options){.mask = 2, .rows_other = true},
+	                 "fuse_attention");
+}
+END_TEST
+
+/* -inf fills: ORT's Attention gives a fully masked row zeros, the
+ * original NaN. */
+START_TEST(test_infinite_fill_stays)
+{
+	assert_not_fused(&(attn_options){.mask = 3, .fill = -INFINITY},
+	                 "fuse_attention");
 }
 END_TEST
 
@@ -157,16 +224,165 @@ START_TEST(test_opt_in_only)
 }
 END_TEST
 
+/* Decoder attention: K and V with 2 heads repeated to Q's 4 (repeat_kv),
+ * after a key/value cache. */
+typedef struct decoder_options {
+	bool gqa;          /* K and V have 2 heads, through repeat_kv */
+	bool past;         /* K and V are Concat(past, new), graph outputs */
+	bool present_read; /* the present key is read outside the pattern too */
+	bool k_batch_one;  /* K's batch is 1: MatMul would broadcast it */
+	bool v_only_gqa;   /* only V goes through repeat_kv */
+} decoder_options;
+
+static ir_value *repeat_kv(ir_graph *g, ir_value *x)
+{
+	ir_value *u = tu_op(g, "Unsqueeze", x, fu_ints(g, (int64_t[]){2}, 1));
+	ir_value *e =
+	    tu_op(g, "Expand", u, fu_ints(g, (int64_t[]){1, 1, 2, 1, 1}, 5));
+	return tu_op(g, "Reshape", e, fu_ints(g, (int64_t[]){0, 4, -1, 8}, 4));
+}
+
+static ir_model *build_decoder(const decoder_options *o, ir_value **present)
+{
+	ir_model *m = tu_model(23);
+	ir_graph *g = m->graph;
+	int64_t kv_heads = o->gqa || o->v_only_gqa ? 2 : 4;
+	ir_value *q = input4(g, "q", "seq", 4);
+	ir_value *k = input4(g, "k", "seq", o->v_only_gqa ? 4 : kv_heads);
+	ir_value *v = input4(g, "v", "seq", kv_heads);
+	if (o->k_batch_one) {
+		ir_dim dims[4] = {{IR_DIM_VALUE, 1, NULL},
+		                  {IR_DIM_VALUE, 4, NULL},
+		                  {IR_DIM_PARAM, 0, "seq"},
+		                  {IR_DIM_VALUE, 8, NULL}};
+		ir_value_set_type(k, IR_FLOAT, 4, dims);
+	}
+	if (o->past) {
+		ir_value *pk = input4(g, "past_key", "past", kv_heads);
+		ir_value *pv = input4(g, "past_value", "past", kv_heads);
+		ir_node *ck = tu_node(g, "Concat", TU_VALUES(pk, k), 1);
+		ir_node *cv = tu_node(g, "Concat", TU_VALUES(pv, v), 1);
+		ir_node_set_attr_int(ck, "axis", 2);
+		ir_node_set_attr_int(cv, "axis", -2);
+		k = ck->outputs[0];
+		v = cv->outputs[0];
+		present[0] = k;
+		present[1] = v;
+	}
+	if (o->gqa)
+		k = repeat_kv(g, k);
+	if (o->gqa || o->v_only_gqa)
+		v = repeat_kv(g, v);
+	ir_node *kt = tu_node(g, "Transpose", TU_VALUES(k), 1);
+	ir_node_set_attr_ints(kt, "perm", (int64_t[]){0, 1, 3, 2}, 4);
+	ir_value *s = tu_op(g, "Div", tu_op(g, "MatMul", q, kt->outputs[0]),
+	                    fu_scalar(g, sqrtf(8)));
+	ir_node *softmax = tu_node(g, "Softmax", TU_VALUES(s), 1);
+	ir_node_set_attr_int(softmax, "axis", -1);
+	tu_output(tu_op(g, "MatMul", softmax->outputs[0], v));
+	if (o->past) {
+		tu_output(present[0]);
+		tu_output(present[1]);
+	}
+	if (o->present_read)
+		tu_output(tu_op(g, "Shape", present[0]));
+	return m;
+}
+
+START_TEST(test_grouped_query_heads)
+{
+	ir_value *present[2];
+	ir_model *m = build_decoder(&(decoder_options){.gqa = true}, present);
+	ck_assert_int_eq(tu_run(m, "fuse_attention,dce"), 1);
+	ir_node *a = tu_find_node(m->graph, "Attention");
+	ck_assert_ptr_nonnull(a);
+	ck_assert_str_eq(a->inputs[1]->name, "k");
+	ck_assert_str_eq(a->inputs[2]->name, "v");
+	ck_assert_int_eq(tu_count_ops(m, "Expand"), 0);
+	ck_assert_int_eq(tu_count_ops(m, "Reshape"), 0);
+	ck_assert_int_eq(m->graph->n_nodes, 1);
+	ir_model_free(tu_reload(m));
+}
+END_TEST
+
+/* The cache's Concats become Attention's present outputs. */
+START_TEST(test_past_key_values)
+{
+	ir_value *present[2];
+	ir_model *m = build_decoder(
+	    &(decoder_options){.gqa = true, .past = true}, present);
+	ck_assert_int_eq(tu_run(m, "fuse_attention,dce"), 1);
+	ir_node *a = tu_find_node(m->graph, "Attention");
+	ck_assert_int_eq(a->n_inputs, 6);
+	ck_assert_ptr_null(a->inputs[3]);
+	ck_assert_str_eq(a->inputs[1]->name, "k");
+	ck_assert_str_eq(a->inputs[4]->name, "past_key");
+	ck_assert_str_eq(a->inputs[5]->name, "past_value");
+	ck_assert_int_eq(a->n_outputs, 3);
+	ck_assert_ptr_eq(a->outputs[1], present[0]);
+	ck_assert_ptr_eq(a->outputs[2], present[1]);
+	ck_assert_ptr_eq(m->graph->outputs[1], present[0]);
+	ck_assert_int_eq(tu_count_ops(m, "Concat"), 0);
+	ck_assert_int_eq(m->graph->n_nodes, 1);
+	ir_model_free(tu_reload(m));
+}
+END_TEST
+
+/* A present key read elsewhere keeps its Concat; Attention reads it. */
+START_TEST(test_present_read_elsewhere_keeps_concat)
+{
+	ir_value *present[2];
+	ir_model *m = build_decoder(
+	    &(decoder_options){.past = true, .present_read = true}, present);
+	ck_assert_int_eq(tu_run(m, "fuse_attention,dce"), 1);
+	ir_node *a = tu_find_node(m->graph, "Attention");
+	ck_assert_int_eq(a->n_inputs, 3);
+	ck_assert_int_eq(a->n_outputs, 1);
+	ck_assert_ptr_eq(a->inputs[1], present[0]);
+	ck_assert_ptr_eq(a->inputs[2], present[1]);
+	ck_assert_int_eq(tu_count_ops(m, "Concat"), 2);
+	ir_model_free(tu_reload(m));
+}
+END_TEST
+
+START_TEST(test_broadcast_batch_stays)
+{
+	ir_value *present[2];
+	ir_model *m =
+	    build_decoder(&(decoder_options){.k_batch_one = true}, present);
+	ck_assert_int_eq(tu_run(m, "fuse_attention"), 0);
+	ir_model_free(m);
+}
+END_TEST
+
+/* K with Q's 4 heads, V repeated from 2: Attention wants one kv count. */
+START_TEST(test_mixed_heads_stay)
+{
+	ir_value *present[2];
+	ir_model *m =
+	    build_decoder(&(decoder_options){.v_only_gqa = true}, present);
+	ck_assert_int_eq(tu_run(m, "fuse_attention"), 0);
+	ir_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fuse_attention");
 	TCase *tc = tcase_create("fuse_attention");
 	tcase_add_test(tc, test_no_mask);
 	tcase_add_test(tc, test_additive_square_mask_with_div);
-	tcase_add_test(tc, test_boolean_mask);
+	tcase_add_test(tc, test_where_mask_becomes_additive);
 	tcase_add_test(tc, test_k_from_bshd_layout);
-	tcase_add_test(tc, test_broadcast_mask_stays);
+	tcase_add_test(tc, test_broadcast_mask_expands_over_rows);
+	tcase_add_test(tc, test_mask_that_may_grow_stays);
+	tcase_add_test(tc, test_infinite_fill_stays);
 	tcase_add_test(tc, test_finite_fill_stays);
+	tcase_add_test(tc, test_grouped_query_heads);
+	tcase_add_test(tc, test_past_key_values);
+	tcase_add_test(tc, test_present_read_elsewhere_keeps_concat);
+	tcase_add_test(tc, test_broadcast_batch_stays);
+	tcase_add_test(tc, test_mixed_heads_stay);
 	tcase_add_test(tc, test_too_low_opset);
 	tcase_add_test(tc, test_scores_read_outside);
 	tcase_add_test(tc, test_opt_in_only);
