@@ -47,6 +47,7 @@ typedef struct ir_value ir_value;
 typedef struct ir_tensor ir_tensor;
 typedef struct ir_attr ir_attr;
 typedef struct ir_buffer ir_buffer;
+typedef struct ir_listener ir_listener;
 
 /* ONNX TensorProto element types, by their wire numbers. */
 enum {
@@ -227,6 +228,7 @@ struct ir_node {
 	const Onnx__NodeProto *origin;
 	int64_t order; /* scratch for ordering checks */
 	bool removed;
+	bool queued; /* held by the pass manager's worklist */
 	void *scratch;
 };
 
@@ -310,6 +312,20 @@ struct ir_model {
 	/* The folder external data was resolved against at load (NULL: not
 	 * resolved), so that ir_model_reload resolves it the same way. */
 	const char *external_base_dir;
+	/* NULL, or told of the nodes each mutation touches (below). */
+	ir_listener *listener;
+};
+
+/* Who wants to know which nodes the mutation API touches: the pass
+ * manager's worklist (passes/pass_manager.c), which revisits only them.
+ * node_touched is called, possibly more than once, for every node whose
+ * neighbourhood a mutation changes: both ends of an edge added or removed
+ * (the reader and the producer of the value), a node inserted or given
+ * another op or attribute, and the producer and the readers of a value
+ * whose definition, stated type or graph-output status changes. The node
+ * may be removed or not (yet) in a graph when it is told. */
+struct ir_listener {
+	void (*node_touched)(ir_listener *self, ir_node *node);
 };
 
 /* ---------------------------------------------------------------- memory */

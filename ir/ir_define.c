@@ -21,6 +21,7 @@ void ir_value_make_initializer(ir_value *value, ir_tensor *tensor)
 	assert(value->def == IR_DEF_NODE && tensor);
 	ir_graph *g = value->graph;
 	ir_touch(g->model);
+	ir_notify_value(value);
 	if (value->producer)
 		value->producer->outputs[value->producer_index] = NULL;
 	value->producer = NULL;

@@ -21,6 +21,25 @@ static inline void ir_touch(ir_model *model)
 	model->generation++;
 }
 
+/* Tell the model's listener, if any (ir_listener in ir.h). */
+static inline void ir_notify_node(ir_model *model, ir_node *node)
+{
+	if (model->listener && node)
+		model->listener->node_touched(model->listener, node);
+}
+
+/* The value's producer and readers: what changed is the value itself. */
+static inline void ir_notify_value(ir_value *value)
+{
+	ir_model *model = value->graph->model;
+	if (!model->listener)
+		return;
+	if (value->def == IR_DEF_NODE)
+		ir_notify_node(model, value->producer);
+	for (int i = 0; i < value->n_uses; i++)
+		ir_notify_node(model, value->uses[i].node);
+}
+
 /* Add a value_info entry (value may be NULL), compacting dead ones. */
 void ir_value_info_append(ir_graph *graph, ir_value *value,
                           const Onnx__ValueInfoProto *proto);

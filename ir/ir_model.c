@@ -45,6 +45,9 @@ void *ir_memdup(ir_model *model, const void *data, size_t size)
 static void use_add(ir_value *value, ir_node *node, int index)
 {
 	ir_touch(value->graph->model);
+	ir_notify_node(value->graph->model, node);
+	if (value->def == IR_DEF_NODE)
+		ir_notify_node(value->graph->model, value->producer);
 	value->uses =
 	    ir_grow(value->graph->model, value->uses, &value->cap_uses,
 	            value->n_uses + 1, sizeof *value->uses);
@@ -54,6 +57,9 @@ static void use_add(ir_value *value, ir_node *node, int index)
 static void use_remove(ir_value *value, ir_node *node, int index)
 {
 	ir_touch(value->graph->model);
+	ir_notify_node(value->graph->model, node);
+	if (value->def == IR_DEF_NODE)
+		ir_notify_node(value->graph->model, value->producer);
 	/* From the end: ir_value_replace_all_uses removes the last entry
 	 * each time, which makes that O(1) per use. */
 	for (int i = value->n_uses - 1; i >= 0; i--) {
@@ -155,6 +161,7 @@ void ir_value_set_type(ir_value *value, int elem_type, int rank,
                        const ir_dim *dims)
 {
 	ir_touch(value->graph->model);
+	ir_notify_value(value);
 	write_type(value, elem_type, rank, dims);
 	value->type_changed = true;
 	value->type_inferred = false;
@@ -277,6 +284,7 @@ static void link_between(ir_graph *g, ir_node *prev, ir_node *node,
                          ir_node *next)
 {
 	ir_touch(g->model);
+	ir_notify_node(g->model, node);
 	node->prev = prev;
 	node->next = next;
 	if (prev)
@@ -436,6 +444,7 @@ void ir_node_truncate_outputs(ir_node *node, int n)
 
 void ir_node_set_op_type(ir_node *node, const char *op_type)
 {
+	ir_notify_node(node->graph->model, node);
 	node->op_type = ir_strdup(node->graph->model, op_type);
 }
 
@@ -460,6 +469,7 @@ static Onnx__AttributeProto *attr_slot(ir_node *node, const char *name,
 {
 	ir_model *model = node->graph->model;
 	ir_touch(model);
+	ir_notify_node(model, node);
 	Onnx__AttributeProto *proto = ir_alloc(model, sizeof *proto);
 	onnx__attribute_proto__init(proto);
 	proto->name = ir_strdup(model, name);
@@ -534,6 +544,7 @@ void ir_node_set_attr_tensor(ir_node *node, const char *name, ir_tensor *tensor)
 void ir_node_remove_attr(ir_node *node, const char *name)
 {
 	ir_touch(node->graph->model);
+	ir_notify_node(node->graph->model, node);
 	int kept = 0;
 	for (int i = 0; i < node->n_attrs; i++) {
 		ir_attr *a = &node->attrs[i];
@@ -554,6 +565,8 @@ void ir_value_move_definition(ir_value *value, ir_node *node, int index)
 	if (old == value)
 		return;
 	ir_touch(node->graph->model);
+	ir_notify_value(value);
+	ir_notify_node(node->graph->model, node);
 	if (old) {
 		assert(old->n_uses == 0 && !ir_value_is_graph_output(old));
 		ir_value_info_remove(old);
@@ -623,6 +636,7 @@ void ir_graph_add_output(ir_graph *graph, ir_value *value)
 	            graph->n_outputs + 1, sizeof *graph->output_infos);
 	if (value->graph == graph)
 		value->graph_output_slots++;
+	ir_notify_value(value);
 	graph->outputs[graph->n_outputs] = value;
 	graph->output_infos[graph->n_outputs++] = NULL;
 }
@@ -636,6 +650,8 @@ void ir_graph_set_output(ir_graph *graph, int index, ir_value *value)
 		old->graph_output_slots--;
 	if (value->graph == graph)
 		value->graph_output_slots++;
+	ir_notify_value(old);
+	ir_notify_value(value);
 	graph->outputs[index] = value;
 }
 

@@ -25,17 +25,16 @@ static ir_value *identity_input(ir_node *node, int64_t opset)
 	return node->inputs[0];
 }
 
-static int run_eliminate_identity(ir_model *model, pass_context *ctx,
-                                  ir_status *status)
+static int rewrite_eliminate_identity(ir_model *model, ir_node *node,
+                                      pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
-	return pass_remove_passthroughs(model, identity_input);
+	return pass_remove_passthrough_node(model, node, identity_input);
 }
 
 const pass pass_eliminate_identity = {
     .name = "eliminate_identity",
     .group = "eliminate",
     .summary = "remove Identity nodes, keeping graph output names",
-    .run = run_eliminate_identity,
+    .rewrite = rewrite_eliminate_identity,
 };

@@ -14,6 +14,19 @@
  * with tests/test_pass_<name>.c that is all a new pass takes). run()
  * returns how many changes it made or -1 after filling *status.
  *
+ * A local pattern gives .rewrite instead of .run: it tries the pattern on
+ * one node and returns how many changes it made (0: untouched). The
+ * manager runs the rewrites of consecutive such passes in a pipeline as
+ * one group, with a worklist (MLIR's greedy driver): it seeds the list
+ * with every node in graph order, pops a node, tries the group's rewrites
+ * on it in pipeline order, and after a change pushes back only the nodes
+ * the change touched (ir_listener in ir.h: the readers and producers of
+ * the values that changed, and the new nodes), so a change enabled by
+ * another one, upstream or down, is found in the same run without a new
+ * scan of the graph. A node removed meanwhile is skipped. Whole-graph
+ * passes (folding, CSE, dce, inference) keep .run and run around the
+ * groups.
+ *
  * The contract between passes and the manager:
  *
  *  - 0 changes means untouched: a pass that returns 0 made no call of the
@@ -86,7 +99,9 @@ typedef struct pass {
 	const char *summary; /* one line, for --list-passes */
 	bool opt_in;         /* not part of its group unless named */
 	unsigned needs;      /* ANALYSIS_* the manager provides before run */
+	/* Exactly one of run and rewrite. A rewrite cannot fail. */
 	int (*run)(ir_model *model, pass_context *ctx, ir_status *status);
+	int (*rewrite)(ir_model *model, ir_node *node, pass_context *ctx);
 } pass;
 
 #define PASS(name) extern const pass pass_##name;
@@ -126,16 +141,21 @@ typedef struct pass_record {
 typedef struct pipeline_options {
 	bool fixed_point;   /* repeat until no pass changes anything */
 	int max_iterations; /* bound for fixed_point; 0 means 8 */
-	bool verify;        /* run ir_verify after every pass */
+	/* Run ir_verify after every pass; after a group of rewrites (see
+	 * .rewrite), once after the group, whose run is where its passes
+	 * end. */
+	bool verify;
 	pass_options pass;
 	void (*report)(const pass_record *record, void *ctx);
 	void *report_ctx;
 	/* Dump the IR (ir_print_model) to print_to after every run of the
-	 * pass named print_after ("all": after every pass). */
+	 * pass named print_after ("all": after every pass; once after a
+	 * group of rewrites, under one header line per pass). */
 	const char *print_after;
 	FILE *print_to;
 	/* Where a one-line note goes when a run reaches a limit without
-	 * failing (fold_memory_limit); NULL: nowhere. stderr by default. */
+	 * failing (fold_memory_limit, the worklist's bound on visits);
+	 * NULL: nowhere. stderr by default. */
 	FILE *notes_to;
 } pipeline_options;
 

@@ -124,5 +124,8 @@ int pass_for_each_graph(ir_model *model, int (*fn)(ir_graph *graph, void *ctx),
 typedef ir_value *(*pass_passthrough_fn)(ir_node *node, int64_t opset);
 int pass_remove_passthroughs(ir_model *model,
                              pass_passthrough_fn passed_through);
+/* The same for one node: a pass's .rewrite (pass.h). */
+int pass_remove_passthrough_node(ir_model *model, ir_node *node,
+                                 pass_passthrough_fn passed_through);
 
 #endif

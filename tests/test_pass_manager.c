@@ -1,7 +1,8 @@
 /*
  * test_pass_manager.c - the contract in passes/pass.h: pass and group
  * names, analyses provided by the manager and kept exact by the IR's
- * generation counter, and "0 changes means untouched".
+ * generation counter, "0 changes means untouched", and the worklist
+ * that runs the rewrites of local passes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,215 @@ START_TEST(mutations_move_the_generation)
 }
 END_TEST
 
+/* ------------------------------------------------------------ worklist */
+
+/* Test rewrites: drop a Relu (or a Neg) that nothing reads, which makes
+ * its producer unread in turn: each change enables the next one
+ * upstream, against the graph order a snapshot walk follows. */
+static int drop_unread(ir_node *node, const char *op)
+{
+	if (!ir_node_is(node, op) || !ir_node_is_dead(node))
+		return 0;
+	ir_node_remove(node);
+	return 1;
+}
+
+static int drop_unread_relu(ir_model *model, ir_node *node, pass_context *ctx)
+{
+	(void)model;
+	(void)ctx;
+	return drop_unread(node, "Relu");
+}
+
+static int drop_unread_neg(ir_model *model, ir_node *node, pass_context *ctx)
+{
+	(void)model;
+	(void)ctx;
+	return drop_unread(node, "Neg");
+}
+
+static const pass test_drop_relu = {
+    .name = "test_drop_relu", .group = "test", .rewrite = drop_unread_relu};
+static const pass test_drop_neg = {
+    .name = "test_drop_neg", .group = "test", .rewrite = drop_unread_neg};
+
+typedef struct pass_changes {
+	int records;
+	int relu, neg, other;
+} pass_changes;
+
+static void count_pass_changes(const pass_record *record, void *ctx)
+{
+	pass_changes *c = ctx;
+	c->records++;
+	if (!strcmp(record->name, "test_drop_relu"))
+		c->relu += record->changes;
+	else if (!strcmp(record->name, "test_drop_neg"))
+		c->neg += record->changes;
+	else
+		c->other += record->changes;
+}
+
+/* Run the passes once (no fixed point), verifying after them. */
+static void run_once(ir_model *m, const pass **passes, int n,
+                     void (*report)(const pass_record *, void *), void *ctx,
+                     FILE *notes)
+{
+	pipeline p = {passes, n, n};
+	pipeline_options options;
+	pipeline_options_init(&options);
+	options.verify = true;
+	options.report = report;
+	options.report_ctx = ctx;
+	options.notes_to = notes;
+	ir_status status = {0};
+	ck_assert_msg(pipeline_run(m, &p, &options, &status), "%s",
+	              status.message);
+}
+
+START_TEST(rewrites_enabling_each_other_upstream_converge_in_one_run)
+{
+	/* x -> Relu -> y (output), and x -> Relu -> Neg -> Relu -> Neg
+	 * -> ... with nothing reading the last one. */
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	ir_value *x = tu_input(g, "x", TU_DIMS(4));
+	tu_output(tu_op(g, "Relu", x));
+	ir_value *v = x;
+	for (int i = 0; i < 50; i++)
+		v = tu_op(g, i % 2 ? "Neg" : "Relu", v);
+	const pass *group[] = {&test_drop_relu, &test_drop_neg};
+	pass_changes c = {0};
+	run_once(m, group, 2, count_pass_changes, &c, NULL);
+	/* One report per pass, its own changes in it. */
+	ck_assert_int_eq(c.records, 2);
+	ck_assert_int_eq(c.relu, 25);
+	ck_assert_int_eq(c.neg, 25);
+	ck_assert_int_eq(c.other, 0);
+	ck_assert_int_eq(ir_node_count(g, true), 1);
+	ir_model_free(m);
+}
+END_TEST
+
+/* A rewrite that removes the node named "victim" when it visits the node
+ * named "killer", and one that logs every node it is shown. */
+static int remove_victim(ir_model *model, ir_node *node, pass_context *ctx)
+{
+	(void)ctx;
+	if (strcmp(node->name, "killer"))
+		return 0;
+	for (ir_node *n = model->graph->first; n; n = n->next)
+		if (!strcmp(n->name, "victim")) {
+			ir_node_remove(n);
+			return 1;
+		}
+	return 0;
+}
+
+static char visit_log[256];
+
+static int log_visit(ir_model *model, ir_node *node, pass_context *ctx)
+{
+	(void)model;
+	(void)ctx;
+	ck_assert_msg(!node->removed, "visited removed node %s", node->name);
+	strcat(visit_log, node->name);
+	strcat(visit_log, " ");
+	return 0;
+}
+
+static const pass test_log_visit = {
+    .name = "test_log_visit", .group = "test", .rewrite = log_visit};
+static const pass test_remove_victim = {
+    .name = "test_remove_victim", .group = "test", .rewrite = remove_victim};
+
+START_TEST(a_removed_node_is_never_visited)
+{
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	ir_value *x = tu_input(g, "x", TU_DIMS(4));
+	ir_value *y = tu_op(g, "Relu", x);
+	y->producer->name = "killer";
+	tu_output(y);
+	/* Queued after the killer, removed before its turn. */
+	tu_op(g, "Neg", x)->producer->name = "victim";
+	tu_output(tu_op(g, "Sigmoid", x));
+	tu_output_of(g->last)->producer->name = "bystander";
+	visit_log[0] = 0;
+	const pass *group[] = {&test_log_visit, &test_remove_victim};
+	run_once(m, group, 2, NULL, NULL, NULL);
+	/* The killer is seen again after its change; x has no producer. */
+	ck_assert_str_eq(visit_log, "killer killer bystander ");
+	ck_assert_int_eq(ir_node_count(g, true), 2);
+	ir_model_free(m);
+}
+END_TEST
+
+/* Two rewrites that undo each other: a ping-pong no fixed point ends. */
+static int flip(ir_node *node, int64_t from)
+{
+	if (!ir_node_is(node, "Relu") || ir_attr_int(node, "side", 0) != from)
+		return 0;
+	ir_node_set_attr_int(node, "side", 1 - from);
+	return 1;
+}
+
+static int flip_up(ir_model *model, ir_node *node, pass_context *ctx)
+{
+	(void)model;
+	(void)ctx;
+	return flip(node, 0);
+}
+
+static int flip_down(ir_model *model, ir_node *node, pass_context *ctx)
+{
+	(void)model;
+	(void)ctx;
+	return flip(node, 1);
+}
+
+static const pass test_flip_up = {
+    .name = "test_flip_up", .group = "test", .rewrite = flip_up};
+static const pass test_flip_down = {
+    .name = "test_flip_down", .group = "test", .rewrite = flip_down};
+
+START_TEST(the_visit_bound_stops_a_ping_pong_with_a_note)
+{
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	ir_value *x = tu_input(g, "x", TU_DIMS(4));
+	tu_output(tu_op(g, "Relu", tu_op(g, "Relu", x)));
+	char *notes = NULL;
+	size_t notes_size = 0;
+	FILE *to = open_memstream(&notes, &notes_size);
+	const pass *group[] = {&test_flip_up, &test_flip_down};
+	run_once(m, group, 2, NULL, NULL, to);
+	/* 2 nodes: 16 visits each and 1024 more. In a fixed-point run the
+	 * iteration cap bounds the repeats. */
+	pipeline p = {group, 2, 2};
+	pipeline_options options;
+	pipeline_options_init(&options);
+	options.verify = true;
+	options.fixed_point = true;
+	options.notes_to = to;
+	ir_status status = {0};
+	ck_assert_msg(pipeline_run(m, &p, &options, &status), "%s",
+	              status.message);
+	fclose(to);
+	ck_assert_msg(strstr(notes, "test_flip_up..test_flip_down stopped "
+	                            "after 1056 node visits"),
+	              "%s", notes);
+	/* Once for the single run, once per iteration of the other. */
+	int count = 0;
+	for (const char *at = notes; (at = strstr(at, "note:")); at++)
+		count++;
+	ck_assert_int_eq(count, 1 + 8);
+	tu_assert_valid(m);
+	free(notes);
+	ir_model_free(m);
+}
+END_TEST
+
 static Suite *pass_manager_suite(void)
 {
 	Suite *s = suite_create("pass_manager");
@@ -239,6 +449,13 @@ static Suite *pass_manager_suite(void)
 	tcase_add_test(analyses, inference_reruns_only_after_a_mutation);
 	tcase_add_test(analyses, mutations_move_the_generation);
 	suite_add_tcase(s, analyses);
+	TCase *worklist = tcase_create("worklist");
+	tcase_add_test(
+	    worklist,
+	    rewrites_enabling_each_other_upstream_converge_in_one_run);
+	tcase_add_test(worklist, a_removed_node_is_never_visited);
+	tcase_add_test(worklist, the_visit_bound_stops_a_ping_pong_with_a_note);
+	suite_add_tcase(s, worklist);
 	return s;
 }
 
