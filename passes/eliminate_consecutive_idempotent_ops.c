@@ -86,28 +86,16 @@ static int merge_reshapes(ir_node *outer, int64_t opset)
 	return 1;
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
-{
-	int64_t opset = *(const int64_t *)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (is_idempotent_unary(node))
-			changes += merge_unary(node);
-		else if (ir_node_is(node, "Reshape"))
-			changes += merge_reshapes(node, opset);
-	}
-	return changes;
-}
-
-static int run_eliminate_consecutive_idempotent_ops(ir_model *model,
-                                                    pass_context *ctx,
-                                                    ir_status *status)
+static int rewrite_eliminate_consecutive_idempotent_ops(ir_model *model,
+                                                        ir_node *node,
+                                                        pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
-	int64_t opset = ir_model_opset(model, "");
-	return pass_for_each_graph(model, eliminate_in_graph, &opset);
+	if (is_idempotent_unary(node))
+		return merge_unary(node);
+	if (ir_node_is(node, "Reshape"))
+		return merge_reshapes(node, ir_model_opset(model, ""));
+	return 0;
 }
 
 const pass pass_eliminate_consecutive_idempotent_ops = {
@@ -115,5 +103,5 @@ const pass pass_eliminate_consecutive_idempotent_ops = {
     .group = "eliminate",
     .summary = "f(f(x)) -> f(x) for Relu, Abs, Ceil, Floor, Round, Sign; "
                "merge Reshape chains (0 entries resolved)",
-    .run = run_eliminate_consecutive_idempotent_ops,
+    .rewrite = rewrite_eliminate_consecutive_idempotent_ops,
 };

@@ -56,12 +56,11 @@ static ir_value *cast_to_own_type(ir_node *node, int64_t opset)
 	return x;
 }
 
-static int run_eliminate_nop_cast(ir_model *model, pass_context *ctx,
-                                  ir_status *status)
+static int rewrite_eliminate_nop_cast(ir_model *model, ir_node *node,
+                                      pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
-	return pass_remove_passthroughs(model, cast_to_own_type);
+	return pass_remove_passthrough_node(model, node, cast_to_own_type);
 }
 
 const pass pass_eliminate_nop_cast = {
@@ -69,5 +68,5 @@ const pass pass_eliminate_nop_cast = {
     .group = "eliminate",
     .summary = "remove Cast/CastLike to the element type the input has",
     .needs = ANALYSIS_TYPES,
-    .run = run_eliminate_nop_cast,
+    .rewrite = rewrite_eliminate_nop_cast,
 };

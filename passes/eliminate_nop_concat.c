@@ -38,17 +38,16 @@ static ir_value *single_concat_input(ir_node *node, int64_t opset)
 	return node->inputs[0];
 }
 
-static int run_eliminate_nop_concat(ir_model *model, pass_context *ctx,
-                                    ir_status *status)
+static int rewrite_eliminate_nop_concat(ir_model *model, ir_node *node,
+                                        pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
-	return pass_remove_passthroughs(model, single_concat_input);
+	return pass_remove_passthrough_node(model, node, single_concat_input);
 }
 
 const pass pass_eliminate_nop_concat = {
     .name = "eliminate_nop_concat",
     .group = "eliminate",
     .summary = "remove Concat nodes that have a single input",
-    .run = run_eliminate_nop_concat,
+    .rewrite = rewrite_eliminate_nop_concat,
 };

@@ -60,17 +60,16 @@ static ir_value *dropout_input(ir_node *node, int64_t opset)
 	return node->inputs[0];
 }
 
-static int run_eliminate_nop_dropout(ir_model *model, pass_context *ctx,
-                                     ir_status *status)
+static int rewrite_eliminate_nop_dropout(ir_model *model, ir_node *node,
+                                         pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
-	return pass_remove_passthroughs(model, dropout_input);
+	return pass_remove_passthrough_node(model, node, dropout_input);
 }
 
 const pass pass_eliminate_nop_dropout = {
     .name = "eliminate_nop_dropout",
     .group = "eliminate",
     .summary = "remove inference-mode Dropout whose mask is unused",
-    .run = run_eliminate_nop_dropout,
+    .rewrite = rewrite_eliminate_nop_dropout,
 };

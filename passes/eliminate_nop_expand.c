@@ -37,14 +37,13 @@ static ir_value *expand_input(ir_node *node, int64_t opset)
 	return x;
 }
 
-static int run_eliminate_nop_expand(ir_model *model, pass_context *ctx,
-                                    ir_status *status)
+static int rewrite_eliminate_nop_expand(ir_model *model, ir_node *node,
+                                        pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
 	if (ir_model_opset(model, "") < 8)
 		return 0;
-	return pass_remove_passthroughs(model, expand_input);
+	return pass_remove_passthrough_node(model, node, expand_input);
 }
 
 const pass pass_eliminate_nop_expand = {
@@ -53,5 +52,5 @@ const pass pass_eliminate_nop_expand = {
     .summary = "remove Expand nodes whose constant shape leaves the input "
                "shape unchanged",
     .needs = ANALYSIS_TYPES,
-    .run = run_eliminate_nop_expand,
+    .rewrite = rewrite_eliminate_nop_expand,
 };

@@ -55,12 +55,11 @@ static ir_value *flatten_input(ir_node *node, int64_t opset)
 	return node->inputs[0];
 }
 
-static int run_eliminate_nop_flatten(ir_model *model, pass_context *ctx,
-                                     ir_status *status)
+static int rewrite_eliminate_nop_flatten(ir_model *model, ir_node *node,
+                                         pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
-	return pass_remove_passthroughs(model, flatten_input);
+	return pass_remove_passthrough_node(model, node, flatten_input);
 }
 
 const pass pass_eliminate_nop_flatten = {
@@ -69,5 +68,5 @@ const pass pass_eliminate_nop_flatten = {
     .summary = "remove Flatten nodes whose output shape equals the input "
                "shape",
     .needs = ANALYSIS_TYPES,
-    .run = run_eliminate_nop_flatten,
+    .rewrite = rewrite_eliminate_nop_flatten,
 };

@@ -81,35 +81,23 @@ static ir_node *skippable_cast(const ir_node *index_op)
 	return is_exact_widening(from, (int)to->proto->i) ? cast : NULL;
 }
 
-static int eliminate_in_graph(ir_graph *graph, void *ctx)
+static int rewrite_eliminate_nop_monotone_argmax(ir_model *model, ir_node *node,
+                                                 pass_context *ctx)
 {
 	(void)ctx;
+	if ((!ir_node_is(node, "ArgMax") && !ir_node_is(node, "ArgMin")) ||
+	    node->n_inputs != 1 || op_node_mistyped_attribute(node) ||
+	    ir_model_opset(model, "") < 6)
+		return 0;
 	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if ((!ir_node_is(node, "ArgMax") &&
-		     !ir_node_is(node, "ArgMin")) ||
-		    node->n_inputs != 1 || op_node_mistyped_attribute(node))
-			continue;
-		ir_node *cast;
-		/* Casts can chain (int8 -> int32 -> int64); skip them all. */
-		while ((cast = skippable_cast(node))) {
-			ir_node_set_input(node, 0, cast->inputs[0]);
-			ir_node_remove(cast);
-			changes++;
-		}
+	ir_node *cast;
+	/* Casts can chain (int8 -> int32 -> int64); skip them all. */
+	while ((cast = skippable_cast(node))) {
+		ir_node_set_input(node, 0, cast->inputs[0]);
+		ir_node_remove(cast);
+		changes++;
 	}
 	return changes;
-}
-
-static int run_eliminate_nop_monotone_argmax(ir_model *model, pass_context *ctx,
-                                             ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	if (ir_model_opset(model, "") < 6)
-		return 0;
-	return pass_for_each_graph(model, eliminate_in_graph, NULL);
 }
 
 const pass pass_eliminate_nop_monotone_argmax = {
@@ -118,5 +106,5 @@ const pass pass_eliminate_nop_monotone_argmax = {
     .summary = "drop exact widening Casts in front of ArgMax/ArgMin "
                "(rounding makes Exp, Softmax, ... inexact)",
     .needs = ANALYSIS_TYPES,
-    .run = run_eliminate_nop_monotone_argmax,
+    .rewrite = rewrite_eliminate_nop_monotone_argmax,
 };

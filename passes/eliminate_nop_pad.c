@@ -87,19 +87,18 @@ static ir_value *pad_input(ir_node *node, int64_t opset)
 	return node->inputs[0];
 }
 
-static int run_eliminate_nop_pad(ir_model *model, pass_context *ctx,
-                                 ir_status *status)
+static int rewrite_eliminate_nop_pad(ir_model *model, ir_node *node,
+                                     pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
 	if (ir_model_opset(model, "") < 1)
 		return 0;
-	return pass_remove_passthroughs(model, pad_input);
+	return pass_remove_passthrough_node(model, node, pad_input);
 }
 
 const pass pass_eliminate_nop_pad = {
     .name = "eliminate_nop_pad",
     .group = "eliminate",
     .summary = "remove Pad nodes whose pads are all zero",
-    .run = run_eliminate_nop_pad,
+    .rewrite = rewrite_eliminate_nop_pad,
 };

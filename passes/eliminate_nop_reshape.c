@@ -91,14 +91,13 @@ static ir_value *reshape_input(ir_node *node, int64_t opset)
 	return node->inputs[0];
 }
 
-static int run_eliminate_nop_reshape(ir_model *model, pass_context *ctx,
-                                     ir_status *status)
+static int rewrite_eliminate_nop_reshape(ir_model *model, ir_node *node,
+                                         pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
 	if (ir_model_opset(model, "") < 1)
 		return 0;
-	return pass_remove_passthroughs(model, reshape_input);
+	return pass_remove_passthrough_node(model, node, reshape_input);
 }
 
 const pass pass_eliminate_nop_reshape = {
@@ -107,5 +106,5 @@ const pass pass_eliminate_nop_reshape = {
     .summary = "remove Reshape nodes whose constant target is the input's "
                "shape",
     .needs = ANALYSIS_TYPES,
-    .run = run_eliminate_nop_reshape,
+    .rewrite = rewrite_eliminate_nop_reshape,
 };

@@ -131,14 +131,13 @@ static ir_value *slice_input(ir_node *node, int64_t opset)
 	return node->inputs[0];
 }
 
-static int run_eliminate_nop_slice(ir_model *model, pass_context *ctx,
-                                   ir_status *status)
+static int rewrite_eliminate_nop_slice(ir_model *model, ir_node *node,
+                                       pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
 	if (ir_model_opset(model, "") < 1)
 		return 0;
-	return pass_remove_passthroughs(model, slice_input);
+	return pass_remove_passthrough_node(model, node, slice_input);
 }
 
 const pass pass_eliminate_nop_slice = {
@@ -146,5 +145,5 @@ const pass pass_eliminate_nop_slice = {
     .group = "eliminate",
     .summary = "remove Slice nodes that take every element",
     .needs = ANALYSIS_TYPES,
-    .run = run_eliminate_nop_slice,
+    .rewrite = rewrite_eliminate_nop_slice,
 };

@@ -83,14 +83,13 @@ static ir_value *split_input(ir_node *node, int64_t opset)
 	return node->inputs[0];
 }
 
-static int run_eliminate_nop_split(ir_model *model, pass_context *ctx,
-                                   ir_status *status)
+static int rewrite_eliminate_nop_split(ir_model *model, ir_node *node,
+                                       pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
 	if (ir_model_opset(model, "") < 1)
 		return 0;
-	return pass_remove_passthroughs(model, split_input);
+	return pass_remove_passthrough_node(model, node, split_input);
 }
 
 const pass pass_eliminate_nop_split = {
@@ -98,5 +97,5 @@ const pass pass_eliminate_nop_split = {
     .group = "eliminate",
     .summary = "remove Split nodes with a single output",
     .needs = ANALYSIS_TYPES,
-    .run = run_eliminate_nop_split,
+    .rewrite = rewrite_eliminate_nop_split,
 };

@@ -39,12 +39,11 @@ static ir_value *transpose_input(ir_node *node, int64_t opset)
 	return node->inputs[0];
 }
 
-static int run_eliminate_nop_transpose(ir_model *model, pass_context *ctx,
-                                       ir_status *status)
+static int rewrite_eliminate_nop_transpose(ir_model *model, ir_node *node,
+                                           pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
-	return pass_remove_passthroughs(model, transpose_input);
+	return pass_remove_passthrough_node(model, node, transpose_input);
 }
 
 const pass pass_eliminate_nop_transpose = {
@@ -52,5 +51,5 @@ const pass pass_eliminate_nop_transpose = {
     .group = "eliminate",
     .summary = "remove Transpose nodes with the identity permutation",
     .needs = ANALYSIS_TYPES,
-    .run = run_eliminate_nop_transpose,
+    .rewrite = rewrite_eliminate_nop_transpose,
 };

@@ -142,15 +142,14 @@ static ir_value *passed_through(ir_node *node, int64_t opset)
 	return NULL;
 }
 
-static int run_eliminate_nop_with_unit(ir_model *model, pass_context *ctx,
-                                       ir_status *status)
+static int rewrite_eliminate_nop_with_unit(ir_model *model, ir_node *node,
+                                           pass_context *ctx)
 {
 	(void)ctx;
-	(void)status;
 	int64_t opset = ir_model_opset(model, "");
 	if (opset < 1)
 		return 0;
-	return pass_remove_passthroughs(model, passed_through);
+	return pass_remove_passthrough_node(model, node, passed_through);
 }
 
 const pass pass_eliminate_nop_with_unit = {
@@ -159,5 +158,5 @@ const pass pass_eliminate_nop_with_unit = {
     .summary = "remove x*1, x/1, x^1, x-0, x+(-0.0) (any zero for "
                "integers), x and true, x or false",
     .needs = ANALYSIS_TYPES,
-    .run = run_eliminate_nop_with_unit,
+    .rewrite = rewrite_eliminate_nop_with_unit,
 };

@@ -49,7 +49,7 @@ static bool same_axis(int64_t a, int64_t b, int rank)
 	return (a < 0 ? a + rank : a) == (b < 0 ? b + rank : b);
 }
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -109,19 +109,11 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, fused, 0) ? 1 : 0;
 }
 
-static int run_fuse_consecutive_concats(ir_model *model, pass_context *ctx,
-                                        ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_consecutive_concats = {
     .name = "fuse_consecutive_concats",
     .group = "fuse",
     .summary = "splice a Concat into the Concat after it when both use the "
                "same axis",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_consecutive_concats,
+    .rewrite = try_fuse,
 };

@@ -15,7 +15,7 @@
 #include "match.h"
 #include "pass.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -31,17 +31,9 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, fused, 0) ? 1 : 0;
 }
 
-static int run_fuse_consecutive_log_softmax(ir_model *model, pass_context *ctx,
-                                            ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_consecutive_log_softmax = {
     .name = "fuse_consecutive_log_softmax",
     .group = "fuse",
     .summary = "turn Log(Softmax(x)) into LogSoftmax(x)",
-    .run = run_fuse_consecutive_log_softmax,
+    .rewrite = try_fuse,
 };

@@ -26,7 +26,7 @@
 #include "ops.h"
 #include "pass.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -60,20 +60,11 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, reduce, 0) ? 1 : 0;
 }
 
-static int run_fuse_consecutive_reduce_unsqueeze(ir_model *model,
-                                                 pass_context *ctx,
-                                                 ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_consecutive_reduce_unsqueeze = {
     .name = "fuse_consecutive_reduce_unsqueeze",
     .group = "fuse",
     .summary = "turn a keepdims=0 reduction followed by an Unsqueeze of the "
                "same axes into keepdims=1",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_consecutive_reduce_unsqueeze,
+    .rewrite = try_fuse,
 };

@@ -21,7 +21,7 @@
 #include "pass.h"
 #include "pass_util.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -39,18 +39,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, node, 0) ? 1 : 0;
 }
 
-static int run_fuse_consecutive_reshapes(ir_model *model, pass_context *ctx,
-                                         ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_consecutive_reshapes = {
     .name = "fuse_consecutive_reshapes",
     .group = "fuse",
     .summary = "reshape the original tensor directly when a Reshape follows "
                "a Reshape",
-    .run = run_fuse_consecutive_reshapes,
+    .rewrite = try_fuse,
 };

@@ -117,7 +117,7 @@ static ir_value *int64_list(ir_graph *graph, const char *hint,
 	return match_add_initializer_int64s(graph, hint, 1, dims, values);
 }
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -151,18 +151,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, node, 0) ? 1 : 0;
 }
 
-static int run_fuse_consecutive_slices(ir_model *model, pass_context *ctx,
-                                       ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_consecutive_slices = {
     .name = "fuse_consecutive_slices",
     .group = "fuse",
     .summary = "merge two Slices of disjoint axes into one",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_consecutive_slices,
+    .rewrite = try_fuse,
 };

@@ -32,7 +32,7 @@ static bool same_axes(const int64_t *a, int na, const int64_t *b, int nb)
 	return true;
 }
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	bool squeeze_last = ir_node_is(node, "Squeeze");
@@ -66,19 +66,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit_passthrough(&m, x) ? 1 : 0;
 }
 
-static int run_fuse_consecutive_squeeze_unsqueeze(ir_model *model,
-                                                  pass_context *ctx,
-                                                  ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_consecutive_squeeze_unsqueeze = {
     .name = "fuse_consecutive_squeeze_unsqueeze",
     .group = "fuse",
     .summary = "drop a Squeeze/Unsqueeze pair that undo each other",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_consecutive_squeeze_unsqueeze,
+    .rewrite = try_fuse,
 };

@@ -48,7 +48,7 @@ static int perm_length(const ir_node *transpose)
 	return a ? (int)a->proto->n_ints : -1;
 }
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -78,19 +78,11 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, node, 0) ? 1 : 0;
 }
 
-static int run_fuse_consecutive_transposes(ir_model *model, pass_context *ctx,
-                                           ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_consecutive_transposes = {
     .name = "fuse_consecutive_transposes",
     .group = "fuse",
     .summary = "merge two Transposes in a row into one, or drop both when "
                "they cancel",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_consecutive_transposes,
+    .rewrite = try_fuse,
 };

@@ -19,7 +19,7 @@
 #include "match.h"
 #include "pass.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -69,18 +69,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, node, 0) ? 1 : 0;
 }
 
-static int run_fuse_consecutive_unsqueezes(ir_model *model, pass_context *ctx,
-                                           ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_consecutive_unsqueezes = {
     .name = "fuse_consecutive_unsqueezes",
     .group = "fuse",
     .summary = "merge two Unsqueezes in a row into one",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_consecutive_unsqueezes,
+    .rewrite = try_fuse,
 };

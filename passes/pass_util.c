@@ -409,40 +409,11 @@ int pass_for_each_graph(ir_model *model, int (*fn)(ir_graph *graph, void *ctx),
 	return walk_graphs(model->graph, fn, ctx);
 }
 
-typedef struct passthrough_walk {
-	pass_passthrough_fn passed_through;
-	int64_t opset;
-} passthrough_walk;
-
-static int remove_passthrough_with(ir_node *node,
-                                   pass_passthrough_fn passed_through,
-                                   int64_t opset)
-{
-	if (op_node_mistyped_attribute(node))
-		return 0;
-	ir_value *x = passed_through(node, opset);
-	return x && pass_remove_passthrough(node, 0, x) ? 1 : 0;
-}
-
 int pass_remove_passthrough_node(ir_model *model, ir_node *node,
                                  pass_passthrough_fn passed_through)
 {
-	return remove_passthrough_with(node, passed_through,
-	                               ir_model_opset(model, ""));
-}
-
-static int remove_passthroughs_in(ir_graph *graph, void *ctx)
-{
-	const passthrough_walk *walk = ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node) changes +=
-	    remove_passthrough_with(node, walk->passed_through, walk->opset);
-	return changes;
-}
-
-int pass_remove_passthroughs(ir_model *model,
-                             pass_passthrough_fn passed_through)
-{
-	passthrough_walk walk = {passed_through, ir_model_opset(model, "")};
-	return pass_for_each_graph(model, remove_passthroughs_in, &walk);
+	if (op_node_mistyped_attribute(node))
+		return 0;
+	ir_value *x = passed_through(node, ir_model_opset(model, ""));
+	return x && pass_remove_passthrough(node, 0, x) ? 1 : 0;
 }

@@ -116,15 +116,12 @@ int pass_for_each_graph(ir_model *model, int (*fn)(ir_graph *graph, void *ctx),
 /* Most eliminate_nop_* passes have one shape: a node that, under some
  * conditions, outputs its first input unchanged. Such a pass writes the
  * conditions as `passed_through` (return the value the node passes
- * through, or NULL) and runs this: it removes, in every graph, each node
- * for which passed_through() answers, keeping graph output names
+ * through, or NULL) and makes this its .rewrite (pass.h): it removes the
+ * node if passed_through() answers, keeping graph output names
  * (pass_remove_passthrough). A pass whose conditions read types declares
- * .needs = ANALYSIS_TYPES. `opset` is the model's default-domain
- * opset. Returns the number of nodes removed. */
+ * .needs = ANALYSIS_TYPES. `opset` is the model's default-domain opset.
+ * Returns the number of nodes removed (0 or 1). */
 typedef ir_value *(*pass_passthrough_fn)(ir_node *node, int64_t opset);
-int pass_remove_passthroughs(ir_model *model,
-                             pass_passthrough_fn passed_through);
-/* The same for one node: a pass's .rewrite (pass.h). */
 int pass_remove_passthrough_node(ir_model *model, ir_node *node,
                                  pass_passthrough_fn passed_through);
 

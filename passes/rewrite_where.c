@@ -18,51 +18,39 @@
 #include "ops.h"
 #include "pass_util.h"
 
-static int rewrite_in_graph(ir_graph *graph, void *ctx)
+static int rewrite_where(ir_model *model, ir_node *node, pass_context *ctx)
 {
+	(void)model;
 	(void)ctx;
-	int changes = 0;
-	ir_graph_for_each_node(graph, node)
-	{
-		if (!ir_node_is(node, "Where") || node->n_inputs != 3 ||
-		    op_node_mistyped_attribute(node) || !node->inputs[0] ||
-		    !node->inputs[1] || !node->inputs[2])
-			continue;
-		ir_value *negated = node->inputs[0];
-		if (negated->def != IR_DEF_NODE || !negated->producer ||
-		    !pass_value_has_one_use(negated))
-			continue;
-		ir_node *not_node = negated->producer;
-		if (!ir_node_is(not_node, "Not") || not_node->n_inputs != 1 ||
-		    op_node_mistyped_attribute(not_node) ||
-		    !not_node->inputs[0] || not_node->n_outputs != 1)
-			continue;
-		/* A Not in an outer graph: its input must not be shadowed
-		 * by a name in the Where's own scope. */
-		ir_value *c = not_node->inputs[0];
-		if (ir_graph_lookup(graph, c->name) != c)
-			continue;
-		ir_value *x = node->inputs[1], *y = node->inputs[2];
-		ir_node_set_input(node, 0, c);
-		ir_node_set_input(node, 1, y);
-		ir_node_set_input(node, 2, x);
-		ir_node_remove(not_node);
-		changes++;
-	}
-	return changes;
-}
-
-static int run_rewrite_where(ir_model *model, pass_context *ctx,
-                             ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return pass_for_each_graph(model, rewrite_in_graph, NULL);
+	if (!ir_node_is(node, "Where") || node->n_inputs != 3 ||
+	    op_node_mistyped_attribute(node) || !node->inputs[0] ||
+	    !node->inputs[1] || !node->inputs[2])
+		return 0;
+	ir_value *negated = node->inputs[0];
+	if (negated->def != IR_DEF_NODE || !negated->producer ||
+	    !pass_value_has_one_use(negated))
+		return 0;
+	ir_node *not_node = negated->producer;
+	if (!ir_node_is(not_node, "Not") || not_node->n_inputs != 1 ||
+	    op_node_mistyped_attribute(not_node) || !not_node->inputs[0] ||
+	    not_node->n_outputs != 1)
+		return 0;
+	/* A Not in an outer graph: its input must not be shadowed by a name
+	 * in the Where's own scope. */
+	ir_value *c = not_node->inputs[0];
+	if (ir_graph_lookup(node->graph, c->name) != c)
+		return 0;
+	ir_value *x = node->inputs[1], *y = node->inputs[2];
+	ir_node_set_input(node, 0, c);
+	ir_node_set_input(node, 1, y);
+	ir_node_set_input(node, 2, x);
+	ir_node_remove(not_node);
+	return 1;
 }
 
 const pass pass_rewrite_where = {
     .name = "rewrite_where",
     .group = "eliminate",
     .summary = "Where(Not(c), x, y) -> Where(c, y, x)",
-    .run = run_rewrite_where,
+    .rewrite = rewrite_where,
 };
