@@ -192,60 +192,64 @@ int eval_unsqueeze(eval_call *c)
 
 /* ----------------------------------------------------------- Transpose */
 
-/* Copy a 2-D block transposed in tiles, so both sides stay in cache. */
-#define TILE 32
-#define TRANSPOSE_2D(T)                                                        \
-	static void transpose_2d_##T(T *dst, const T *src, int64_t rows,       \
-	                             int64_t cols, int64_t src_row_stride,     \
-	                             int64_t src_col_stride)                   \
+/* One tile of a 2-D transpose: dst[i][j] = src[i * row_stride + j *
+ * col_stride] for i in [i0, i1), j in [j0, j1); dst rows are `cols` long. */
+typedef struct tile {
+	int64_t i0, i1, j0, j1, cols, row_stride, col_stride;
+} tile;
+#define TRANSPOSE_TILE(T)                                                      \
+	static void transpose_tile_##T(void *dst, const void *src,             \
+	                               const tile *t)                          \
 	{                                                                      \
-		for (int64_t i0 = 0; i0 < rows; i0 += TILE)                    \
-			for (int64_t j0 = 0; j0 < cols; j0 += TILE) {          \
-				int64_t i1 =                                   \
-				    i0 + TILE < rows ? i0 + TILE : rows;       \
-				int64_t j1 =                                   \
-				    j0 + TILE < cols ? j0 + TILE : cols;       \
-				for (int64_t i = i0; i < i1; i++)              \
-					for (int64_t j = j0; j < j1; j++)      \
-						dst[i * cols + j] =            \
-						    src[i * src_row_stride +   \
-						        j * src_col_stride];   \
-			}                                                      \
+		T *d = dst;                                                    \
+		const T *s = src;                                              \
+		int64_t cols = t->cols, rs = t->row_stride,                    \
+		        cs = t->col_stride, j0 = t->j0, j1 = t->j1;            \
+		for (int64_t i = t->i0; i < t->i1; i++)                        \
+			for (int64_t j = j0; j < j1; j++)                      \
+				d[i * cols + j] = s[i * rs + j * cs];          \
 	}
 typedef ProtobufCBinaryData binary;
-TRANSPOSE_2D(uint8_t)
-TRANSPOSE_2D(uint16_t)
-TRANSPOSE_2D(uint32_t)
-TRANSPOSE_2D(uint64_t)
-TRANSPOSE_2D(binary)
-#undef TRANSPOSE_2D
+TRANSPOSE_TILE(uint8_t)
+TRANSPOSE_TILE(uint16_t)
+TRANSPOSE_TILE(uint32_t)
+TRANSPOSE_TILE(uint64_t)
+TRANSPOSE_TILE(binary)
+#undef TRANSPOSE_TILE
 
+static int64_t min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Copy a 2-D block transposed in TILE x TILE tiles, so both sides stay in
+ * cache, and the tiles in BLOCK x BLOCK blocks, whose pages stay in the
+ * TLB while the block's tiles use them: a weight's rows are a page or
+ * more apart, so a sweep of tiles across all of its rows would miss the
+ * TLB at every tile. */
+enum { TILE = 32, BLOCK = 256 };
 static void transpose_block(void *dst, const void *src, size_t elem_size,
                             int64_t rows, int64_t cols, int64_t row_stride,
                             int64_t col_stride)
 {
-	switch (elem_size) {
-	case 1:
-		transpose_2d_uint8_t(dst, src, rows, cols, row_stride,
-		                     col_stride);
-		break;
-	case 2:
-		transpose_2d_uint16_t(dst, src, rows, cols, row_stride,
-		                      col_stride);
-		break;
-	case 4:
-		transpose_2d_uint32_t(dst, src, rows, cols, row_stride,
-		                      col_stride);
-		break;
-	case 8:
-		transpose_2d_uint64_t(dst, src, rows, cols, row_stride,
-		                      col_stride);
-		break;
-	default:
-		transpose_2d_binary(dst, src, rows, cols, row_stride,
-		                    col_stride);
-		break;
-	}
+	void (*copy_tile)(void *, const void *, const tile *) =
+	    elem_size == 1   ? transpose_tile_uint8_t
+	    : elem_size == 2 ? transpose_tile_uint16_t
+	    : elem_size == 4 ? transpose_tile_uint32_t
+	    : elem_size == 8 ? transpose_tile_uint64_t
+	                     : transpose_tile_binary;
+	tile t = {
+	    .cols = cols, .row_stride = row_stride, .col_stride = col_stride};
+	for (int64_t b0 = 0; b0 < rows; b0 += BLOCK)
+		for (int64_t c0 = 0; c0 < cols; c0 += BLOCK)
+			for (t.i0 = b0; t.i0 < min64(b0 + BLOCK, rows);
+			     t.i0 += TILE)
+				for (t.j0 = c0; t.j0 < min64(c0 + BLOCK, cols);
+				     t.j0 += TILE) {
+					t.i1 = min64(t.i0 + TILE, rows);
+					t.j1 = min64(t.j0 + TILE, cols);
+					copy_tile(dst, src, &t);
+				}
 }
 
 int eval_transpose(eval_call *c)
