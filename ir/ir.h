@@ -506,9 +506,18 @@ void ir_value_move_definition(ir_value *value, ir_node *node, int index);
 /* New initializer holding a tensor that the model owns. */
 ir_value *ir_initializer_add(ir_graph *graph, const char *hint,
                              ir_tensor *tensor);
+/* The tensor's bytes are copied, except bytes written into
+ * ir_tensor_room: those are the model's already and become the tensor's
+ * as they are (tensors are never written after creation). */
 ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
                             const int64_t *dims, const void *raw,
                             size_t raw_size);
+/* Zeroed room for the bytes of a big tensor about to be created, in the
+ * model's file-backed store, so that it is written once, not computed on
+ * the heap and copied; NULL for a small one or without a store. Room that
+ * no tensor takes is given back with ir_tensor_room_release. */
+void *ir_tensor_room(ir_model *model, size_t size);
+void ir_tensor_room_release(ir_model *model, void *room, size_t size);
 /* Remove an unused initializer, its graph-input entry and value_info. */
 void ir_initializer_remove(ir_value *value);
 /* Drop removed initializers from the lists of graph and its subgraphs;

@@ -47,6 +47,22 @@ bool ir_external_unchanged(const ir_tensor *t);
 /* size bytes in the store, or NULL (too small, or no store: use the
  * heap). */
 void *ir_store_alloc(ir_model *model, size_t size);
+/* A room (a block from ir_store_alloc not yet taken) becomes a tensor's
+ * bytes; false when data/size is no such room (then copy it). */
+bool ir_store_take(ir_model *model, const void *data, size_t size);
+/* Give back a room no tensor took: its pages and its disk blocks. */
+void ir_store_release(ir_model *model, void *data, size_t size);
+/* A tensor's block was written to an output data file, now mapped at
+ * `copy`: give the block's pages back (the next tensors written reuse
+ * them), and true when the caller must point the tensor at `copy`. */
+bool ir_store_move(ir_model *model, const void *data, size_t size,
+                   const void *copy);
+/* Where bytes read from a store block are now (moved or not). */
+const void *ir_store_current(const ir_model *model, const void *data,
+                             size_t size);
+/* Keep a read-only mapping of a written data file until the store closes
+ * (ir_store_contains covers it, ir_memory_trim drops its pages). */
+void ir_store_keep_mapping(ir_model *model, const void *map, size_t size);
 /* Note that size bytes of the store or of a mapped input were written or
  * handed to a reader: trims every 64 MiB so noted. */
 void ir_memory_touched(ir_model *model, size_t size);

@@ -36,6 +36,15 @@
 typedef struct store_chunk {
 	uint8_t *map;
 	size_t size;
+	enum {
+		CHUNK_ROOM,     /* handed out by ir_tensor_room, not yet taken */
+		CHUNK_TENSOR,   /* a tensor's bytes */
+		CHUNK_MOVED,    /* written to an output and given back; its
+		                 * tensor reads `moved` instead */
+		CHUNK_RELEASED, /* given back, no tensor took it */
+		CHUNK_OUTPUT,   /* a read-only mapping of a written data file */
+	} state;
+	const uint8_t *moved;
 	struct store_chunk *next;
 } store_chunk;
 
@@ -98,10 +107,81 @@ void *ir_store_alloc(ir_model *model, size_t size)
 	if (p == MAP_FAILED)
 		return NULL;
 	store_chunk *c = ir_xmalloc(sizeof *c);
-	*c = (store_chunk){p, size, s->chunks};
+	*c = (store_chunk){p, size, CHUNK_ROOM, NULL, s->chunks};
 	s->chunks = c;
 	s->end = offset + size;
 	return p;
+}
+
+/* The store block that starts at data and is size bytes long. */
+static store_chunk *block_at(const ir_model *model, const void *data,
+                             size_t size)
+{
+	for (store_chunk *c = model->store ? model->store->chunks : NULL; c;
+	     c = c->next)
+		if (c->map == data && c->size == size)
+			return c;
+	return NULL;
+}
+
+bool ir_store_take(ir_model *model, const void *data, size_t size)
+{
+	store_chunk *c = block_at(model, data, size);
+	if (!c || c->state != CHUNK_ROOM)
+		return false;
+	c->state = CHUNK_TENSOR;
+	return true;
+}
+
+/* Free the block's pages and its disk blocks: the page cache it held is
+ * reused for what is written next. The mapping stays (reads as zeros). */
+static void give_back(store_chunk *c)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t whole = (c->size + (size_t)page - 1) / (size_t)page *
+	               (size_t)page;
+	madvise(c->map, whole, MADV_REMOVE);
+}
+
+void ir_store_release(ir_model *model, void *data, size_t size)
+{
+	store_chunk *c = block_at(model, data, size);
+	if (!c || c->state != CHUNK_ROOM)
+		return;
+	give_back(c);
+	c->state = CHUNK_RELEASED;
+}
+
+bool ir_store_move(ir_model *model, const void *data, size_t size,
+                   const void *copy)
+{
+	store_chunk *c = block_at(model, data, size);
+	if (!c || c->state != CHUNK_TENSOR)
+		return false;
+	give_back(c);
+	c->state = CHUNK_MOVED;
+	c->moved = copy;
+	return true;
+}
+
+const void *ir_store_current(const ir_model *model, const void *data,
+                             size_t size)
+{
+	const uint8_t *p = data;
+	for (const store_chunk *c = model->store ? model->store->chunks : NULL;
+	     c; c = c->next)
+		if (c->state == CHUNK_MOVED && p >= c->map &&
+		    p + size <= c->map + c->size)
+			return c->moved + (p - c->map);
+	return data;
+}
+
+void ir_store_keep_mapping(ir_model *model, const void *map, size_t size)
+{
+	store_chunk *c = ir_xmalloc(sizeof *c);
+	struct ir_store *s = store_of(model);
+	*c = (store_chunk){(uint8_t *)map, size, CHUNK_OUTPUT, NULL, s->chunks};
+	s->chunks = c;
 }
 
 void ir_memory_touched(ir_model *model, size_t size)

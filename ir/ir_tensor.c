@@ -27,12 +27,27 @@ static size_t packed_size(int elem_type, int64_t numel)
  * (and the input pages it was read from) are then let go of. */
 static void *tensor_copy(ir_model *model, const void *data, size_t size)
 {
+	if (ir_store_take(model, data, size)) {
+		ir_memory_touched(model, size);
+		return (void *)data;
+	}
 	void *copy = ir_store_alloc(model, size);
 	if (!copy)
 		return ir_memdup(model, data, size);
+	ir_store_take(model, copy, size);
 	memcpy(copy, data, size);
 	ir_memory_touched(model, size);
 	return copy;
+}
+
+void *ir_tensor_room(ir_model *model, size_t size)
+{
+	return ir_store_alloc(model, size);
+}
+
+void ir_tensor_room_release(ir_model *model, void *room, size_t size)
+{
+	ir_store_release(model, room, size);
 }
 
 /* An empty repeated field is a NULL pointer, and memcpy from NULL is

@@ -92,13 +92,14 @@ static bool has_subgraph(const ir_node *node)
 }
 
 /* Replace every output of node by its computed tensor and drop node. */
-static void commit(folder *f, ir_node *node, ir_tensor *const *outputs)
+static void commit(folder *f, ir_node *node, eval_call *call)
 {
 	for (int i = 0; i < node->n_outputs; i++) {
 		ir_value *v = node->outputs[i];
 		if (!v)
 			continue;
-		const ir_tensor *t = outputs[i];
+		const ir_tensor *t = call->outputs[i];
+		eval_output_taken(call, i);
 		ir_tensor *owned =
 		    t->elem_type == IR_STRING
 		        ? ir_tensor_create_strings(f->model, t->rank, t->dims,
@@ -125,13 +126,14 @@ static bool fold_by_evaluation(folder *f, ir_node *node)
 	                f->size_limit);
 	long long left = memory_left(f);
 	call.memory_left = left;
+	call.outputs_in_store = true;
 	bool ok = eval_run(&call) == EVAL_OK;
 	if (call.over_memory_limit)
 		f->ctx->fold_memory_exhausted = true;
 	if (ok) {
 		if (left >= 0)
 			f->ctx->fold_memory_used += left - call.memory_left;
-		commit(f, node, call.outputs);
+		commit(f, node, &call);
 	}
 	eval_call_end(&call);
 	return ok;

@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ir_external.h"
 #include "ir_impl.h"
@@ -706,6 +707,98 @@ START_TEST(test_big_tensors_go_to_the_store)
 }
 END_TEST
 
+/* A big tensor computed into its room in the store is taken as it is, not
+ * copied; the same bytes given again are copied; a room no tensor takes
+ * is given back (reads as zeros). */
+START_TEST(test_tensor_takes_its_room)
+{
+	ir_model *m = ir_model_create(8, 17);
+	size_t n = IR_STORE_MIN / sizeof(float) + 1, size = n * sizeof(float);
+	int64_t dims[] = {(int64_t)n};
+	float *room = ir_tensor_room(m, size);
+	ck_assert_ptr_nonnull(room);
+	for (size_t i = 0; i < n; i++)
+		ck_assert(room[i] == 0.0f);
+	for (size_t i = 0; i < n; i++)
+		room[i] = (float)i;
+	ir_tensor *t = ir_tensor_create(m, IR_FLOAT, 1, dims, room, size);
+	ck_assert_ptr_eq(t->raw, room);
+	ir_tensor *again = ir_tensor_create(m, IR_FLOAT, 1, dims, room, size);
+	ck_assert_ptr_ne(again->raw, room);
+	ck_assert(memcmp(again->raw, room, size) == 0);
+	float *unused = ir_tensor_room(m, size);
+	unused[7] = 1.0f;
+	ir_tensor_room_release(m, unused, size);
+	ck_assert(unused[7] == 0.0f);
+	ck_assert(((const float *)t->raw)[7] == 7.0f);
+	ir_model_free(m);
+}
+END_TEST
+
+static void read_file(const char *path, uint8_t **data, size_t *size)
+{
+	FILE *f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	*size = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	*data = malloc(*size ? *size : 1);
+	ck_assert_uint_eq(fread(*data, 1, *size, f), *size);
+	fclose(f);
+}
+
+/* Once a computed tensor is written to the output's data file, it is read
+ * from there and its store pages are given back: its bytes stay the same,
+ * and saving again writes the same data file. */
+START_TEST(test_written_tensor_moves_to_the_output)
+{
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	size_t n = IR_STORE_MIN / sizeof(float) + 1, size = n * sizeof(float);
+	float *values = malloc(size);
+	for (size_t i = 0; i < n; i++)
+		values[i] = (float)i * 0.25f;
+	ir_value *x = tu_input(g, "x", TU_DIMS((int64_t)n));
+	int64_t dims[] = {(int64_t)n};
+	ir_tensor *t = ir_tensor_create(m, IR_FLOAT, 1, dims, values, size);
+	ir_value *w = ir_initializer_add(g, "w", t);
+	ir_node *add = tu_node(g, "Add", TU_VALUES(x, w), 1);
+	tu_output(add->outputs[0]);
+	const void *stored = t->raw;
+	ck_assert(ir_store_contains(m, stored, size));
+
+	char dir[] = "/tmp/onnxopt-test-move-XXXXXX", path[64], data[80];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ir_save_options options;
+	ir_save_options_init(&options);
+	options.external = true;
+	ir_status status = {0};
+	uint8_t *first, *second;
+	size_t first_size, second_size;
+	for (int round = 0; round < 2; round++) {
+		snprintf(path, sizeof path, "%s/m%d.onnx", dir, round);
+		ck_assert(ir_model_save_file_ex(m, path, &options, &status));
+		snprintf(data, sizeof data, "%s.data", path);
+		if (round == 0) {
+			ck_assert_ptr_ne(t->raw, stored);
+			read_file(data, &first, &first_size);
+		} else {
+			read_file(data, &second, &second_size);
+		}
+		ck_assert(memcmp(t->raw, values, size) == 0);
+		unlink(data);
+		unlink(path);
+	}
+	ck_assert_uint_eq(first_size, second_size);
+	ck_assert(memcmp(first, second, first_size) == 0);
+	rmdir(dir);
+	free(first);
+	free(second);
+	free(values);
+	ir_model_free(m);
+}
+END_TEST
+
 static Suite *ir_suite(void)
 {
 	Suite *s = suite_create("ir");
@@ -725,6 +818,8 @@ static Suite *ir_suite(void)
 	tcase_add_test(inits, test_initializer_add_and_remove);
 	tcase_add_test(inits, test_initializer_remove_drops_input_entry);
 	tcase_add_test(inits, test_big_tensors_go_to_the_store);
+	tcase_add_test(inits, test_tensor_takes_its_room);
+	tcase_add_test(inits, test_written_tensor_moves_to_the_output);
 	suite_add_tcase(s, inits);
 	TCase *order = tcase_create("toposort");
 	tcase_add_test(order, test_toposort_restores_order);

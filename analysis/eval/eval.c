@@ -117,6 +117,8 @@ void eval_call_begin(eval_call *call, ir_model *model, const ir_node *node,
 	call->n_outputs = node->n_outputs;
 	call->outputs = eval_alloc(call, sizeof *call->outputs *
 	                                     (size_t)(node->n_outputs + 1));
+	call->rooms = eval_alloc(call, sizeof *call->rooms *
+	                                   (size_t)(node->n_outputs + 1));
 	for (int i = 0; i < n_inputs; i++) {
 		if (!inputs[i])
 			continue;
@@ -163,8 +165,24 @@ int eval_run(eval_call *call)
 	return EVAL_OK;
 }
 
+void eval_output_taken(eval_call *call, int index)
+{
+	call->rooms[index] = NULL;
+}
+
+static void release_room(eval_call *call, int index)
+{
+	const ir_tensor *t = call->outputs[index];
+	if (call->rooms[index])
+		ir_tensor_room_release(call->model, call->rooms[index],
+		                       t ? t->raw_size : 0);
+	call->rooms[index] = NULL;
+}
+
 void eval_call_end(eval_call *call)
 {
+	for (int i = 0; call->rooms && i < call->n_outputs; i++)
+		release_room(call, i);
 	ir_arena_free(call->scratch);
 	call->scratch = NULL;
 	call->outputs = NULL;
@@ -234,7 +252,14 @@ static void *make_output(eval_call *call, int index, int elem_type, int rank,
 	t->dims = eval_alloc(call, sizeof(int64_t) * (size_t)(rank + 1));
 	if (rank)
 		memcpy(t->dims, dims, sizeof(int64_t) * (size_t)rank);
-	void *data = zeroed || elem_type == IR_STRING
+	/* A store room starts zeroed: its file blocks are new. */
+	release_room(call, index);
+	void *room = call->outputs_in_store && elem_type != IR_STRING
+	                 ? ir_tensor_room(call->model, (size_t)bytes)
+	                 : NULL;
+	call->rooms[index] = room;
+	void *data = room                             ? room
+	             : zeroed || elem_type == IR_STRING
 	                 ? eval_alloc(call, (size_t)bytes)
 	                 : ir_arena_alloc_uninit(call->scratch,
 	                                         bytes ? (size_t)bytes : 1);

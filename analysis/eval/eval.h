@@ -79,6 +79,12 @@ typedef struct eval_call {
 	 * refused and sets over_memory_limit. */
 	long long memory_left;
 	bool over_memory_limit;
+	/* Set by a caller that keeps the outputs as the model's tensors
+	 * (fold): big outputs are then made in the model's file-backed store
+	 * (ir_tensor_room), and rooms[i] is output i's room there, which
+	 * ir_tensor_create takes without a copy, or NULL. */
+	bool outputs_in_store;
+	void **rooms;
 	/* Set by the kernel: one tensor per output slot, scratch-owned. */
 	ir_tensor **outputs;
 	char reason[256];
@@ -120,7 +126,12 @@ void eval_call_begin(eval_call *call, ir_model *model, const ir_node *node,
 /* Run the node's kernel; on EVAL_OK every output slot with a value in the
  * node holds a tensor. */
 int eval_run(eval_call *call);
+/* Frees the call's scratch, and gives back the store rooms of outputs no
+ * caller took (eval_output_taken). */
 void eval_call_end(eval_call *call);
+/* The caller made output `index` a tensor of the model: its room in the
+ * store (if any) now belongs to that tensor. */
+void eval_output_taken(eval_call *call, int index);
 
 op_eval_fn eval_find_kernel(const char *op_type);
 
