@@ -64,6 +64,9 @@ dim_expr dim_symbol_named(const char *name, int len);
 bool dim_is_const(const dim_expr *a, int64_t *value);
 /* Equal as expressions; unknowns are never equal to anything. */
 bool dim_equal(const dim_expr *a, const dim_expr *b);
+/* A hash that agrees with dim_equal (equal expressions, equal hashes),
+ * mixed into h. */
+uint64_t dim_hash(const dim_expr *a, uint64_t h);
 /* True when the expression cannot be negative (all symbols are sizes). */
 bool dim_is_nonnegative(const dim_expr *a);
 

@@ -70,4 +70,20 @@ bool shape_value_of(ir_value *value, shape_value *out);
  * value has more than max elements. */
 bool shape_value_ints(ir_value *value, int64_t *out, int max, int *n);
 
+/* Many questions about one graph share one analysis (each value is
+ * evaluated once): begin, ask, end. Nothing in the graph may change
+ * between begin and end, since results are memoized per value. */
+typedef struct shape_analysis shape_analysis;
+shape_analysis *shape_values_begin(ir_model *model);
+bool shape_values_get(shape_analysis *analysis, ir_value *value,
+                      shape_value *out);
+void shape_values_end(shape_analysis *analysis);
+
+/* The same tensor for every value of the symbols: equal element types,
+ * ranks and elements, every element known (an unknown element is never
+ * equal to anything, itself included). */
+bool shape_value_equal(const shape_value *a, const shape_value *b);
+/* Agrees with shape_value_equal. */
+uint64_t shape_value_hash(const shape_value *v);
+
 #endif

@@ -199,6 +199,47 @@ bool shape_value_of(ir_value *value, shape_value *out)
 	return sv != NULL;
 }
 
+shape_analysis *shape_values_begin(ir_model *model)
+{
+	return shape_analysis_create(model);
+}
+
+bool shape_values_get(shape_analysis *analysis, ir_value *value,
+                      shape_value *out)
+{
+	const shape_value *sv = shape_analysis_value(analysis, value);
+	if (sv)
+		*out = *sv;
+	return sv != NULL;
+}
+
+void shape_values_end(shape_analysis *analysis)
+{
+	shape_analysis_free(analysis);
+}
+
+bool shape_value_equal(const shape_value *a, const shape_value *b)
+{
+	if (a->elem_type != b->elem_type || a->rank != b->rank || a->n != b->n)
+		return false;
+	for (int i = 0; i < a->n; i++)
+		if (!dim_equal(&a->elems[i], &b->elems[i]))
+			return false;
+	return true;
+}
+
+uint64_t shape_value_hash(const shape_value *v)
+{
+	uint64_t h = 14695981039346656037ULL;
+	uint64_t header = ((uint64_t)(uint32_t)v->elem_type << 32) ^
+	                  ((uint64_t)(uint32_t)v->rank << 16) ^ (uint64_t)v->n;
+	h ^= header;
+	h *= 1099511628211ULL;
+	for (int i = 0; i < v->n; i++)
+		h = dim_hash(&v->elems[i], h);
+	return h;
+}
+
 bool shape_value_ints(ir_value *value, int64_t *out, int max, int *n)
 {
 	shape_value sv;
