@@ -26,9 +26,11 @@
  *    the pass manager notes it once), so a chain of growing folds or
  *    thousands of moderate ones cannot exhaust memory.
  *  - Shape and Size fold from static dims of their input's type, even
- *    when the data is not constant; and an integer shape tensor whose
- *    every element shape inference derives (Shape -> Gather -> Concat
- *    over known dims) becomes that constant.
+ *    when the data is not constant; and an integer or bool shape tensor
+ *    whose every element shape inference derives (Shape -> Gather ->
+ *    Concat over known dims; Equal of a size with the -1 of
+ *    expand(..., -1), which no size equals) becomes that constant, of
+ *    the value's own element type, when every element fits it.
  *  - An If whose condition is constant becomes the nodes of the branch it
  *    takes (ir_graph_inline_subgraph).
  *
@@ -203,22 +205,65 @@ static bool fold_from_type(folder *f, ir_node *node)
 	return false;
 }
 
-/* An integer shape tensor whose every element inference knows. */
+/* Does v fit the integer type elem (bool: 0 or 1)? */
+static bool integer_fits(int elem, int64_t v)
+{
+	int bits = ir_elem_bits(elem);
+	switch (elem) {
+	case IR_BOOL: return v == 0 || v == 1;
+	case IR_INT8:
+	case IR_INT16:
+	case IR_INT32:
+		return v >= -((int64_t)1 << (bits - 1)) &&
+		       v < ((int64_t)1 << (bits - 1));
+	case IR_INT64: return true;
+	case IR_UINT8:
+	case IR_UINT16:
+	case IR_UINT32: return v >= 0 && v < ((int64_t)1 << bits);
+	case IR_UINT64: return v >= 0;
+	default: return false;
+	}
+}
+
+/* An integer or bool shape tensor whose every element inference knows:
+ * Shape -> Gather -> Concat over static dims, and Equal of a size with
+ * the -1 of expand(..., -1), which no size equals. */
 static bool fold_from_shape_value(folder *f, ir_node *node)
 {
 	if (node->n_outputs != 1 || !node->outputs[0] || has_subgraph(node))
 		return false;
 	ir_value *out = node->outputs[0];
-	if (out->type.elem_type != IR_INT64 || out->type.rank < 0 ||
-	    out->type.rank > 1)
+	int elem = out->type.elem_type;
+	if (!out->type.is_tensor || out->type.rank < 0 || out->type.rank > 1 ||
+	    !integer_fits(elem, 0))
+		return false;
+	shape_value sv;
+	if (!shape_value_of(out, &sv) || sv.elem_type != elem ||
+	    (out->type.rank == 0 && sv.n != 1))
 		return false;
 	int64_t values[SHAPE_VALUE_MAX];
-	int n;
-	if (!shape_value_ints(out, values, SHAPE_VALUE_MAX, &n))
+	for (int i = 0; i < sv.n; i++)
+		if (!dim_is_const(&sv.elems[i], &values[i]) ||
+		    !integer_fits(elem, values[i]))
+			return false;
+	if (elem == IR_INT64)
+		return fold_int64s(f, node, values, sv.n, out->type.rank);
+	/* Little-endian: the low bytes of each int64 are the narrow value. */
+	int bytes = ir_elem_bits(elem) / 8;
+	uint8_t raw[SHAPE_VALUE_MAX * 8];
+	for (int i = 0; i < sv.n; i++)
+		memcpy(raw + (size_t)i * (size_t)bytes, &values[i],
+		       (size_t)bytes);
+	size_t size = (size_t)sv.n * (size_t)bytes;
+	if (!take_memory(f, (long long)size))
 		return false;
-	if (out->type.rank == 0 && n != 1)
-		return false;
-	return fold_int64s(f, node, values, n, out->type.rank);
+	int64_t dims[1] = {sv.n};
+	ir_tensor *t =
+	    ir_tensor_create(f->model, elem, out->type.rank, dims, raw, size);
+	ir_value_make_initializer(out, t);
+	ir_node_remove(node);
+	f->changes++;
+	return true;
 }
 
 /* ------------------------------------------------------------------ If */

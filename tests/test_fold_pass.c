@@ -182,6 +182,45 @@ START_TEST(shape_chain_folds_as_far_as_dims_are_known)
 }
 END_TEST
 
+/* expand(batch, -1) exports Equal(Concat(batch, ...), -1): no size is
+ * -1, so the mask is a bool constant; a symbolic dim compared with
+ * another symbol is not decided. */
+START_TEST(equal_of_sizes_and_minus_one_folds_to_bool)
+{
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	ir_dim dims[2] = {{IR_DIM_PARAM, 0, "batch"}, {IR_DIM_PARAM, 0, "seq"}};
+	ir_value *x = ir_graph_add_input(g, "x", IR_FLOAT, 2, dims);
+	ir_value *shape = tu_op(g, "Shape", x);
+	ir_value *minus =
+	    tu_initializer_i64(g, "minus", (int64_t[]){-1, -1}, TU_DIMS(2));
+	ir_value *mask = tu_op(g, "Equal", shape, minus);
+	tu_output(mask);
+	/* batch == seq is unknown: stays */
+	ir_value *b =
+	    tu_op(g, "Gather", shape,
+	          tu_initializer_i64(g, "zero", (int64_t[]){0}, TU_SCALAR));
+	ir_value *s =
+	    tu_op(g, "Gather", shape,
+	          tu_initializer_i64(g, "one", (int64_t[]){1}, TU_SCALAR));
+	ir_value *same = tu_op(g, "Equal", b, s);
+	tu_output(same);
+	tu_run(m, "fold,dce");
+	ck_assert(ir_value_is_constant(mask));
+	ck_assert_int_eq(mask->tensor->elem_type, IR_BOOL);
+	const void *data;
+	size_t size;
+	ck_assert(ir_tensor_raw(m, mask->tensor, &data, &size));
+	ck_assert_uint_eq(size, 2);
+	ck_assert(((const uint8_t *)data)[0] == 0 &&
+	          ((const uint8_t *)data)[1] == 0);
+	ck_assert(!ir_value_is_constant(same));
+	ck_assert_int_eq(tu_count_ops(m, "Equal"), 1);
+	m = tu_reload(m);
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(folded_graph_output_keeps_its_name_after_save)
 {
 	ir_model *m = tu_model(17);
@@ -412,6 +451,7 @@ static Suite *fold_pass_suite(void)
 	tcase_add_test(pos, chain_folds_in_one_run);
 	tcase_add_test(pos, shape_and_size_of_static_input_fold);
 	tcase_add_test(pos, shape_chain_folds_as_far_as_dims_are_known);
+	tcase_add_test(pos, equal_of_sizes_and_minus_one_folds_to_bool);
 	tcase_add_test(pos, folded_graph_output_keeps_its_name_after_save);
 	tcase_add_test(pos, size_limit_spares_ops_that_do_not_grow);
 	suite_add_tcase(s, pos);
