@@ -98,17 +98,76 @@ START_TEST(test_keeps_unknown_rank)
 }
 END_TEST
 
+/* x.expand(x.size()) and x.expand(1, x.size(-1)) leave x as it is; the
+ * size of another tensor whose dims have other names (or none) may be
+ * anything, so those Expands stay. */
+START_TEST(test_computed_shapes_of_own_dims)
+{
+	ir_model *m = model_with_input(13);
+	ir_graph *g = m->graph;
+	ir_value *x = ir_graph_lookup(g, "x");
+	ir_node *own = expand_model(m, tu_op(g, "Shape", x));
+	ir_value *last =
+	    tu_op(g, "Gather", tu_op(g, "Shape", x),
+	          tu_initializer_i64(g, "i", (int64_t[]){2}, TU_DIMS(1)));
+	ir_value *one_last = tu_op(
+	    g, "Concat",
+	    tu_initializer_i64(g, "one", (int64_t[]){1}, TU_DIMS(1)), last);
+	ir_node_set_attr_int(one_last->producer, "axis", 0);
+	ir_node *tail = expand_model(m, one_last);
+	/* y:[M,3,4] and z:[?,3,4]: M and the unknown are not N */
+	ir_dim other[3] = {{IR_DIM_PARAM, 0, "M"},
+	                   {IR_DIM_VALUE, 3, NULL},
+	                   {IR_DIM_VALUE, 4, NULL}};
+	ir_value *y = ir_graph_add_input(g, "y", IR_FLOAT, 3, other);
+	other[0] = (ir_dim){IR_DIM_UNKNOWN, 0, NULL};
+	ir_value *z = ir_graph_add_input(g, "z", IR_FLOAT, 3, other);
+	expand_model(m, tu_op(g, "Shape", y));
+	expand_model(m, tu_op(g, "Shape", z));
+	ck_assert_int_eq(tu_count_ops(m, "Expand"), 4);
+	ck_assert_int_eq(tu_run(m, PASS_NAME), 2);
+	ck_assert_int_eq(tu_count_ops(m, "Expand"), 2);
+	ck_assert(own->removed && tail->removed);
+	m = eu_roundtrip(m);
+	ir_model_free(m);
+}
+END_TEST
+
+/* Two dims nothing names are not assumed equal: Expand(x, Shape(y)) with
+ * x and y both [?, 3] stays (y's dim may be 5 while x's is 1), and so
+ * does Expand(x, Shape(x)) then, since a graph input's unknown dim has
+ * no symbol to prove it with. */
+START_TEST(test_unknown_dims_are_not_proved)
+{
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	ir_dim dims[2] = {{IR_DIM_UNKNOWN, 0, NULL}, {IR_DIM_VALUE, 3, NULL}};
+	ir_value *x = ir_graph_add_input(g, "x", IR_FLOAT, 2, dims);
+	ir_value *y = ir_graph_add_input(g, "y", IR_FLOAT, 2, dims);
+	ir_node *e1 =
+	    tu_node(g, "Expand", TU_VALUES(x, tu_op(g, "Shape", y)), 1);
+	tu_output(e1->outputs[0]);
+	ir_node *e2 =
+	    tu_node(g, "Expand", TU_VALUES(x, tu_op(g, "Shape", x)), 1);
+	tu_output(e2->outputs[0]);
+	ck_assert_int_eq(tu_run(m, PASS_NAME), 0);
+	ir_model_free(m);
+}
+END_TEST
+
 static Suite *expand_suite(void)
 {
 	Suite *s = suite_create(PASS_NAME);
 	TCase *removes = tcase_create("removes");
 	tcase_add_test(removes, test_ones_keep_the_shape);
 	tcase_add_test(removes, test_shape_from_constant_node);
+	tcase_add_test(removes, test_computed_shapes_of_own_dims);
 	suite_add_tcase(s, removes);
 	TCase *keeps = tcase_create("keeps");
 	tcase_add_test(keeps, test_growing_shapes_stay);
 	tcase_add_test(keeps, test_keeps_runtime_shape);
 	tcase_add_test(keeps, test_keeps_unknown_rank);
+	tcase_add_test(keeps, test_unknown_dims_are_not_proved);
 	suite_add_tcase(s, keeps);
 	return s;
 }
