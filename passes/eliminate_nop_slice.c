@@ -18,17 +18,43 @@
  * Legality:
  *  - Slice in the default ONNX domain;
  *  - starts, ends and any axes and steps are constant, of equal length;
+ *    from opset 10 the ends may instead be computed in the graph when
+ *    shape inference derives each one: an end that is exactly the
+ *    sliced dim's expression (x[:, :x.size(1)], Shape(x)[1] as the end)
+ *    takes the whole axis; a min() or any other symbol does not;
  *    every step is 1 and every axis is distinct and, when x's rank is
  *    known, valid;
  *  - graph output names survive (see pass_remove_passthrough).
  */
 #include "ops.h"
 #include "pass_util.h"
+#include "shape/shape.h"
 
 typedef struct slice_args {
 	const int64_t *starts, *ends, *axes, *steps;
 	int64_t count, n_axes, n_steps;
+	/* Ends computed in the graph (from opset 10), as shape inference
+	 * derives them; `ends` is then NULL. */
+	bool ends_computed;
+	shape_value computed_ends;
 } slice_args;
+
+/* Ends computed in the graph whose every element shape inference
+ * derives: x[:, :x.size(1)] exports Shape(x)[1] as the end. */
+static bool read_computed_ends(const ir_node *node, slice_args *args,
+                               int64_t *count)
+{
+	shape_value *sv = &args->computed_ends;
+	if (!shape_value_of(node->inputs[2], sv) || sv->rank != 1)
+		return false;
+	for (int i = 0; i < sv->n; i++)
+		if (!sv->elems[i].known)
+			return false;
+	args->ends = NULL;
+	args->ends_computed = true;
+	*count = sv->n;
+	return true;
+}
 
 static bool attribute_ints(const ir_node *node, const char *name,
                            const int64_t **data, int64_t *count)
@@ -52,6 +78,7 @@ static bool read_args(const ir_node *node, int64_t opset, slice_args *args)
 	int64_t n_ends;
 	args->axes = args->steps = NULL;
 	args->n_axes = args->n_steps = -1;
+	args->ends_computed = false;
 	if (op_attribute_input("Slice", "starts", opset) < 0) {
 		if (!attribute_ints(node, "starts", &args->starts,
 		                    &args->count) ||
@@ -61,8 +88,11 @@ static bool read_args(const ir_node *node, int64_t opset, slice_args *args)
 		    !attribute_ints(node, "axes", &args->axes, &args->n_axes))
 			return false;
 	} else {
-		if (!input_ints(node, 1, &args->starts, &args->count) ||
-		    !input_ints(node, 2, &args->ends, &n_ends))
+		if (!input_ints(node, 1, &args->starts, &args->count))
+			return false;
+		if (!input_ints(node, 2, &args->ends, &n_ends) &&
+		    (node->n_inputs <= 2 || !node->inputs[2] ||
+		     !read_computed_ends(node, args, &n_ends)))
 			return false;
 		bool has_axes = node->n_inputs > 3 && node->inputs[3];
 		bool has_steps = node->n_inputs > 4 && node->inputs[4];
@@ -78,12 +108,21 @@ static bool read_args(const ir_node *node, int64_t opset, slice_args *args)
 	       (!args->steps || args->n_steps == args->count);
 }
 
-static bool takes_whole_axis(int64_t start, int64_t end, const ir_dim *dim)
+/* A computed end takes the axis to its last element when it is that dim
+ * exactly (the same expression), or a constant the rules below accept. A
+ * min() or another symbol is not the dim without bounds, and a dim with
+ * no symbol equals nothing. */
+static bool takes_whole_axis(int64_t start, int64_t end,
+                             const dim_expr *computed_end, const ir_dim *dim)
 {
 	bool known = dim && dim->kind == IR_DIM_VALUE;
 	int64_t d = known ? dim->value : 0;
 	bool from_first =
 	    start == 0 || start == INT64_MIN || (known && start <= -d);
+	if (computed_end && !dim_is_const(computed_end, &end)) {
+		dim_expr size = dim ? dim_from_ir(dim) : dim_unknown();
+		return from_first && dim_equal(computed_end, &size);
+	}
 	bool to_last = end == INT64_MAX || (known && end >= d);
 	return from_first && to_last;
 }
@@ -116,7 +155,10 @@ static bool slice_is_nop(const ir_node *node, int64_t opset)
 		}
 		const ir_dim *dim =
 		    rank >= 0 && axis >= 0 ? &x->type.dims[axis] : NULL;
-		if (!takes_whole_axis(args.starts[i], args.ends[i], dim))
+		const dim_expr *computed_end =
+		    args.ends_computed ? &args.computed_ends.elems[i] : NULL;
+		int64_t end = args.ends_computed ? 0 : args.ends[i];
+		if (!takes_whole_axis(args.starts[i], end, computed_end, dim))
 			return false;
 	}
 	return true;

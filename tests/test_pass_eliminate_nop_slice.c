@@ -112,11 +112,52 @@ START_TEST(test_partial_slices)
 }
 END_TEST
 
+/* x[:, :x.size(1)] ends at Shape(x)[1]: the whole axis. An end that is
+ * another tensor's dim (another name, or one nothing names), or a min()
+ * of the dim with a constant (x[:, :min(N,8)]) is not. */
+START_TEST(test_computed_ends)
+{
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	ir_dim dims[2] = {{IR_DIM_PARAM, 0, "N"}, {IR_DIM_PARAM, 0, "T"}};
+	ir_value *x = ir_graph_add_input(g, "x", IR_FLOAT, 2, dims);
+	dims[1] = (ir_dim){IR_DIM_PARAM, 0, "S"};
+	ir_value *y = ir_graph_add_input(g, "y", IR_FLOAT, 2, dims);
+	dims[1] = (ir_dim){IR_DIM_UNKNOWN, 0, NULL};
+	ir_value *u = ir_graph_add_input(g, "u", IR_FLOAT, 2, dims);
+	ir_value *zero = tu_initializer_i64(g, "zero", L(0), TU_DIMS(1));
+	ir_value *one = tu_initializer_i64(g, "one", L(1), TU_DIMS(1));
+	ir_value *eight = tu_initializer_i64(g, "eight", L(8), TU_DIMS(1));
+	ir_node *slices[5];
+	ir_value *ends[5] = {
+	    tu_op(g, "Gather", tu_op(g, "Shape", x), one),
+	    tu_op(g, "Gather", tu_op(g, "Shape", y), one),
+	    tu_op(g, "Gather", tu_op(g, "Shape", u), one),
+	    tu_op(g, "Min", tu_op(g, "Gather", tu_op(g, "Shape", x), one),
+	          eight),
+	    NULL};
+	ends[4] = ends[2];
+	ir_value *inputs[5] = {x, x, x, x, u};
+	for (int i = 0; i < 5; i++) {
+		slices[i] = tu_node(
+		    g, "Slice", TU_VALUES(inputs[i], zero, ends[i], one), 1);
+		tu_output(tu_op(g, "Neg", slices[i]->outputs[0]));
+	}
+	ck_assert_int_eq(tu_run(m, PASS_NAME), 1);
+	ck_assert(slices[0]->removed);
+	for (int i = 1; i < 5; i++)
+		ck_assert(!slices[i]->removed);
+	m = eu_roundtrip(m);
+	ir_model_free(m);
+}
+END_TEST
+
 static Suite *slice_suite(void)
 {
 	Suite *s = suite_create(PASS_NAME);
 	TCase *removes = tcase_create("removes");
 	tcase_add_test(removes, test_whole_axes);
+	tcase_add_test(removes, test_computed_ends);
 	suite_add_tcase(s, removes);
 	TCase *keeps = tcase_create("keeps");
 	tcase_add_test(keeps, test_partial_slices);
