@@ -221,6 +221,49 @@ START_TEST(equal_of_sizes_and_minus_one_folds_to_bool)
 }
 END_TEST
 
+/* ConstantOfShape, Range and Tile whose inputs are provably constant
+ * (static dims read through Shape) become constants; with a symbolic
+ * dim they stay. */
+START_TEST(expanding_ops_of_provable_constants_fold)
+{
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	ir_dim dims[2] = {{IR_DIM_PARAM, 0, "batch"}, {IR_DIM_VALUE, 3, NULL}};
+	ir_value *x = ir_graph_add_input(g, "x", IR_FLOAT, 2, dims);
+	ir_value *shape = tu_op(g, "Shape", x);
+	ir_value *three =
+	    tu_op(g, "Gather", shape,
+	          tu_initializer_i64(g, "one", (int64_t[]){1}, TU_SCALAR));
+	ir_value *batch =
+	    tu_op(g, "Gather", shape,
+	          tu_initializer_i64(g, "zero", (int64_t[]){0}, TU_SCALAR));
+	ir_value *zero = tu_initializer_i64(g, "z", (int64_t[]){0}, TU_SCALAR);
+	ir_value *step = tu_initializer_i64(g, "s", (int64_t[]){1}, TU_SCALAR);
+	ir_value *range = tu_op(g, "Range", zero, three, step);
+	ir_value *open = tu_op(g, "Range", zero, batch, step);
+	ir_value *three_1d =
+	    tu_op(g, "Unsqueeze", three,
+	          tu_initializer_i64(g, "ax", (int64_t[]){0}, TU_DIMS(1)));
+	ir_value *filled = tu_op(g, "ConstantOfShape", three_1d);
+	ir_value *tiled = tu_op(g, "Tile", range, three_1d);
+	tu_output(range);
+	tu_output(open);
+	tu_output(filled);
+	tu_output(tiled);
+	tu_run(m, "fold,dce");
+	ck_assert(ir_value_is_constant(range));
+	ck_assert(ir_value_is_constant(filled));
+	ck_assert(ir_value_is_constant(tiled));
+	ck_assert(!ir_value_is_constant(open));
+	size_t n;
+	const int64_t *v = int64s_of(m, tiled, &n);
+	ck_assert_uint_eq(n, 9);
+	ck_assert(v[0] == 0 && v[2] == 2 && v[3] == 0 && v[8] == 2);
+	ck_assert_int_eq(tu_count_ops(m, "Range"), 1);
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(folded_graph_output_keeps_its_name_after_save)
 {
 	ir_model *m = tu_model(17);
@@ -452,6 +495,7 @@ static Suite *fold_pass_suite(void)
 	tcase_add_test(pos, shape_and_size_of_static_input_fold);
 	tcase_add_test(pos, shape_chain_folds_as_far_as_dims_are_known);
 	tcase_add_test(pos, equal_of_sizes_and_minus_one_folds_to_bool);
+	tcase_add_test(pos, expanding_ops_of_provable_constants_fold);
 	tcase_add_test(pos, folded_graph_output_keeps_its_name_after_save);
 	tcase_add_test(pos, size_limit_spares_ops_that_do_not_grow);
 	suite_add_tcase(s, pos);
