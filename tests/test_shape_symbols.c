@@ -113,6 +113,20 @@ START_TEST(test_fresh_symbols_never_collide)
 	infer(m);
 	assert_type(y, "float[unk__4,unk__5]");
 	ir_model_free(m);
+
+	/* only an expression still names unk__6 (its bare symbol is gone):
+	 * a new symbol must not take 6, or two sizes would share it */
+	m = tu_model(13);
+	g = m->graph;
+	x = input(g, "x", IR_FLOAT, "unk__6+1,16");
+	ir_value *z = input(g, "z", IR_FLOAT, "min(512,unk__9)");
+	start = input(g, "start", IR_INT64, "1");
+	y = tu_op(g, "Slice", x, start, ints(g, (int64_t[]){16}, 1),
+	          ints(g, (int64_t[]){1}, 1));
+	tu_output(tu_op(g, "Neg", z));
+	infer(m);
+	assert_type(y, "float[unk__6+1,unk__10]");
+	ir_model_free(m);
 }
 END_TEST
 

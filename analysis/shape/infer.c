@@ -50,6 +50,27 @@ static long long fresh_number(const char *param)
 	return n;
 }
 
+/* The highest N of any "unk__N" a dim_param mentions, or -1: an
+ * expression such as "unk__3*4" or "min(512,unk__3)" can outlive the bare
+ * symbol, and a new symbol must not take its number while it does (two
+ * sizes would then share a name). Counting too much is harmless. */
+static long long highest_fresh_mentioned(const char *param)
+{
+	long long max = -1;
+	size_t prefix = strlen(SHAPE_FRESH_PREFIX);
+	for (const char *p = param ? strstr(param, SHAPE_FRESH_PREFIX) : NULL;
+	     p; p = strstr(p + prefix, SHAPE_FRESH_PREFIX)) {
+		long long n = 0;
+		int digits = 0;
+		for (const char *d = p + prefix;
+		     *d >= '0' && *d <= '9' && digits < 15; d++, digits++)
+			n = n * 10 + (*d - '0');
+		if (digits > 0 && n > max)
+			max = n;
+	}
+	return max;
+}
+
 bool shape_dim_is_fresh(const ir_dim *dim)
 {
 	return dim->kind == IR_DIM_PARAM && fresh_number(dim->param) >= 0;
@@ -61,7 +82,7 @@ static void note_fresh_in_proto(const Onnx__TypeProto *type, long long *max)
 		return;
 	const Onnx__TensorShapeProto *shape = type->tensor_type->shape;
 	for (size_t i = 0; i < shape->n_dim; i++) {
-		long long n = fresh_number(shape->dim[i]->dim_param);
+		long long n = highest_fresh_mentioned(shape->dim[i]->dim_param);
 		if (n > *max)
 			*max = n;
 	}
@@ -73,8 +94,8 @@ static void note_fresh_in_graph(ir_graph *graph, void *ctx)
 	for (ir_value *v = graph->scope; v; v = v->hh.next)
 		for (int i = 0; v->type.is_tensor && i < v->type.rank; i++)
 			if (v->type.dims[i].kind == IR_DIM_PARAM) {
-				long long n =
-				    fresh_number(v->type.dims[i].param);
+				long long n = highest_fresh_mentioned(
+				    v->type.dims[i].param);
 				if (n > *max)
 					*max = n;
 			}
