@@ -22,7 +22,7 @@
 #include "match.h"
 #include "pass.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -57,19 +57,11 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_check(&m, ok) && match_commit(&m, conv, 0) ? 1 : 0;
 }
 
-static int run_fuse_add_bias_into_conv(ir_model *model, pass_context *ctx,
-                                       ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_add_bias_into_conv = {
     .name = "fuse_add_bias_into_conv",
     .group = "fuse",
     .summary = "turn an Add of a per-channel constant after a Conv into "
                "the Conv's bias",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_add_bias_into_conv,
+    .rewrite = try_fuse,
 };

@@ -240,7 +240,7 @@ static ir_node *fold_into_matmul(match *m, ir_node *matmul, const bn_affine *bn)
 	return match_emit(m, "Gemm", inputs, 3, 1);
 }
 
-static int try_fold(ir_model *model, ir_node *node, void *ctx)
+static int try_fold(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	static const char *const producers[] = {"Conv", "ConvTranspose", "Gemm",
@@ -276,19 +276,11 @@ static int try_fold(ir_model *model, ir_node *node, void *ctx)
 	return match_check(&m, ok) && match_commit(&m, replacement, 0) ? 1 : 0;
 }
 
-static int run_fuse_bn_into_conv(ir_model *model, pass_context *ctx,
-                                 ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fold, NULL);
-}
-
 const pass pass_fuse_bn_into_conv = {
     .name = "fuse_bn_into_conv",
     .group = "fuse",
     .summary = "fold inference BatchNormalization into the weights of the "
                "Conv, ConvTranspose, Gemm or 2-D MatMul before it",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_bn_into_conv,
+    .rewrite = try_fold,
 };

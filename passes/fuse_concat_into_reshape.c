@@ -35,7 +35,7 @@
 #include "pass.h"
 #include "shape/shape.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -98,14 +98,12 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return 1;
 }
 
-static int run_fuse_concat_into_reshape(ir_model *model, pass_context *ctx,
-                                        ir_status *status)
+static int rewrite_fuse_concat_into_reshape(ir_model *model, ir_node *node,
+                                            pass_context *ctx)
 {
-	(void)ctx;
-	(void)status;
 	if (ir_model_opset(model, "") < 5)
 		return 0;
-	return match_for_each_node(model, try_fuse, NULL);
+	return try_fuse(model, node, ctx);
 }
 
 const pass pass_fuse_concat_into_reshape = {
@@ -114,5 +112,5 @@ const pass pass_fuse_concat_into_reshape = {
     .summary = "give a Reshape with a computed target shape a constant one, "
                "with 0 and -1 entries for dynamic dims",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_concat_into_reshape,
+    .rewrite = rewrite_fuse_concat_into_reshape,
 };

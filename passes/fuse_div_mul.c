@@ -19,7 +19,7 @@
 #include "match.h"
 #include "pass.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -43,18 +43,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, fused, 0) ? 1 : 0;
 }
 
-static int run_fuse_div_mul(ir_model *model, pass_context *ctx,
-                            ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_div_mul = {
     .name = "fuse_div_mul",
     .group = "fuse",
     .summary = "turn Mul(Div(1, x), y) into Div(y, x)",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_div_mul,
+    .rewrite = try_fuse,
 };

@@ -54,7 +54,7 @@ static bool bias_fits(const ir_value *c, const ir_value *a, const ir_value *b)
 	return true;
 }
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -81,19 +81,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, gemm, 0) ? 1 : 0;
 }
 
-static int run_fuse_matmul_add_bias_into_gemm(ir_model *model,
-                                              pass_context *ctx,
-                                              ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_matmul_add_bias_into_gemm = {
     .name = "fuse_matmul_add_bias_into_gemm",
     .group = "fuse",
     .summary = "turn a 2-D MatMul followed by an Add of a bias into a Gemm",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_matmul_add_bias_into_gemm,
+    .rewrite = try_fuse,
 };

@@ -22,7 +22,7 @@
 #include "match.h"
 #include "pass.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -61,18 +61,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, matmul, 0) ? 1 : 0;
 }
 
-static int run_fuse_matmul_scale(ir_model *model, pass_context *ctx,
-                                 ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_matmul_scale = {
     .name = "fuse_matmul_scale",
     .group = "fuse",
     .summary = "fold a Mul or Div by a scalar constant after a MatMul into "
                "the MatMul's constant weights",
-    .run = run_fuse_matmul_scale,
+    .rewrite = try_fuse,
 };

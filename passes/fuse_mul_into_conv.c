@@ -20,7 +20,7 @@
 #include "match.h"
 #include "pass.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -68,18 +68,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, conv, 0) ? 1 : 0;
 }
 
-static int run_fuse_mul_into_conv(ir_model *model, pass_context *ctx,
-                                  ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_mul_into_conv = {
     .name = "fuse_mul_into_conv",
     .group = "fuse",
     .summary = "fold a Mul by a per-channel constant after a Conv into its "
                "weights and bias",
-    .run = run_fuse_mul_into_conv,
+    .rewrite = try_fuse,
 };

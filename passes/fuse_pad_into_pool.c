@@ -26,7 +26,7 @@
 #include "match.h"
 #include "pass.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -53,18 +53,10 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, node, 0) ? 1 : 0;
 }
 
-static int run_fuse_pad_into_pool(ir_model *model, pass_context *ctx,
-                                  ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_pad_into_pool = {
     .name = "fuse_pad_into_pool",
     .group = "fuse",
     .summary = "merge a zero, spatial-only Pad into the padding of the "
                "AveragePool after it (count_include_pad = 1)",
-    .run = run_fuse_pad_into_pool,
+    .rewrite = try_fuse,
 };

@@ -25,7 +25,7 @@
 #include "ops.h"
 #include "pass.h"
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	match m;
@@ -84,19 +84,11 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	return match_commit(&m, clip, 0) ? 1 : 0;
 }
 
-static int run_fuse_relu_clip(ir_model *model, pass_context *ctx,
-                              ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_relu_clip = {
     .name = "fuse_relu_clip",
     .group = "fuse",
     .summary = "fold a Relu before or after a Clip into the Clip's lower "
                "bound",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_relu_clip,
+    .rewrite = try_fuse,
 };

@@ -42,7 +42,7 @@ static int fuse_operand(ir_model *model, ir_node *gemm, int index,
 	return match_commit(&m, gemm, 0) ? 1 : 0;
 }
 
-static int try_fuse(ir_model *model, ir_node *node, void *ctx)
+static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 {
 	(void)ctx;
 	if (!ir_node_is(node, "Gemm"))
@@ -51,19 +51,11 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	       fuse_operand(model, node, 1, "transB");
 }
 
-static int run_fuse_transpose_into_gemm(ir_model *model, pass_context *ctx,
-                                        ir_status *status)
-{
-	(void)ctx;
-	(void)status;
-	return match_for_each_node(model, try_fuse, NULL);
-}
-
 const pass pass_fuse_transpose_into_gemm = {
     .name = "fuse_transpose_into_gemm",
     .group = "fuse",
     .summary = "absorb a 2-D Transpose of a Gemm operand into transA or "
                "transB",
     .needs = ANALYSIS_TYPES,
-    .run = run_fuse_transpose_into_gemm,
+    .rewrite = try_fuse,
 };
