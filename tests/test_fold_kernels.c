@@ -227,6 +227,77 @@ START_TEST(where_selects_strings)
 }
 END_TEST
 
+/* Arithmetic runs in blocks of 16,384 output elements: a block edge in
+ * the middle of a row and of a broadcast input must not shift anything. */
+START_TEST(broadcast_arithmetic_in_blocks_matches_a_naive_loop)
+{
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	enum { A = 3, B = 70, C = 201 };
+	static int64_t a[A * C], b[B];
+	for (int i = 0; i < A * C; i++)
+		a[i] = i * 3 - 500;
+	for (int i = 0; i < B; i++)
+		b[i] = i * i;
+	ir_value *va =
+	    initializer(g, IR_INT64, a, sizeof a, (int64_t[]){A, 1, C}, 3);
+	ir_value *vb =
+	    initializer(g, IR_INT64, b, sizeof b, (int64_t[]){B, 1}, 2);
+	ir_node *sub = tu_node(g, "Sub", TU_VALUES(va, vb), 1);
+	evaluation e;
+	evaluate(&e, sub, -1);
+	const int64_t *r = output_data(&e, 0, IR_INT64, A * B * C);
+	for (int p = 0, i = 0; p < A; p++)
+		for (int q = 0; q < B; q++)
+			for (int s = 0; s < C; s++, i++)
+				ck_assert_int_eq(r[i], a[p * C + s] - b[q]);
+	eval_call_end(&e.call);
+	/* Mean of three float inputs, one of them a scalar. */
+	static float x[A * B * C], y[C];
+	for (int i = 0; i < A * B * C; i++)
+		x[i] = (float)(i % 1000) * 0.5f;
+	for (int i = 0; i < C; i++)
+		y[i] = (float)i;
+	float z = 3;
+	ir_node *mean = tu_node(
+	    g, "Mean",
+	    TU_VALUES(
+	        initializer(g, IR_FLOAT, x, sizeof x, (int64_t[]){A, B, C}, 3),
+	        initializer(g, IR_FLOAT, y, sizeof y, (int64_t[]){C}, 1),
+	        initializer(g, IR_FLOAT, &z, sizeof z, NULL, 0)),
+	    1);
+	evaluate(&e, mean, -1);
+	const float *f = output_data(&e, 0, IR_FLOAT, A * B * C);
+	for (int i = 0; i < A * B * C; i++)
+		ck_assert_float_eq(f[i],
+		                   (float)(((double)x[i] + y[i % C] + z) / 3));
+	eval_call_end(&e.call);
+	ir_model_free(m);
+}
+END_TEST
+
+START_TEST(division_by_zero_in_a_late_block_is_refused)
+{
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	enum { N = 40000 };
+	static int32_t a[N], b[N];
+	for (int i = 0; i < N; i++)
+		a[i] = i, b[i] = i == N - 1 ? 0 : 1;
+	ir_node *div = tu_node(
+	    g, "Div",
+	    TU_VALUES(initializer(g, IR_INT32, a, sizeof a, (int64_t[]){N}, 1),
+	              initializer(g, IR_INT32, b, sizeof b, (int64_t[]){N}, 1)),
+	    1);
+	evaluation e;
+	evaluate(&e, div, -1);
+	ck_assert_int_eq(e.code, EVAL_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(e.call.reason, "division by zero"));
+	eval_call_end(&e.call);
+	ir_model_free(m);
+}
+END_TEST
+
 /* ------------------------------------------------------- data movement */
 
 START_TEST(transpose_matches_a_naive_copy)
@@ -343,6 +414,9 @@ static Suite *kernel_suite(void)
 	tcase_add_test(semantics, slice_with_negative_step_clamps);
 	tcase_add_test(semantics, pad_modes);
 	tcase_add_test(semantics, where_selects_strings);
+	tcase_add_test(semantics,
+	               broadcast_arithmetic_in_blocks_matches_a_naive_loop);
+	tcase_add_test(semantics, division_by_zero_in_a_late_block_is_refused);
 	suite_add_tcase(s, semantics);
 	TCase *movement = tcase_create("movement");
 	tcase_add_test(movement, transpose_matches_a_naive_copy);

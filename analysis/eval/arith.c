@@ -48,16 +48,16 @@ static inline int64_t int_pow(int64_t base, int64_t exponent)
 	return (int64_t)result;
 }
 
-/* Apply op to acc[i] and other[offsets[i]] in wide type T. Division and
- * modulo by an integer zero are refused by the caller's prescan. */
+/* Apply op to acc[i] and other[i] in wide type T. Division and modulo
+ * by an integer zero are refused by the caller's prescan. */
 #define BINARY_LOOP(T, EXPR)                                                   \
 	for (int64_t i = 0; i < n; i++) {                                      \
-		T a = acc[i], b = other[offsets[i]];                           \
+		T a = acc[i], b = other[i];                                    \
 		acc[i] = (EXPR);                                               \
 	}
 
 static void binary_float(enum binary_op op, double *acc, const double *other,
-                         const int64_t *offsets, int64_t n)
+                         int64_t n)
 {
 	switch (op) {
 	case BIN_ADD: BINARY_LOOP(double, a + b) break;
@@ -80,7 +80,7 @@ static void binary_float(enum binary_op op, double *acc, const double *other,
 }
 
 static void binary_signed(enum binary_op op, int64_t *acc, const int64_t *other,
-                          const int64_t *offsets, int64_t n)
+                          int64_t n)
 {
 	/* Sums and products wrap in uint64_t, which is defined behaviour;
 	 * narrowing then keeps the low bits like the narrow type would. */
@@ -121,8 +121,7 @@ static void binary_signed(enum binary_op op, int64_t *acc, const int64_t *other,
 }
 
 static void binary_unsigned(enum binary_op op, uint64_t *acc,
-                            const uint64_t *other, const int64_t *offsets,
-                            int64_t n)
+                            const uint64_t *other, int64_t n)
 {
 	switch (op) {
 	case BIN_ADD: BINARY_LOOP(uint64_t, a + b) break;
@@ -165,6 +164,109 @@ static bool has_negative(const int64_t *v, int64_t n)
 	return false;
 }
 
+/* The output is computed in blocks of this many elements, so that the
+ * kernel's scratch (offsets and operands widened to 8 bytes) stays a few
+ * hundred KiB however big the output is: a fold that makes a 64 MiB
+ * tensor needs no 500 MB of scratch. */
+enum { COMBINE_BLOCK = 1 << 14 };
+
+enum widen_as { WIDEN_OWN_KIND, WIDEN_DOUBLES, WIDEN_INT64S };
+
+typedef struct combine_block {
+	const eval_tensor *const *ins;
+	int n_inputs;
+	enum binary_op op;
+	bool mean;
+	int rank;
+	const int64_t *dims;
+	/* COMBINE_BLOCK entries of 8 bytes each. */
+	int64_t *offsets;
+	void *gathered, *acc, *other;
+} combine_block;
+
+/* Input t's elements for the output elements [start, start + count),
+ * widened into wide. */
+static void widen_block(combine_block *b, const eval_tensor *t, int64_t start,
+                        int64_t count, enum widen_as as, void *wide)
+{
+	eval_broadcast_offsets_range(t, b->rank, b->dims, start, count,
+	                             b->offsets);
+	eval_gather_bytes(b->gathered, t->data, b->offsets, count,
+	                  t->elem_size);
+	eval_tensor view = *t;
+	view.data = b->gathered;
+	view.numel = count;
+	switch (as) {
+	case WIDEN_OWN_KIND: eval_widen_into(wide, &view); break;
+	case WIDEN_DOUBLES: eval_doubles_into(wide, &view); break;
+	case WIDEN_INT64S: eval_int64s_into(wide, &view); break;
+	}
+}
+
+/* Output elements [start, start + count) into out (the block's first). */
+static int combine_block_run(eval_call *c, combine_block *b, int64_t start,
+                             int64_t count, void *out)
+{
+	const eval_tensor *const *ins = b->ins;
+	enum binary_op op = b->op;
+	int type = ins[0]->elem_type;
+	eval_kind kind = eval_kind_of(type);
+	void *acc = b->acc, *other = b->other;
+	/* The accumulator starts as input 0 spread to the output shape. */
+	widen_block(b, ins[0], start, count, WIDEN_OWN_KIND, acc);
+	for (int k = 1; k < b->n_inputs; k++) {
+		const eval_tensor *t = ins[k];
+		if (op == BIN_POW && kind == EVAL_KIND_FLOAT) {
+			widen_block(b, t, start, count, WIDEN_DOUBLES, other);
+			binary_float(op, acc, other, count);
+			continue;
+		}
+		if (op == BIN_POW && eval_is_float(t->elem_type)) {
+			/* Integer base, float exponent: compute in double
+			 * and truncate, as numpy does. The gathered bytes
+			 * are done with once widened: the base goes there. */
+			widen_block(b, t, start, count, WIDEN_DOUBLES, other);
+			double *base = b->gathered;
+			const int64_t *a = acc;
+			const uint64_t *ua = acc;
+			for (int64_t i = 0; i < count; i++)
+				base[i] = kind == EVAL_KIND_SIGNED
+				              ? (double)a[i]
+				              : (double)ua[i];
+			binary_float(op, base, other, count);
+			eval_store_doubles(out, type, base, count);
+			return EVAL_OK;
+		}
+		widen_block(b, t, start, count,
+		            kind == EVAL_KIND_SIGNED || op == BIN_POW
+		                ? WIDEN_INT64S
+		                : WIDEN_OWN_KIND,
+		            other);
+		/* Every element of t takes part in some block (the output
+		 * is not empty), so checking block by block checks them
+		 * all. */
+		if (op == BIN_POW && has_negative(other, count))
+			return eval_unsupported(c, "integer power with a "
+			                           "negative exponent");
+		if ((op == BIN_DIV || op == BIN_MOD || op == BIN_FMOD) &&
+		    has_zero(other, kind, count))
+			return eval_unsupported(c, "integer division by zero");
+		if (kind == EVAL_KIND_FLOAT)
+			binary_float(op, acc, other, count);
+		else if (kind == EVAL_KIND_SIGNED)
+			binary_signed(op, acc, other, count);
+		else
+			binary_unsigned(op, acc, other, count);
+	}
+	if (b->mean) { /* floats only: combine() checked */
+		double *d = acc;
+		for (int64_t i = 0; i < count; i++)
+			d[i] /= b->n_inputs;
+	}
+	eval_narrow(out, type, acc, count);
+	return EVAL_OK;
+}
+
 /* Combine inputs [0, n) left to right with `op`, broadcasting all of
  * them; the output takes input 0's type. */
 static int combine(eval_call *c, enum binary_op op, int n_inputs, bool mean)
@@ -186,64 +288,37 @@ static int combine(eval_call *c, enum binary_op op, int n_inputs, bool mean)
 			return eval_error(c, "inputs of types %s and %s",
 			                  ir_elem_name(type),
 			                  ir_elem_name(ins[k]->elem_type));
+	if (mean && kind != EVAL_KIND_FLOAT)
+		return eval_unsupported(c, "on integers");
 	int rank;
 	int64_t dims[EVAL_MAX_RANK];
 	if (!eval_broadcast_shape(c, ins, n_inputs, &rank, dims))
 		return EVAL_ERROR;
 	int64_t n = eval_numel(dims, rank);
-	void *out = eval_output_filled(c, 0, type, rank, dims);
+	uint8_t *out = eval_output_filled(c, 0, type, rank, dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
-	/* The accumulator starts as input 0 spread to the output shape. */
-	void *acc = eval_alloc(c, 8 * (size_t)n);
-	eval_gather_bytes(acc, eval_widen(c, ins[0]),
-	                  eval_broadcast_offsets(c, ins[0], rank, dims), n, 8);
-	for (int k = 1; k < n_inputs; k++) {
-		const eval_tensor *t = ins[k];
-		const int64_t *offsets =
-		    eval_broadcast_offsets(c, t, rank, dims);
-		if (op == BIN_POW && kind == EVAL_KIND_FLOAT) {
-			binary_float(op, acc, eval_doubles(c, t), offsets, n);
-			continue;
-		}
-		if (op == BIN_POW && eval_is_float(t->elem_type)) {
-			/* Integer base, float exponent: compute in double
-			 * and truncate, as numpy does. */
-			double *base = eval_alloc(c, 8 * (size_t)n);
-			const int64_t *a = acc;
-			const uint64_t *ua = acc;
-			for (int64_t i = 0; i < n; i++)
-				base[i] = kind == EVAL_KIND_SIGNED
-				              ? (double)a[i]
-				              : (double)ua[i];
-			binary_float(op, base, eval_doubles(c, t), offsets, n);
-			eval_store_doubles(out, type, base, n);
-			return EVAL_OK;
-		}
-		void *other = kind == EVAL_KIND_SIGNED || op == BIN_POW
-		                  ? (void *)eval_int64s(c, t)
-		                  : eval_widen(c, t);
-		if (op == BIN_POW && has_negative(other, t->numel))
-			return eval_unsupported(c, "integer power with a "
-			                           "negative exponent");
-		if ((op == BIN_DIV || op == BIN_MOD || op == BIN_FMOD) &&
-		    has_zero(other, kind, t->numel))
-			return eval_unsupported(c, "integer division by zero");
-		if (kind == EVAL_KIND_FLOAT)
-			binary_float(op, acc, other, offsets, n);
-		else if (kind == EVAL_KIND_SIGNED)
-			binary_signed(op, acc, other, offsets, n);
-		else
-			binary_unsigned(op, acc, other, offsets, n);
+	int64_t block = n < COMBINE_BLOCK ? n : COMBINE_BLOCK;
+	combine_block b = {
+	    .ins = ins,
+	    .n_inputs = n_inputs,
+	    .op = op,
+	    .mean = mean,
+	    .rank = rank,
+	    .dims = dims,
+	    .offsets = eval_alloc(c, 8 * (size_t)block),
+	    .gathered = eval_alloc(c, 8 * (size_t)block),
+	    .acc = eval_alloc(c, 8 * (size_t)block),
+	    .other = eval_alloc(c, 8 * (size_t)block),
+	};
+	size_t out_elem_size = eval_elem_size(type);
+	for (int64_t start = 0; start < n; start += block) {
+		int64_t count = n - start < block ? n - start : block;
+		int code = combine_block_run(
+		    c, &b, start, count, out + (size_t)start * out_elem_size);
+		if (code != EVAL_OK)
+			return code;
 	}
-	if (mean) {
-		if (kind != EVAL_KIND_FLOAT)
-			return eval_unsupported(c, "on integers");
-		double *d = acc;
-		for (int64_t i = 0; i < n; i++)
-			d[i] /= n_inputs;
-	}
-	eval_narrow(out, type, acc, n);
 	return EVAL_OK;
 }
 

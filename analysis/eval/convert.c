@@ -238,13 +238,12 @@ static inline uint64_t truncate_uint64(double x)
 
 /* --------------------------------------------------------------- widen */
 
-double *eval_doubles(eval_call *call, const eval_tensor *t)
+/* Every case below writes all n elements (the default one zeroes): the
+ * allocating forms need not zero first, which saves a pass over big
+ * weights in --check. */
+void eval_doubles_into(double *out, const eval_tensor *t)
 {
 	int64_t n = t->numel;
-	/* Every case below writes all n elements (the default one zeroes):
-	 * not zeroing first saves a pass over big weights in --check. */
-	double *out = ir_arena_alloc_uninit(call->scratch,
-	                                    sizeof *out * (size_t)(n ? n : 1));
 	switch (t->elem_type) {
 #define X(ET, CT)                                                              \
 	case ET: {                                                             \
@@ -275,23 +274,34 @@ double *eval_doubles(eval_call *call, const eval_tensor *t)
 	}
 	default: memset(out, 0, sizeof *out * (size_t)n); break;
 	}
+}
+
+/* Room for n wide elements, not zeroed. */
+static void *wide_scratch(eval_call *call, int64_t n)
+{
+	return ir_arena_alloc_uninit(call->scratch, 8 * (size_t)(n ? n : 1));
+}
+
+double *eval_doubles(eval_call *call, const eval_tensor *t)
+{
+	double *out = wide_scratch(call, t->numel);
+	eval_doubles_into(out, t);
 	return out;
 }
 
 /* eval_int64s and eval_uint64s: the same widening into two integer types.
  * Float sources go through double and saturate like Cast. */
-#define DEFINE_WIDEN_INTEGER(NAME, OUT_T, FROM_DOUBLE)                         \
-	OUT_T *NAME(eval_call *call, const eval_tensor *t)                     \
+#define DEFINE_WIDEN_INTEGER(NAME, INTO, OUT_T, FROM_DOUBLE)                   \
+	void INTO(OUT_T *out, const eval_tensor *t)                            \
 	{                                                                      \
 		int64_t n = t->numel;                                          \
 		if (eval_kind_of(t->elem_type) == EVAL_KIND_FLOAT) {           \
-			double *d = eval_doubles(call, t);                     \
-			OUT_T *out = (OUT_T *)d;                               \
+			double *d = (double *)out;                             \
+			eval_doubles_into(d, t);                               \
 			for (int64_t i = 0; i < n; i++)                        \
 				out[i] = FROM_DOUBLE(d[i]);                    \
-			return out;                                            \
+			return;                                                \
 		}                                                              \
-		OUT_T *out = eval_alloc(call, sizeof *out * (size_t)n);        \
 		switch (t->elem_type) {                                        \
 			PLAIN_SIGNED_TYPES(WIDEN_CASE)                         \
 			PLAIN_UNSIGNED_TYPES(WIDEN_CASE)                       \
@@ -301,8 +311,13 @@ double *eval_doubles(eval_call *call, const eval_tensor *t)
 				out[i] = s[i] != 0;                            \
 			break;                                                 \
 		}                                                              \
-		default: break;                                                \
+		default: memset(out, 0, sizeof *out *(size_t)n); break;        \
 		}                                                              \
+	}                                                                      \
+	OUT_T *NAME(eval_call *call, const eval_tensor *t)                     \
+	{                                                                      \
+		OUT_T *out = wide_scratch(call, t->numel);                     \
+		INTO(out, t);                                                  \
 		return out;                                                    \
 	}
 #define WIDEN_CASE(ET, CT)                                                     \
@@ -312,8 +327,9 @@ double *eval_doubles(eval_call *call, const eval_tensor *t)
 			out[i] = s[i]; /* converts to the output type */       \
 		break;                                                         \
 	}
-DEFINE_WIDEN_INTEGER(eval_int64s, int64_t, double_to_int64)
-DEFINE_WIDEN_INTEGER(eval_uint64s, uint64_t, double_to_uint64)
+DEFINE_WIDEN_INTEGER(eval_int64s, eval_int64s_into, int64_t, double_to_int64)
+DEFINE_WIDEN_INTEGER(eval_uint64s, eval_uint64s_into, uint64_t,
+                     double_to_uint64)
 #undef WIDEN_CASE
 #undef DEFINE_WIDEN_INTEGER
 
@@ -323,6 +339,15 @@ void *eval_widen(eval_call *call, const eval_tensor *t)
 	case EVAL_KIND_FLOAT: return eval_doubles(call, t);
 	case EVAL_KIND_SIGNED: return eval_int64s(call, t);
 	default: return eval_uint64s(call, t);
+	}
+}
+
+void eval_widen_into(void *wide, const eval_tensor *t)
+{
+	switch (eval_kind_of(t->elem_type)) {
+	case EVAL_KIND_FLOAT: eval_doubles_into(wide, t); break;
+	case EVAL_KIND_SIGNED: eval_int64s_into(wide, t); break;
+	default: eval_uint64s_into(wide, t); break;
 	}
 }
 

@@ -258,7 +258,7 @@ static void *make_output(eval_call *call, int index, int elem_type, int rank,
 	                 ? ir_tensor_room(call->model, (size_t)bytes)
 	                 : NULL;
 	call->rooms[index] = room;
-	void *data = room                             ? room
+	void *data = room ? room
 	             : zeroed || elem_type == IR_STRING
 	                 ? eval_alloc(call, (size_t)bytes)
 	                 : ir_arena_alloc_uninit(call->scratch,
@@ -458,26 +458,47 @@ int64_t *eval_broadcast_offsets(eval_call *call, const eval_tensor *t, int rank,
 {
 	int64_t numel = eval_numel(dims, rank);
 	int64_t *offsets = eval_alloc(call, sizeof *offsets * (size_t)numel);
-	if (numel == 0)
-		return offsets;
+	eval_broadcast_offsets_range(t, rank, dims, 0, numel, offsets);
+	return offsets;
+}
+
+void eval_broadcast_offsets_range(const eval_tensor *t, int rank,
+                                  const int64_t *dims, int64_t start,
+                                  int64_t count, int64_t *offsets)
+{
+	if (count <= 0)
+		return;
+	if (rank == 0) {
+		offsets[0] = 0;
+		return;
+	}
 	int64_t own[EVAL_MAX_RANK], stride[EVAL_MAX_RANK];
 	eval_strides(t->dims, t->rank, own);
 	for (int i = 0; i < rank; i++) {
 		int j = i - (rank - t->rank);
 		stride[i] = (j < 0 || t->dims[j] == 1) ? 0 : own[j];
 	}
-	if (rank == 0) {
-		offsets[0] = 0;
-		return offsets;
+	/* The odometer starts at element `start` (count > 0, so no dim is
+	 * 0); then a tight loop runs along the last dim. */
+	int64_t index[EVAL_MAX_RANK], rest = start, base = 0;
+	for (int i = rank - 1; i >= 0; i--) {
+		index[i] = rest % dims[i];
+		rest /= dims[i];
+		base += index[i] * stride[i];
 	}
-	/* Odometer over the outer dims, tight loop over the last one. */
-	int64_t index[EVAL_MAX_RANK] = {0};
-	int64_t inner = dims[rank - 1], inner_stride = stride[rank - 1];
-	int64_t base = 0;
-	for (int64_t k = 0; k < numel; k += inner) {
-		for (int64_t j = 0; j < inner; j++)
+	int last = rank - 1;
+	int64_t inner_stride = stride[last];
+	for (int64_t k = 0;;) {
+		int64_t run = dims[last] - index[last];
+		if (run > count - k)
+			run = count - k;
+		for (int64_t j = 0; j < run; j++)
 			offsets[k + j] = base + j * inner_stride;
-		for (int i = rank - 2; i >= 0; i--) {
+		if ((k += run) == count)
+			return;
+		base -= index[last] * inner_stride;
+		index[last] = 0;
+		for (int i = last - 1; i >= 0; i--) {
 			base += stride[i];
 			if (++index[i] < dims[i])
 				break;
@@ -485,7 +506,6 @@ int64_t *eval_broadcast_offsets(eval_call *call, const eval_tensor *t, int rank,
 			index[i] = 0;
 		}
 	}
-	return offsets;
 }
 
 void eval_gather_bytes(void *dst, const void *src, const int64_t *offsets,

@@ -237,6 +237,12 @@ void eval_store_uint64s(void *dst, int elem_type, const uint64_t *src,
 /* Widen/narrow in the kind that suits `elem_type`: wide points at
  * numel doubles, int64_ts or uint64_ts. */
 void *eval_widen(eval_call *call, const eval_tensor *t);
+/* The same widenings into t->numel elements of 8 bytes at `wide`, for
+ * kernels that work in blocks of a bigger tensor. */
+void eval_doubles_into(double *wide, const eval_tensor *t);
+void eval_int64s_into(int64_t *wide, const eval_tensor *t);
+void eval_uint64s_into(uint64_t *wide, const eval_tensor *t);
+void eval_widen_into(void *wide, const eval_tensor *t);
 void eval_narrow(void *dst, int elem_type, const void *wide, int64_t n);
 
 float eval_half_to_float(uint16_t h);
@@ -272,6 +278,11 @@ bool eval_broadcast_shape(eval_call *call, const eval_tensor *const *ins, int n,
  * element of `t` (numel entries, scratch). */
 int64_t *eval_broadcast_offsets(eval_call *call, const eval_tensor *t, int rank,
                                 const int64_t *dims);
+/* The same for the elements [start, start + count) of the broadcast
+ * shape, into offsets[0, count): kernels that work in blocks. */
+void eval_broadcast_offsets_range(const eval_tensor *t, int rank,
+                                  const int64_t *dims, int64_t start,
+                                  int64_t count, int64_t *offsets);
 
 /* dst[k] = src[offsets[k]] for elements of elem_size bytes. */
 void eval_gather_bytes(void *dst, const void *src, const int64_t *offsets,
