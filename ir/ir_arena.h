@@ -27,6 +27,11 @@ void *ir_xrealloc(void *old, size_t size);
  * longjmps to it; outside one (tools and tests using the IR directly) it
  * prints a message and aborts. */
 _Noreturn void ir_out_of_memory(void);
+#ifdef ONNXOPT_TEST_HOOKS
+/* Make the nth ir_x* allocation from now fail as if memory ran out
+ * (test builds only; 0: none). */
+void ir_test_fail_allocation(long nth);
+#endif
 
 /* Recovering from running out of memory, which the library reports as an
  * error (ONNXOPT_ERR_NOMEM) rather than ending the process:

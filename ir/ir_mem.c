@@ -100,9 +100,32 @@ _Noreturn void ir_out_of_memory(void)
 	longjmp(handler->jump, 1);
 }
 
+#ifdef ONNXOPT_TEST_HOOKS
+/* Test builds (-Dtest_hooks=true) can make an allocation fail on
+ * purpose, to prove that every path out of memory cleans up. */
+static _Thread_local long allocations_until_failure;
+
+void ir_test_fail_allocation(long nth)
+{
+	allocations_until_failure = nth;
+}
+
+static bool allocation_fails_on_purpose(void)
+{
+	return allocations_until_failure > 0 &&
+	       --allocations_until_failure == 0;
+}
+#else
+static bool allocation_fails_on_purpose(void)
+{
+	return false;
+}
+#endif
+
 void *ir_xmalloc(size_t size)
 {
-	void *p = malloc(size ? size : 1);
+	void *p =
+	    allocation_fails_on_purpose() ? NULL : malloc(size ? size : 1);
 	if (!p)
 		ir_out_of_memory();
 	return p;
@@ -110,7 +133,9 @@ void *ir_xmalloc(size_t size)
 
 void *ir_xcalloc(size_t count, size_t size)
 {
-	void *p = calloc(count ? count : 1, size ? size : 1);
+	void *p = allocation_fails_on_purpose()
+	              ? NULL
+	              : calloc(count ? count : 1, size ? size : 1);
 	if (!p)
 		ir_out_of_memory();
 	return p;
@@ -118,7 +143,8 @@ void *ir_xcalloc(size_t count, size_t size)
 
 void *ir_xrealloc(void *old, size_t size)
 {
-	void *p = realloc(old, size ? size : 1);
+	void *p = allocation_fails_on_purpose() ? NULL
+	                                        : realloc(old, size ? size : 1);
 	if (!p)
 		ir_out_of_memory();
 	return p;

@@ -233,14 +233,20 @@ bool ir_output_open(ir_output *out, const char *path, bool regular_only,
 	int keep = (int)strlen(base);
 	if (keep > NAME_MAX - (int)(sizeof suffix - 1))
 		keep = NAME_MAX - (int)(sizeof suffix - 1);
+	/* On failure the temporary name is not ours: ir_output_discard must
+	 * not unlink it. */
 	if (snprintf(out->temp, sizeof out->temp, "%s/%.*s%s", folder, keep,
-	             base, suffix) >= (int)sizeof out->temp)
+	             base, suffix) >= (int)sizeof out->temp) {
+		out->temp[0] = '\0';
 		return ir_fail(status, IR_ERR_IO, "output path too long: '%s'",
 		               path);
+	}
 	out->fd = ir_temp_create(out->temp, &out->temp_slot);
-	if (out->fd < 0)
+	if (out->fd < 0) {
+		out->temp[0] = '\0';
 		return ir_fail(status, IR_ERR_IO, "cannot create '%s': %s",
 		               path, strerror(errno));
+	}
 	/* mkstemp creates 0600: give the file the old one's mode and owner,
 	 * or the mode a plain create would. */
 	if (exists) {

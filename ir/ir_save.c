@@ -511,31 +511,71 @@ static Onnx__ModelProto *export_placed(ir_model *model, ir_layout *layout,
 	return mp;
 }
 
+/* What a save has open or allocated, for the cleanup below. */
+typedef struct save_files {
+	ir_output out, data;
+	ir_layout layout;
+} save_files;
+
+static bool save_file(ir_model *model, const char *path,
+                      const ir_save_options *o, save_files *files,
+                      ir_status *status);
+
+/* Running out of memory while writing unwinds past the writer: the
+ * temporary files and the layout go first (they are kept by our caller,
+ * outside the function that calls setjmp), then the failure passes
+ * outward. */
+static bool save_file_guarded(ir_model *model, const char *path,
+                              const ir_save_options *o, save_files *files,
+                              ir_status *status)
+{
+	ir_oom_handler oom;
+	ir_oom_enter(&oom);
+	if (setjmp(oom.jump)) {
+		ir_output_discard(&files->data);
+		ir_output_discard(&files->out);
+		ir_layout_free(&files->layout);
+		ir_out_of_memory();
+	}
+	bool ok = save_file(model, path, o, files, status);
+	ir_oom_leave(&oom);
+	return ok;
+}
+
 bool ir_model_save_file_ex(ir_model *model, const char *path,
                            const ir_save_options *o, ir_status *status)
 {
-	ir_output out, data = {.fd = -1, .temp_slot = -1};
-	if (!ir_output_open(&out, path, false, status))
+	save_files files = {.out = {.fd = -1, .temp_slot = -1},
+	                    .data = {.fd = -1, .temp_slot = -1}};
+	return save_file_guarded(model, path, o, &files, status);
+}
+
+static bool save_file(ir_model *model, const char *path,
+                      const ir_save_options *o, save_files *files,
+                      ir_status *status)
+{
+	ir_output *out = &files->out, *data = &files->data;
+	ir_layout *layout = &files->layout;
+	if (!ir_output_open(out, path, false, status))
 		return false;
-	bool beside = ir_output_is_file(&out);
+	bool beside = ir_output_is_file(out);
 	char name[PATH_MAX];
 	if ((o->external || ir_model_has_external_data(model)) && beside &&
-	    !data_file_name(&out, o, name, sizeof name, status)) {
-		ir_output_discard(&out);
+	    !data_file_name(out, o, name, sizeof name, status)) {
+		ir_output_discard(out);
 		return false;
 	}
 	if (o->external && !beside) {
-		ir_output_discard(&out);
+		ir_output_discard(out);
 		return ir_fail(status, IR_ERR_USAGE,
 		               "--external-data needs OUT to be a file, not "
 		               "'%s'",
 		               path);
 	}
-	ir_layout layout;
-	ir_layout_init(&layout, model, o->external, o->external_threshold,
+	ir_layout_init(layout, model, o->external, o->external_threshold,
 	               o->external_align, name);
 	bool follow_input = beside && ir_model_has_external_data(model);
-	ir_layout *placing = o->external || follow_input ? &layout : NULL;
+	ir_layout *placing = o->external || follow_input ? layout : NULL;
 	struct ir_arena *arena;
 	size_t size;
 	Onnx__ModelProto *mp = export_placed(model, placing, &arena, &size);
@@ -543,13 +583,13 @@ bool ir_model_save_file_ex(ir_model *model, const char *path,
 	if (size > IR_PROTOBUF_LIMIT && !o->external && beside) {
 		size_t inline_size = size;
 		ir_export_free(arena);
-		if (placing != &layout &&
-		    !data_file_name(&out, o, name, sizeof name, status)) {
-			ir_output_discard(&out);
+		if (placing != layout &&
+		    !data_file_name(out, o, name, sizeof name, status)) {
+			ir_output_discard(out);
 			return false;
 		}
-		layout.all = true;
-		mp = export_placed(model, &layout, &arena, &size);
+		layout->all = true;
+		mp = export_placed(model, layout, &arena, &size);
 		if (o->notes)
 			fprintf(
 			    o->notes,
@@ -561,24 +601,24 @@ bool ir_model_save_file_ex(ir_model *model, const char *path,
 	if (size > IR_PROTOBUF_LIMIT)
 		ok = fail_too_big(status, size);
 	ir_progress progress = {o->progress, o->progress_ctx, 0,
-	                        layout.end + size};
-	if (ok && layout.n > 0) {
+	                        layout->end + size};
+	if (ok && layout->n > 0) {
 		char folder[PATH_MAX], data_path[PATH_MAX * 2];
-		ir_output_folder(&out, folder, sizeof folder);
+		ir_output_folder(out, folder, sizeof folder);
 		snprintf(data_path, sizeof data_path, "%s/%s", folder, name);
-		ok = ir_output_open(&data, data_path, true, status) &&
-		     ir_layout_write(&layout, data.fd, &progress, status);
+		ok = ir_output_open(data, data_path, true, status) &&
+		     ir_layout_write(layout, data->fd, &progress, status);
 	}
-	ok = ok && pack_model(model, mp, write_fd, &out.fd, &progress, status);
+	ok = ok && pack_model(model, mp, write_fd, &out->fd, &progress, status);
 	ir_export_free(arena);
-	ir_layout_free(&layout);
+	ir_layout_free(layout);
 	/* The data file first: a model never names data that is not there. */
-	if (ok && data.fd >= 0)
-		ok = ir_output_commit(&data, status);
+	if (ok && data->fd >= 0)
+		ok = ir_output_commit(data, status);
 	if (ok)
-		return ir_output_commit(&out, status);
-	ir_output_discard(&data);
-	ir_output_discard(&out);
+		return ir_output_commit(out, status);
+	ir_output_discard(data);
+	ir_output_discard(out);
 	return false;
 }
 

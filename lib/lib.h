@@ -42,7 +42,7 @@ typedef struct lib_dim_param {
 typedef struct lib_settings {
 	bool has_fold_size_limit;
 	long long fold_size_limit;
-	long long target_opset;  /* 0: keep the model's opset */
+	long long target_opset; /* 0: keep the model's opset */
 	bool has_fold_memory_limit;
 	long long fold_memory_limit;
 	const char *print_after; /* a pass name (static storage) or "all" */
@@ -155,6 +155,10 @@ onnxopt_status lib_apply_input_shapes(ir_model *model,
 #ifdef ONNXOPT_TEST_HOOKS
 /* Break the model after a named pass (lib/test_hooks.c; test builds). */
 void lib_test_hook_after_pass(ir_model *model, const char *pass, int changes);
+/* Fail an allocation of the save on purpose (ONNXOPT_TEST_FAIL_SAVE_
+ * ALLOCATION=N), and stop failing after it. */
+void lib_test_hook_before_save(void);
+void lib_test_hook_after_save(void);
 #endif
 
 /* Record a one-line message for onnxopt_last_error() and return status. */

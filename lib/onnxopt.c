@@ -334,10 +334,20 @@ onnxopt_status onnxopt_save_file(onnxopt_model *model, const char *path)
 	}
 	ir_oom_handler oom;
 	ir_oom_enter(&oom);
-	if (setjmp(oom.jump))
+	if (setjmp(oom.jump)) {
+#ifdef ONNXOPT_TEST_HOOKS
+		lib_test_hook_after_save();
+#endif
 		return lib_fail(ONNXOPT_ERR_NOMEM, "out of memory saving '%s'",
 		                path);
+	}
+#ifdef ONNXOPT_TEST_HOOKS
+	lib_test_hook_before_save();
+#endif
 	bool ok = ir_model_save_file_ex(model->ir, path, &options, &status);
+#ifdef ONNXOPT_TEST_HOOKS
+	lib_test_hook_after_save();
+#endif
 	ir_oom_leave(&oom);
 	if (!ok)
 		return fail_with(&status);

@@ -1,16 +1,22 @@
 /*
- * test_hooks.c - a deliberately broken pass, for proving that --check
- * catches one. Compiled only with `meson setup -Dtest_hooks=true` (the
- * test command's build); never in a normal build.
+ * test_hooks.c - faults on purpose, for proving that onnx-opt notices
+ * them. Compiled only with `meson setup -Dtest_hooks=true` (the test
+ * command's build); never in a normal build.
  *
  * With ONNXOPT_TEST_BREAK_AFTER=PASS in the environment, the first run of
  * PASS that changes the model is followed by a wrong rewrite: the first
  * float initializer a node reads gets 1.0 added to its first element,
- * exactly the kind of silent numeric damage a buggy pass does.
+ * exactly the kind of silent numeric damage a buggy pass does (--check
+ * must catch it).
+ *
+ * With ONNXOPT_TEST_FAIL_SAVE_ALLOCATION=N, the Nth allocation of
+ * onnxopt_save_file fails as if memory ran out (no temporary file may be
+ * left behind).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "ir_arena.h"
 #include "lib.h"
 
 static bool perturb_first_float_constant(ir_model *model)
@@ -48,4 +54,15 @@ void lib_test_hook_after_pass(ir_model *model, const char *pass, int changes)
 	if (!target || broken || changes <= 0 || strcmp(target, pass))
 		return;
 	broken = perturb_first_float_constant(model);
+}
+
+void lib_test_hook_before_save(void)
+{
+	const char *nth = getenv("ONNXOPT_TEST_FAIL_SAVE_ALLOCATION");
+	ir_test_fail_allocation(nth ? atol(nth) : 0);
+}
+
+void lib_test_hook_after_save(void)
+{
+	ir_test_fail_allocation(0);
 }
