@@ -183,7 +183,8 @@ void shape_refine_value(shape_analysis *analysis, ir_value *value,
 	} else if (rank >= 0) {
 		if (rank > SHAPE_MAX_RANK)
 			return;
-		memcpy(dims, old->dims, sizeof(ir_dim) * (size_t)rank);
+		if (rank > 0) /* a scalar has no dims array to copy */
+			memcpy(dims, old->dims, sizeof(ir_dim) * (size_t)rank);
 	}
 	if (!changed)
 		return;
