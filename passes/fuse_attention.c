@@ -1,7 +1,9 @@
 /*
  * fuse_attention.c - scaled dot-product attention written out in MatMuls
  * and a Softmax becomes one Attention node (opset >= 23), key/value cache
- * and grouped-query heads included.
+ * and grouped-query heads included. In the default fuse group: its
+ * legality below was checked with ONNX Runtime 1.30 on the BERT, Llama
+ * (past key/values) and ViT exports of tests/bench/hf_models.py.
  *
  *   before:  K -> [repeat_kv] -> Transpose(perm) -> Kt
  *            Q, Kt -> MatMul -> Mul(c) | Div(c) | nothing -> s
@@ -50,6 +52,15 @@
  *    every position is masked gets the same uniform weights the original
  *    gives (a boolean mask would give -inf there: a NaN row). An Add's
  *    float mask is the original's own summand: the same sum;
+ *  - ONNX Runtime 1.30's Attention outputs zeros for a row whose largest
+ *    score is the float lowest or -inf, where Softmax gives uniform
+ *    weights (or NaN). Every mask value equal to the lowest is therefore
+ *    replaced by the next float above it: s + either rounds to itself for
+ *    |s| < 1e31, both vanish beside any unmasked score, and a fully
+ *    masked row is uniform over the same positions. A -inf fill is not
+ *    fused (the original's NaN row would become zeros); a float mask
+ *    whose row is all -inf at run time (a padding mask computed from an
+ *    out-of-range value) would give zeros where the original gives NaN;
  *  - the mask cannot grow the scores: shape inference proves Softmax's
  *    input has Q's batch, heads and Sq dims (a [B, 1, r, T] mask against
  *    Sq = 1 would broadcast the scores to r rows; Attention would not).
@@ -504,8 +515,7 @@ const pass pass_fuse_attention = {
     .name = "fuse_attention",
     .group = "fuse",
     .summary = "fuse scaled dot-product attention, grouped-query heads and "
-               "the key/value cache into Attention (opset >= 23; opt-in)",
-    .opt_in = true,
+               "the key/value cache into Attention (opset >= 23)",
     .needs = ANALYSIS_TYPES,
     .run = run_fuse_attention,
 };

@@ -218,9 +218,13 @@ START_TEST(test_scores_read_outside)
 }
 END_TEST
 
-START_TEST(test_opt_in_only)
+START_TEST(test_in_default_fuse_group)
 {
-	assert_not_fused(&(attn_options){0}, "fuse");
+	ir_value *y, *q;
+	ir_model *m = build(&(attn_options){.mask = 1}, &y, &q);
+	ck_assert_int_eq(tu_run(m, "fuse"), 1);
+	ck_assert_str_eq(fu_producer(y)->op_type, "Attention");
+	ir_model_free(m);
 }
 END_TEST
 
@@ -385,7 +389,7 @@ int main(void)
 	tcase_add_test(tc, test_mixed_heads_stay);
 	tcase_add_test(tc, test_too_low_opset);
 	tcase_add_test(tc, test_scores_read_outside);
-	tcase_add_test(tc, test_opt_in_only);
+	tcase_add_test(tc, test_in_default_fuse_group);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
