@@ -47,19 +47,19 @@ bool ir_external_unchanged(const ir_tensor *t);
 /* size bytes in the store, or NULL (too small, or no store: use the
  * heap). */
 void *ir_store_alloc(ir_model *model, size_t size);
-/* A room (a block from ir_store_alloc not yet taken) becomes a tensor's
- * bytes; false when data/size is no such room (then copy it). */
-bool ir_store_take(ir_model *model, const void *data, size_t size);
+/* A room (a block from ir_store_alloc not yet taken) becomes the bytes of
+ * `owner`; false when data/size is no such room (then copy it). */
+bool ir_store_take(ir_model *model, const void *data, size_t size,
+                   ir_tensor *owner);
 /* Give back a room no tensor took: its pages and its disk blocks. */
 void ir_store_release(ir_model *model, void *data, size_t size);
-/* A tensor's block was written to an output data file, now mapped at
- * `copy`: give the block's pages back (the next tensors written reuse
- * them), and true when the caller must point the tensor at `copy`. */
-bool ir_store_move(ir_model *model, const void *data, size_t size,
+/* The bytes of a tensor's store block were written to an output, now
+ * mapped at `copy`: the tensor reads them there from now on, and the
+ * block's pages and disk blocks go back at once, so that the page cache
+ * they held takes what is written next (nothing when data/size is no
+ * tensor's whole block). */
+void ir_store_move(ir_model *model, const void *data, size_t size,
                    const void *copy);
-/* Where bytes read from a store block are now (moved or not). */
-const void *ir_store_current(const ir_model *model, const void *data,
-                             size_t size);
 /* Keep a read-only mapping of a written data file until the store closes
  * (ir_store_contains covers it, ir_memory_trim drops its pages). */
 void ir_store_keep_mapping(ir_model *model, const void *map, size_t size);

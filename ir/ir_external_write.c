@@ -204,34 +204,25 @@ static bool copy_in_kernel(const ir_data_file *from, uint64_t offset,
 	return true;
 }
 
-/* A tensor computed into the store, once written to the data file, is read
- * from there: its store pages go back at once, so the page cache they held
- * takes the next tensors written, and a new tensor costs memory once, not
- * twice (the store, then the output). */
-static void move_to_output(const ir_layout *layout, const ir_layout_entry *e,
-                           const uint8_t *written)
-{
-	if (written &&
-	    ir_store_move(layout->model, e->bytes, e->size,
-	                  written + e->offset))
-		((ir_tensor *)e->tensor)->raw = written + e->offset;
-}
-
 bool ir_layout_write(const ir_layout *layout, int fd, ir_progress *progress,
                      ir_status *status)
 {
-	/* Mapped whole before it is written; only written ranges are read. */
-	void *map = layout->end ? mmap(NULL, layout->end, PROT_READ,
-	                               MAP_SHARED, fd, 0)
-	                        : MAP_FAILED;
+	/* Mapped whole before it is written; only written ranges are read:
+	 * a computed tensor is read from here once written (ir_store_move).
+	 */
+	void *map = layout->end && layout->model->store
+	                ? mmap(NULL, layout->end, PROT_READ, MAP_SHARED, fd, 0)
+	                : MAP_FAILED;
 	const uint8_t *written = map == MAP_FAILED ? NULL : map;
 	if (written)
 		ir_store_keep_mapping(layout->model, written, layout->end);
 	uint64_t position = 0;
 	for (size_t i = 0; i < layout->n; i++) {
 		const ir_layout_entry *e = &layout->entries[i];
+		/* The tensor's bytes may have moved to this file already (a
+		 * tensor placed twice). */
 		const uint8_t *bytes =
-		    ir_store_current(layout->model, e->bytes, e->size);
+		    e->tensor->raw ? e->tensor->raw : e->bytes;
 		if (!write_zeros(fd, e->offset - position))
 			goto failed;
 		size_t copied = 0;
@@ -243,7 +234,9 @@ bool ir_layout_write(const ir_layout *layout, int fd, ir_progress *progress,
 		    !write_all(fd, bytes + copied, e->size - copied))
 			goto failed;
 		ir_release_if_mapped(layout->model, bytes, e->size);
-		move_to_output(layout, e, written);
+		if (written)
+			ir_store_move(layout->model, bytes, e->size,
+			              written + e->offset);
 		position = e->offset + e->size;
 		ir_progress_add(progress, e->size);
 	}

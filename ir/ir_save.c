@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -352,8 +353,12 @@ typedef struct stream_buffer {
 	ProtobufCBuffer base;
 	ir_write_fn write;
 	void *out;
-	const ir_model *model;
+	ir_model *model;
 	ir_progress *progress;
+	/* The output mapped (NULL: not a file), and the offset written up
+	 * to: a computed tensor is read from the output once written. */
+	const uint8_t *written;
+	uint64_t position;
 	bool failed;
 	size_t used;
 	uint8_t data[1 << 16];
@@ -363,6 +368,7 @@ static void stream_flush(stream_buffer *sb)
 {
 	if (sb->used && !sb->failed && !sb->write(sb->out, sb->data, sb->used))
 		sb->failed = true;
+	sb->position += sb->used;
 	ir_progress_add(sb->progress, sb->used);
 	sb->used = 0;
 }
@@ -381,6 +387,10 @@ static void stream_append(ProtobufCBuffer *buffer, size_t len,
 			/* A weight written from its mapping is not needed in
 			 * memory any more. */
 			ir_release_if_mapped(sb->model, data, len);
+			if (sb->written && !sb->failed)
+				ir_store_move(sb->model, data, len,
+				              sb->written + sb->position);
+			sb->position += len;
 			ir_progress_add(sb->progress, len);
 			return;
 		}
@@ -390,8 +400,8 @@ static void stream_append(ProtobufCBuffer *buffer, size_t len,
 	sb->used += len;
 }
 
-static bool pack_model(const ir_model *model, Onnx__ModelProto *mp,
-                       ir_write_fn write, void *out, ir_progress *progress,
+static bool pack_model(ir_model *model, Onnx__ModelProto *mp, ir_write_fn write,
+                       void *out, const uint8_t *written, ir_progress *progress,
                        ir_status *status)
 {
 	stream_buffer *sb = ir_xmalloc(sizeof *sb);
@@ -399,6 +409,8 @@ static bool pack_model(const ir_model *model, Onnx__ModelProto *mp,
 	sb->write = write;
 	sb->out = out;
 	sb->model = model;
+	sb->written = written;
+	sb->position = 0;
 	sb->progress = progress;
 	sb->failed = false;
 	sb->used = 0;
@@ -427,7 +439,7 @@ bool ir_model_save(ir_model *model, ir_write_fn write, void *out,
 	Onnx__ModelProto *mp = ir_export(model, &arena);
 	size_t size = protobuf_c_message_get_packed_size(&mp->base);
 	bool ok = size <= IR_PROTOBUF_LIMIT
-	              ? pack_model(model, mp, write, out, NULL, status)
+	              ? pack_model(model, mp, write, out, NULL, NULL, status)
 	              : fail_too_big(status, size);
 	ir_export_free(arena);
 	return ok;
@@ -498,6 +510,20 @@ void ir_progress_add(ir_progress *progress, uint64_t bytes)
 		return;
 	progress->done += bytes;
 	progress->fn(progress->ctx, progress->done, progress->total);
+}
+
+/* The output file mapped, when the model has computed tensors that can
+ * be read from it once written (ir_store_move); NULL otherwise. */
+static const uint8_t *map_for_moves(ir_model *model, const ir_output *out,
+                                    size_t size)
+{
+	if (!model->store || !ir_output_is_file(out) || size == 0)
+		return NULL;
+	void *map = mmap(NULL, size, PROT_READ, MAP_SHARED, out->fd, 0);
+	if (map == MAP_FAILED)
+		return NULL;
+	ir_store_keep_mapping(model, map, size);
+	return map;
 }
 
 /* Export with tensors placed by `layout`, the 2 GB limit checked. */
@@ -609,7 +635,9 @@ static bool save_file(ir_model *model, const char *path,
 		ok = ir_output_open(data, data_path, true, status) &&
 		     ir_layout_write(layout, data->fd, &progress, status);
 	}
-	ok = ok && pack_model(model, mp, write_fd, &out->fd, &progress, status);
+	ok = ok &&
+	     pack_model(model, mp, write_fd, &out->fd,
+	                map_for_moves(model, out, size), &progress, status);
 	ir_export_free(arena);
 	ir_layout_free(layout);
 	/* The data file first: a model never names data that is not there. */

@@ -37,14 +37,14 @@ typedef struct store_chunk {
 	uint8_t *map;
 	size_t size;
 	enum {
-		CHUNK_ROOM,     /* handed out by ir_tensor_room, not yet taken */
-		CHUNK_TENSOR,   /* a tensor's bytes */
-		CHUNK_MOVED,    /* written to an output and given back; its
-		                 * tensor reads `moved` instead */
+		CHUNK_ROOM,   /* handed out by ir_tensor_room, not yet taken */
+		CHUNK_TENSOR, /* a tensor's bytes */
+		CHUNK_MOVED,  /* written to an output and given back; its
+		               * tensor reads the output's mapping */
 		CHUNK_RELEASED, /* given back, no tensor took it */
 		CHUNK_OUTPUT,   /* a read-only mapping of a written data file */
 	} state;
-	const uint8_t *moved;
+	ir_tensor *owner; /* CHUNK_TENSOR, CHUNK_MOVED */
 	struct store_chunk *next;
 } store_chunk;
 
@@ -124,12 +124,14 @@ static store_chunk *block_at(const ir_model *model, const void *data,
 	return NULL;
 }
 
-bool ir_store_take(ir_model *model, const void *data, size_t size)
+bool ir_store_take(ir_model *model, const void *data, size_t size,
+                   ir_tensor *owner)
 {
 	store_chunk *c = block_at(model, data, size);
 	if (!c || c->state != CHUNK_ROOM)
 		return false;
 	c->state = CHUNK_TENSOR;
+	c->owner = owner;
 	return true;
 }
 
@@ -138,8 +140,8 @@ bool ir_store_take(ir_model *model, const void *data, size_t size)
 static void give_back(store_chunk *c)
 {
 	long page = sysconf(_SC_PAGESIZE);
-	size_t whole = (c->size + (size_t)page - 1) / (size_t)page *
-	               (size_t)page;
+	size_t whole =
+	    (c->size + (size_t)page - 1) / (size_t)page * (size_t)page;
 	madvise(c->map, whole, MADV_REMOVE);
 }
 
@@ -152,28 +154,15 @@ void ir_store_release(ir_model *model, void *data, size_t size)
 	c->state = CHUNK_RELEASED;
 }
 
-bool ir_store_move(ir_model *model, const void *data, size_t size,
+void ir_store_move(ir_model *model, const void *data, size_t size,
                    const void *copy)
 {
 	store_chunk *c = block_at(model, data, size);
-	if (!c || c->state != CHUNK_TENSOR)
-		return false;
+	if (!c || c->state != CHUNK_TENSOR || c->owner->raw != data)
+		return;
 	give_back(c);
 	c->state = CHUNK_MOVED;
-	c->moved = copy;
-	return true;
-}
-
-const void *ir_store_current(const ir_model *model, const void *data,
-                             size_t size)
-{
-	const uint8_t *p = data;
-	for (const store_chunk *c = model->store ? model->store->chunks : NULL;
-	     c; c = c->next)
-		if (c->state == CHUNK_MOVED && p >= c->map &&
-		    p + size <= c->map + c->size)
-			return c->moved + (p - c->map);
-	return data;
+	c->owner->raw = copy;
 }
 
 void ir_store_keep_mapping(ir_model *model, const void *map, size_t size)

@@ -23,18 +23,21 @@ static size_t packed_size(int elem_type, int64_t numel)
 	return (size_t)(((uint64_t)numel * (uint64_t)bits + 7) / 8);
 }
 
-/* A model-owned copy: a big one in the file-backed store, whose pages
- * (and the input pages it was read from) are then let go of. */
-static void *tensor_copy(ir_model *model, const void *data, size_t size)
+/* A model-owned copy of the bytes `t` is to hold: a big one in the
+ * file-backed store, whose pages (and the input pages it was read from)
+ * are then let go of. Bytes already in a room of the store are taken as
+ * they are. */
+static void *tensor_copy(ir_model *model, ir_tensor *t, const void *data,
+                         size_t size)
 {
-	if (ir_store_take(model, data, size)) {
+	if (ir_store_take(model, data, size, t)) {
 		ir_memory_touched(model, size);
 		return (void *)data;
 	}
 	void *copy = ir_store_alloc(model, size);
 	if (!copy)
 		return ir_memdup(model, data, size);
-	ir_store_take(model, copy, size);
+	ir_store_take(model, copy, size, t);
 	memcpy(copy, data, size);
 	ir_memory_touched(model, size);
 	return copy;
@@ -75,7 +78,8 @@ static bool tensor_bytes(ir_model *model, const ir_tensor *t, bool aligned,
 		 * copy: the bytes are the same, so export is unaffected. */
 		if (aligned && t->raw && ((uintptr_t)t->raw % 16) != 0) {
 			ir_tensor *mutable_tensor = (ir_tensor *)t;
-			mutable_tensor->raw = tensor_copy(model, t->raw, want);
+			mutable_tensor->raw =
+			    tensor_copy(model, mutable_tensor, t->raw, want);
 		}
 		*data = t->raw ? t->raw : "";
 		*size = want;
@@ -194,7 +198,7 @@ ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
 	t->elem_type = elem_type;
 	t->rank = rank;
 	t->dims = ir_memdup(model, dims, sizeof(int64_t) * (size_t)rank);
-	t->raw = tensor_copy(model, raw, raw_size);
+	t->raw = tensor_copy(model, t, raw, raw_size);
 	t->raw_size = raw_size;
 	t->modified = true;
 	return t;

@@ -747,9 +747,10 @@ static void read_file(const char *path, uint8_t **data, size_t *size)
 	fclose(f);
 }
 
-/* Once a computed tensor is written to the output's data file, it is read
- * from there and its store pages are given back: its bytes stay the same,
- * and saving again writes the same data file. */
+/* Once a computed tensor is written to the output (its data file, or the
+ * model file itself when inline), it is read from there and its store
+ * pages are given back: its bytes stay the same, and saving again writes
+ * the same file. Loop index 0: with a data file; 1: inline. */
 START_TEST(test_written_tensor_moves_to_the_output)
 {
 	ir_model *m = tu_model(17);
@@ -771,14 +772,15 @@ START_TEST(test_written_tensor_moves_to_the_output)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	ir_save_options options;
 	ir_save_options_init(&options);
-	options.external = true;
+	options.external = _i == 0;
 	ir_status status = {0};
 	uint8_t *first, *second;
 	size_t first_size, second_size;
 	for (int round = 0; round < 2; round++) {
 		snprintf(path, sizeof path, "%s/m%d.onnx", dir, round);
 		ck_assert(ir_model_save_file_ex(m, path, &options, &status));
-		snprintf(data, sizeof data, "%s.data", path);
+		snprintf(data, sizeof data, "%s%s", path,
+		         options.external ? ".data" : "");
 		if (round == 0) {
 			ck_assert_ptr_ne(t->raw, stored);
 			read_file(data, &first, &first_size);
@@ -786,8 +788,9 @@ START_TEST(test_written_tensor_moves_to_the_output)
 			read_file(data, &second, &second_size);
 		}
 		ck_assert(memcmp(t->raw, values, size) == 0);
-		unlink(data);
 		unlink(path);
+		if (options.external)
+			unlink(data);
 	}
 	ck_assert_uint_eq(first_size, second_size);
 	ck_assert(memcmp(first, second, first_size) == 0);
@@ -819,7 +822,8 @@ static Suite *ir_suite(void)
 	tcase_add_test(inits, test_initializer_remove_drops_input_entry);
 	tcase_add_test(inits, test_big_tensors_go_to_the_store);
 	tcase_add_test(inits, test_tensor_takes_its_room);
-	tcase_add_test(inits, test_written_tensor_moves_to_the_output);
+	tcase_add_loop_test(inits, test_written_tensor_moves_to_the_output, 0,
+	                    2);
 	suite_add_tcase(s, inits);
 	TCase *order = tcase_create("toposort");
 	tcase_add_test(order, test_toposort_restores_order);

@@ -95,9 +95,17 @@ bool eval_decode(eval_call *call, const ir_tensor *t, eval_tensor *out)
 		out->data = s;
 		return true;
 	}
+	/* Kernels read elements as typed arrays; a payload borrowed from
+	 * the file at an odd offset is copied for this call only (into
+	 * scratch, not the model's store: it is read once, by this call). */
 	size_t size;
-	if (!ir_tensor_raw(call->model, t, &out->data, &size))
+	if (!ir_tensor_bytes(call->model, t, &out->data, &size))
 		return false;
+	if ((uintptr_t)out->data % 16 != 0) {
+		void *copy = ir_arena_alloc_uninit(call->scratch, size);
+		memcpy(copy, out->data, size);
+		out->data = copy;
+	}
 	return size == (size_t)numel * elem_size;
 }
 
