@@ -223,8 +223,8 @@ struct ir_node {
 	int n_outputs;
 	ir_attr *attrs;
 	int n_attrs, cap_attrs;
-	const char *doc_string;
-	/* overload, metadata_props, device configurations, unknown fields */
+	/* doc_string, overload, metadata_props, device configurations,
+	 * unknown fields */
 	const Onnx__NodeProto *origin;
 	int64_t order; /* scratch for ordering checks */
 	bool removed;
@@ -289,7 +289,7 @@ typedef struct ir_opset {
 
 struct ir_model {
 	int64_t ir_version;
-	const char *producer_name, *producer_version, *domain, *doc_string;
+	const char *producer_name, *producer_version, *domain;
 	int64_t model_version;
 	ir_opset *opsets;
 	int n_opsets;

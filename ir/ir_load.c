@@ -186,7 +186,6 @@ static bool load_node(loader *ld, ir_graph *g, const Onnx__NodeProto *np)
 	node->op_type = str_or_empty(np->op_type);
 	node->domain = str_or_empty(np->domain);
 	node->name = np->name;
-	node->doc_string = np->doc_string;
 	if (!node->op_type[0])
 		return ir_fail(ld->status, IR_ERR_INVALID,
 		               "node '%s' in graph '%s' has no op_type",
@@ -448,7 +447,6 @@ static ir_model *model_from_proto(Onnx__ModelProto *mp, ir_buffer *file,
 	model->producer_name = mp->producer_name;
 	model->producer_version = mp->producer_version;
 	model->domain = mp->domain;
-	model->doc_string = mp->doc_string;
 	model->model_version = mp->has_model_version ? mp->model_version : 0;
 	model->n_opsets = (int)mp->n_opset_import;
 	model->opsets =

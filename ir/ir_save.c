@@ -213,7 +213,6 @@ static Onnx__NodeProto *export_node(exporter *ex, const ir_node *node)
 	if (!origin && !node->domain[0])
 		np->domain = NULL;
 	np->name = node_name_field(node->name, origin ? origin->name : NULL);
-	np->doc_string = (char *)node->doc_string;
 	np->n_input = (size_t)node->n_inputs;
 	np->input = ex_array(ex, np->n_input, sizeof *np->input);
 	for (int i = 0; i < node->n_inputs; i++)

@@ -133,11 +133,10 @@ static bool skip_field(const ProtobufCMessageDescriptor *desc,
 		}
 		/* protobuf-c keeps string fields as C strings: a NUL inside
 		 * one would cut it, and a value name cut short can name
-		 * another value. Doc strings are free text; cutting one
-		 * changes nothing the model computes. */
+		 * another value. (Doc strings are bytes in our schema, kept
+		 * whole.) */
 		if (fd && fd->type == PROTOBUF_C_TYPE_STRING && value &&
-		    memchr(*p, 0, (size_t)value) &&
-		    strcmp(fd->name, "doc_string") != 0)
+		    memchr(*p, 0, (size_t)value))
 			*nul_string = fd;
 		*p += value;
 		return true;

@@ -32,13 +32,21 @@
  *   fold_size.onnx        Size of an input declared [2^62, 4]
  *   nul_strings.onnx      a string initializer and a Constant's string
  *                         attribute whose bytes hold NULs: they survive
+ *                         and NULs in the doc strings of the model, the
+ *                         graph, a node, an attribute, a tensor and a
+ *                         graph output (free text, kept whole)
  *   nul_name.onnx         a node input named "x\0y": refused, because
  *                         protobuf-c's C strings would cut it to "x"
+ *   nul_FIELD.onnx        a NUL in another string field (producer_name,
+ *                         producer_version, the model's domain,
+ *                         metadata_props key and value, a node's domain,
+ *                         the graph's name): refused the same way
  *
  * Models that protobuf-c can pack are built with proto_build.c; the deep
  * type is written as wire bytes directly, outside in, because packing it
  * with protobuf-c would recurse 100,000 levels.
  */
+#define _GNU_SOURCE
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,7 +480,66 @@ static proto_model *nul_strings_model(void)
 	n->attribute = proto_take(pm, sizeof *n->attribute);
 	n->attribute[0] = attr;
 	proto_graph_add_output(pm, g, "z", IR_STRING, NULL, 0);
+	/* Doc strings are bytes in our schema: each holds a NUL. */
+	static uint8_t model_doc[] = "model\0doc", graph_doc[] = "graph\0doc",
+	               node_doc[] = "node\0doc", attr_doc[] = "attr\0doc",
+	               tensor_doc[] = "tensor\0doc", output_doc[] = "out\0doc";
+#define DOC(message, text)                                                     \
+	((message)->has_doc_string = 1,                                        \
+	 (message)->doc_string =                                               \
+	     (ProtobufCBinaryData){sizeof(text) - 1, text})
+	DOC(proto_model_message(pm), model_doc);
+	DOC(g, graph_doc);
+	DOC(n, node_doc);
+	DOC(attr, attr_doc);
+	DOC(t, tensor_doc);
+	DOC(g->output[g->n_output - 1], output_doc);
+#undef DOC
 	return pm;
+}
+
+/* A model whose `field` holds "~NUL~", patched to "x\0\0\0y" once
+ * packed (the same length: protobuf-c packs C strings only). */
+static int nul_field_model(const char *dir, const char *field)
+{
+	static const char marker[] = "~NUL~";
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__ModelProto *mp = proto_model_message(pm);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	Onnx__NodeProto *n = proto_graph_add_node(pm, g, "Relu", "r", "x", "y");
+	proto_graph_add_input(pm, g, "x", IR_FLOAT, (int64_t[]){2}, 1);
+	proto_graph_add_output(pm, g, "y", IR_FLOAT, (int64_t[]){2}, 1);
+	Onnx__StringStringEntryProto *entry = proto_take(pm, sizeof *entry);
+	onnx__string_string_entry_proto__init(entry);
+	entry->key = proto_string(pm, "key");
+	entry->value = proto_string(pm, "value");
+	mp->n_metadata_props = 1;
+	mp->metadata_props = proto_take(pm, sizeof *mp->metadata_props);
+	mp->metadata_props[0] = entry;
+	char *with_marker = proto_string(pm, marker);
+	if (!strcmp(field, "producer_name"))
+		mp->producer_name = with_marker;
+	else if (!strcmp(field, "producer_version"))
+		mp->producer_version = with_marker;
+	else if (!strcmp(field, "model_domain"))
+		mp->domain = with_marker;
+	else if (!strcmp(field, "metadata_key"))
+		entry->key = with_marker;
+	else if (!strcmp(field, "metadata_value"))
+		entry->value = with_marker;
+	else if (!strcmp(field, "node_domain"))
+		n->domain = with_marker;
+	else if (!strcmp(field, "graph_name"))
+		g->name = with_marker;
+	size_t size;
+	uint8_t *data = (uint8_t *)proto_model_pack(pm, &size);
+	uint8_t *at = memmem(data, size, marker, sizeof marker - 1);
+	memcpy(at, "x\0\0\0y", sizeof marker - 1);
+	char name[64];
+	snprintf(name, sizeof name, "nul_%s.onnx", field);
+	int rc = write_file(dir, name, data, size);
+	proto_model_free(pm);
+	return rc;
 }
 
 /* Identity reads "x\0y"; only wire bytes can say that. */
@@ -538,5 +605,11 @@ int main(int argc, char **argv)
 	rc |= write_model(dir, "fold_size.onnx", size_model());
 	rc |= write_model(dir, "nul_strings.onnx", nul_strings_model());
 	rc |= nul_name_model(dir, "nul_name.onnx");
+	static const char *nul_fields[] = {"producer_name",  "producer_version",
+	                                   "model_domain",   "metadata_key",
+	                                   "metadata_value", "node_domain",
+	                                   "graph_name"};
+	for (size_t i = 0; i < sizeof nul_fields / sizeof *nul_fields; i++)
+		rc |= nul_field_model(dir, nul_fields[i]);
 	return rc;
 }

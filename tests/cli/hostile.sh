@@ -158,9 +158,10 @@ if [ "$sanitizers" = none ] || [ -z "$sanitizers" ]; then
 	vm_limit_kb=
 fi
 
-# NUL bytes: in tensor strings and string attributes (bytes on the wire)
-# they survive -p none byte for byte and the default pipeline; in a name
-# (a C string once unpacked) they are refused, not cut short.
+# NUL bytes: in tensor strings, string attributes and doc strings (bytes
+# in our schema) they survive -p none byte for byte and the default
+# pipeline; in a name or any other string field (a C string once
+# unpacked) they are refused, not cut short.
 run_case "NUL bytes in strings, -p none" 0 "" -p none "$m/nul_strings.onnx"
 n=$((n + 1))
 if cmp -s "$m/nul_strings.onnx" "$work/out.onnx"; then
@@ -171,9 +172,13 @@ else
 fi
 run_case "NUL bytes in strings, default pipeline" 0 "" "$m/nul_strings.onnx"
 n=$((n + 1))
-# Both strings, NULs included, as they are on the wire.
+# Both strings and the doc strings of the model, the graph and an output,
+# NULs included, as they are on the wire.
 if LC_ALL=C grep -qaP 'a\x00b' "$work/out.onnx" &&
-	LC_ALL=C grep -qaP '\x00c\x00' "$work/out.onnx"; then
+	LC_ALL=C grep -qaP '\x00c\x00' "$work/out.onnx" &&
+	LC_ALL=C grep -qaP 'model\x00doc' "$work/out.onnx" &&
+	LC_ALL=C grep -qaP 'graph\x00doc' "$work/out.onnx" &&
+	LC_ALL=C grep -qaP 'out\x00doc' "$work/out.onnx"; then
 	echo "ok $n - NUL bytes in strings survive the default pipeline"
 else
 	failed=$((failed + 1))
@@ -181,6 +186,16 @@ else
 fi
 run_case "NUL byte in a node input name" 2 \
 	"a NodeProto.input string holds a NUL byte" "$m/nul_name.onnx"
+for field in ModelProto.producer_name:producer_name \
+	ModelProto.producer_version:producer_version \
+	ModelProto.domain:model_domain \
+	StringStringEntryProto.key:metadata_key \
+	StringStringEntryProto.value:metadata_value \
+	NodeProto.domain:node_domain GraphProto.name:graph_name; do
+	run_case "NUL byte in ${field%%:*}" 2 \
+		"a ${field%%:*} string holds a NUL byte" -p none \
+		"$m/nul_${field#*:}.onnx"
+done
 
 # Inputs the fuzzers once broke onnx-opt with (tests/fuzz/regressions):
 # any clean exit will do, never a signal or a sanitizer report.
