@@ -2,8 +2,8 @@
  * fuse_attention.c - scaled dot-product attention written out in MatMuls
  * and a Softmax becomes one Attention node (opset >= 23), key/value cache
  * and grouped-query heads included. In the default fuse group: its
- * legality below was checked with ONNX Runtime 1.30 on the BERT, Llama
- * (past key/values) and ViT exports of tests/bench/hf_models.py.
+ * legality below was checked with ONNX Runtime 1.30 on the BERT, GPT-2,
+ * Llama (past key/values) and ViT exports of tests/bench/hf_models.py.
  *
  *   before:  K -> [repeat_kv] -> Transpose(perm) -> Kt
  *            Q, Kt -> MatMul -> Mul(c) | Div(c) | nothing -> s
@@ -69,7 +69,9 @@
  *  - ONNX Runtime 1.30 wants the mask's last two dims to be exactly Sq
  *    and T, where ONNX lets any mask broadcast (it refuses [B, 1, 1, T]).
  *    A dim is proven when the mask, or an operand of the Add/Sub/Mul/Div/
- *    Where that makes it, has that dim: by the above, a broadcast with Sq
+ *    Where that makes it, has that dim, or it is GPT-2's causal slice of a
+ *    constant buffer (is_causal_slice proves its dims): by the above, a
+ *    broadcast with Sq
  *    (or T) is Sq (or T). Otherwise an Expand to [1, 1, Sq, T] (shapes
  *    from Q and K, a constant 1 for a proven dim) makes it so; masks are
  *    expanded once and shared by every layer reading the same mask.
@@ -81,6 +83,7 @@
 #include "pass.h"
 
 typedef struct attention {
+	ir_model *model;
 	ir_value *q;
 	ir_value *k, *v;    /* as Attention reads them, [B, Hkv, T, D] */
 	ir_value *k_source; /* before the [B, T, H, D] transpose */
@@ -272,6 +275,73 @@ static bool heads_ok(const attention *a, const ir_value *v_read)
 	       (!k_repeated || match_dim(a->k, 1) == match_dim(a->v, 1));
 }
 
+static bool const_int_is(ir_model *model, ir_value *v, int64_t a, int64_t b)
+{
+	match_const c;
+	int64_t x;
+	int n = 0;
+	return v && match_read_constant(model, v, &c) &&
+	       match_const_int64s(&c, &x, 1, &n) && n == 1 &&
+	       (x == a || x == b);
+}
+
+/* Slice(x, start, end, axes = [axis], steps absent or [1]). */
+static const ir_node *slice_on(ir_model *model, const ir_value *v, int axis)
+{
+	const ir_node *s = v && v->def == IR_DEF_NODE ? v->producer : NULL;
+	if (!s || !ir_node_is(s, "Slice") || s->n_inputs < 4 ||
+	    !const_int_is(model, s->inputs[3], axis, axis - 4) ||
+	    (s->n_inputs > 4 && s->inputs[4] &&
+	     !const_int_is(model, s->inputs[4], 1, 1)))
+		return NULL;
+	return s;
+}
+
+/* K's sequence length T is at least Q's Sq: K is Q's length, or a
+ * cache Concat(past, new) whose new part is. */
+static bool key_covers_query(const attention *a)
+{
+	if (same_dim(a->k, 2, a->q, 2))
+		return true;
+	const ir_node *c = a->k->def == IR_DEF_NODE ? a->k->producer : NULL;
+	return c && ir_node_is(c, "Concat") && c->n_inputs == 2 &&
+	       (ir_attr_int(c, "axis", 0) == 2 ||
+	        ir_attr_int(c, "axis", 0) == -2) &&
+	       same_dim(c->inputs[1], 2, a->q, 2);
+}
+
+/* GPT-2's causal mask: c = Slice(Slice(C, T - Sq, T, axis 2), 0, T, axis
+ * 3) of a constant C [., ., N2, N3], N2 >= N3 > 1, T >= Sq. With T <= N3
+ * it has Sq rows and T columns; with T > N3 it has N3 columns and the
+ * original's Where fails to broadcast it. So whenever the original runs,
+ * the mask has exactly the scores' last two dims. */
+static bool is_causal_slice(const attention *a, ir_value *c)
+{
+	ir_model *model = a->model;
+	const ir_node *cols = slice_on(model, c, 3);
+	const ir_node *rows = cols ? slice_on(model, cols->inputs[0], 2) : NULL;
+	match_const buffer;
+	if (a->k_needs_transpose || !rows ||
+	    !const_int_is(model, cols->inputs[1], 0, 0) ||
+	    !match_read_constant(model, rows->inputs[0], &buffer) ||
+	    buffer.rank != 4 || buffer.dims[3] <= 1 ||
+	    buffer.dims[2] < buffer.dims[3] ||
+	    !match_holds_dim(model, rows->inputs[2], a->k, 2) ||
+	    !match_holds_dim(model, cols->inputs[2], a->k, 2) ||
+	    !key_covers_query(a))
+		return false;
+	/* start = [Unsqueeze(0)] Sub(T, Sq) */
+	ir_value *start = rows->inputs[1];
+	const ir_node *p = start->def == IR_DEF_NODE ? start->producer : NULL;
+	if (p && ir_node_is(p, "Unsqueeze") && p->n_inputs == 2 &&
+	    const_int_is(model, p->inputs[1], 0, 0))
+		p = p->inputs[0]->def == IR_DEF_NODE ? p->inputs[0]->producer
+		                                     : NULL;
+	return p && ir_node_is(p, "Sub") && p->n_inputs == 2 &&
+	       match_holds_dim(model, p->inputs[0], a->k, 2) &&
+	       match_holds_dim(model, p->inputs[1], a->q, 2);
+}
+
 /* The mask, or an operand of the broadcasting op that makes it, provably
  * has Sq as its second-to-last dim (`key` false) or T as its last (`key`
  * true); see the legality above. */
@@ -281,6 +351,8 @@ static bool mask_dim_proven(const attention *a, const ir_value *mask, bool key,
 	if (!mask)
 		return false;
 	if (key ? k_dim_is(a, mask, -1, 2) : same_dim(mask, -2, a->q, 2))
+		return true;
+	if (is_causal_slice(a, (ir_value *)mask))
 		return true;
 	const ir_node *p = mask->def == IR_DEF_NODE ? mask->producer : NULL;
 	if (!p || depth == 0 ||
@@ -294,8 +366,24 @@ static bool mask_dim_proven(const attention *a, const ir_value *mask, bool key,
 	return false;
 }
 
+/* A mask part's dims before the last are 1 or provably the scores' (the
+ * causal slice's rows are Sq): broadcasting it cannot grow them. */
+static bool part_cannot_grow(const attention *a, const ir_value *part)
+{
+	if (!part)
+		return true;
+	int rank = match_rank(part);
+	bool causal = is_causal_slice(a, (ir_value *)part);
+	for (int i = 2; i <= rank; i++)
+		if (match_dim(part, -i) != 1 && !(causal && i == 2) &&
+		    !same_dim(part, -i, a->q, 4 - i))
+			return false;
+	return true;
+}
+
 /* The mask parts' ranks are known and at most 4; the mask cannot grow
- * the scores. */
+ * the scores (shape inference proves the masked scores have Q's dims, or
+ * every part's dims do). */
 static bool mask_ok(const attention *a)
 {
 	const ir_value *parts[2] = {a->bias, a->allowed};
@@ -305,9 +393,11 @@ static bool mask_ok(const attention *a)
 			return false;
 	if (!a->bias && !a->allowed)
 		return true;
-	return match_rank(a->masked) == 4 && same_dim(a->masked, 0, a->q, 0) &&
-	       same_dim(a->masked, 1, a->q, 1) &&
-	       same_dim(a->masked, 2, a->q, 2);
+	bool inferred =
+	    match_rank(a->masked) == 4 && same_dim(a->masked, 0, a->q, 0) &&
+	    same_dim(a->masked, 1, a->q, 1) && same_dim(a->masked, 2, a->q, 2);
+	return inferred || (part_cannot_grow(a, a->bias) &&
+	                    part_cannot_grow(a, a->allowed));
 }
 
 static bool part_proven(const attention *a, bool key)
@@ -460,7 +550,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 {
 	attention_run *run = ctx;
 	match m;
-	attention a = {0};
+	attention a = {.model = model};
 	match_begin(&m, model, node, "MatMul");
 	ir_node *softmax = match_input(&m, node, 0, "Softmax");
 	a.masked = match_operand(&m, softmax, 0);

@@ -234,6 +234,12 @@ int64_t match_dim(const ir_value *value, int axis);
 bool match_dims_equal(const ir_dim *a, const ir_dim *b);
 /* The value's element type, from its type or its constant data; 0 when
  * unknown. */
+/* `value` (a scalar or a [1] tensor) holds a size provably equal to dim
+ * `axis` of x, read off a Shape: Shape(y)[a] through Gather or a
+ * one-element Slice, Shape-15's start/end, and Squeeze/Unsqueeze of
+ * axis 0, where y's dim a and x's dim `axis` are the same symbol. */
+bool match_holds_dim(ir_model *model, ir_value *value, const ir_value *x,
+                     int axis);
 int match_elem_type(ir_model *model, ir_value *value);
 
 /* Axes of Squeeze/Unsqueeze/Reduce*: from the "axes" attribute, or from

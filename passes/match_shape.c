@@ -266,3 +266,76 @@ void match_edit_axes(match *m, const ir_node *node, const int64_t *axes, int n)
 	    m, 1,
 	    match_add_initializer_int64s(node->graph, "axes", 1, dims, axes));
 }
+
+/* ----------------------------------------------------- shape values */
+
+/* The constant int64 of one element `value` holds (a scalar or [1]). */
+static bool single_int(ir_model *model, ir_value *value, int64_t *out)
+{
+	match_const c;
+	int n = 0;
+	return value && match_read_constant(model, value, &c) &&
+	       match_const_int64s(&c, out, 1, &n) && n == 1;
+}
+
+/* Axis `a` of a shape of rank `rank`, normalized; -1 when out of range. */
+static int64_t shape_axis(int64_t a, int rank)
+{
+	a = a < 0 ? a + rank : a;
+	return a >= 0 && a < rank ? a : -1;
+}
+
+bool match_holds_dim(ir_model *model, ir_value *value, const ir_value *x,
+                     int axis)
+{
+	const ir_node *p =
+	    value && value->def == IR_DEF_NODE ? value->producer : NULL;
+	if (!p || !p->n_inputs || !p->inputs[0] || axis < 0 ||
+	    axis >= match_rank(x))
+		return false;
+	int64_t a, b, zero;
+	/* Squeeze/Unsqueeze of axis 0 turn [1] into a scalar and back. */
+	if ((ir_node_is(p, "Squeeze") || ir_node_is(p, "Unsqueeze")) &&
+	    p->n_inputs == 2 && single_int(model, p->inputs[1], &zero) &&
+	    zero == 0)
+		return match_holds_dim(model, p->inputs[0], x, axis);
+	const ir_node *shape =
+	    p->inputs[0]->def == IR_DEF_NODE ? p->inputs[0]->producer : NULL;
+	if (ir_node_is(p, "Shape") && p->n_inputs == 1) {
+		int rank = match_rank(p->inputs[0]);
+		a = shape_axis(ir_attr_int(p, "start", 0), rank);
+		b = ir_attr_int(p, "end", rank);
+		return a >= 0 && shape_axis(b - 1, rank) == a &&
+		       match_dims_equal(&p->inputs[0]->type.dims[a],
+		                        &x->type.dims[axis]);
+	}
+	if (!shape || !ir_node_is(shape, "Shape") || shape->n_inputs != 1 ||
+	    ir_node_attr(shape, "start") || ir_node_attr(shape, "end"))
+		return false;
+	const ir_value *of = shape->inputs[0];
+	int rank = match_rank(of);
+	if (rank < 0)
+		return false;
+	if (ir_node_is(p, "Gather") && p->n_inputs == 2 &&
+	    ir_attr_int(p, "axis", 0) == 0 &&
+	    single_int(model, p->inputs[1], &a) &&
+	    match_rank(p->inputs[1]) == 0) {
+		a = shape_axis(a, rank);
+	} else if (ir_node_is(p, "Slice") && p->n_inputs >= 3 &&
+	           single_int(model, p->inputs[1], &a) &&
+	           single_int(model, p->inputs[2], &b) &&
+	           (p->n_inputs < 4 || !p->inputs[3] ||
+	            (single_int(model, p->inputs[3], &zero) && zero == 0)) &&
+	           (p->n_inputs < 5 || !p->inputs[4] ||
+	            (single_int(model, p->inputs[4], &zero) && zero == 1))) {
+		/* [a, b) of the shape, one element: b = a + 1, or the end. */
+		a = shape_axis(a, rank);
+		int64_t end = b < 0 ? b + rank : b;
+		if (a < 0 || !(end == a + 1 || (a == rank - 1 && end >= rank)))
+			return false;
+	} else {
+		return false;
+	}
+	return a >= 0 &&
+	       match_dims_equal(&of->type.dims[a], &x->type.dims[axis]);
+}

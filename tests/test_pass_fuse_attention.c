@@ -370,6 +370,95 @@ START_TEST(test_mixed_heads_stay)
 }
 END_TEST
 
+/* GPT-2's causal mask, a slice of a constant [1, 1, rows, cols] buffer:
+ * Slice(Slice(C, T - Sq, T, axis 2), 0, T, axis 3), after a cache. */
+static ir_model *build_causal_slice(int64_t rows, int64_t cols, bool swap)
+{
+	ir_model *m = tu_model(23);
+	ir_graph *g = m->graph;
+	ir_value *q = input4(g, "q", "seq", 4);
+	ir_node *ck = tu_node(g, "Concat",
+	                      TU_VALUES(input4(g, "past_key", "past", 4),
+	                                input4(g, "k", "seq", 4)),
+	                      1);
+	ir_node *cv = tu_node(g, "Concat",
+	                      TU_VALUES(input4(g, "past_value", "past", 4),
+	                                input4(g, "v", "seq", 4)),
+	                      1);
+	ir_node_set_attr_int(ck, "axis", 2);
+	ir_node_set_attr_int(cv, "axis", 2);
+	ir_value *k = ck->outputs[0], *v = cv->outputs[0];
+	ir_value *zero = fu_ints(g, (int64_t[]){0}, 1);
+	ir_value *one = fu_ints(g, (int64_t[]){1}, 1);
+	ir_value *t = tu_op(g, "Slice", tu_op(g, "Shape", k),
+	                    fu_ints(g, (int64_t[]){-2}, 1),
+	                    fu_ints(g, (int64_t[]){-1}, 1), zero);
+	ir_value *sq = tu_op(g, "Slice", tu_op(g, "Shape", q),
+	                     fu_ints(g, (int64_t[]){2}, 1),
+	                     fu_ints(g, (int64_t[]){3}, 1), zero);
+	ir_value *start =
+	    tu_op(g, "Unsqueeze",
+	          tu_op(g, "Sub", tu_op(g, "Squeeze", swap ? sq : t, zero),
+	                tu_op(g, "Squeeze", swap ? t : sq, zero)),
+	          zero);
+	uint8_t tril[32 * 32];
+	for (int64_t r = 0; r < rows; r++)
+		for (int64_t c = 0; c < cols; c++)
+			tril[r * cols + c] = c <= r;
+	ir_tensor *buffer =
+	    ir_tensor_create(m, IR_BOOL, 4, (int64_t[]){1, 1, rows, cols}, tril,
+	                     (size_t)(rows * cols));
+	ir_value *c = ir_initializer_add(g, "causal", buffer);
+	ir_value *r =
+	    tu_op(g, "Slice", c, start, t, fu_ints(g, (int64_t[]){2}, 1), one);
+	ir_value *allowed =
+	    tu_op(g, "Slice", r, zero, t, fu_ints(g, (int64_t[]){3}, 1), one);
+	ir_node *kt = tu_node(g, "Transpose", TU_VALUES(k), 1);
+	ir_node_set_attr_ints(kt, "perm", (int64_t[]){0, 1, 3, 2}, 4);
+	ir_value *s = tu_op(g, "Div", tu_op(g, "MatMul", q, kt->outputs[0]),
+	                    fu_scalar(g, sqrtf(8)));
+	ir_value *masked =
+	    tu_op(g, "Where", allowed, s, fu_scalar(g, -3.4028235e38f));
+	ir_node *softmax = tu_node(g, "Softmax", TU_VALUES(masked), 1);
+	ir_node_set_attr_int(softmax, "axis", -1);
+	tu_output(tu_op(g, "MatMul", softmax->outputs[0], v));
+	tu_output(k);
+	tu_output(v);
+	return m;
+}
+
+/* Its rows are Sq whenever the original runs: it fuses, the Where mask
+ * reading the slice. */
+START_TEST(test_causal_slice_mask)
+{
+	ir_model *m = build_causal_slice(16, 16, false);
+	ck_assert_int_eq(tu_run(m, "fuse_attention"), 1);
+	ir_node *a = tu_find_node(m->graph, "Attention");
+	ck_assert_int_eq(a->n_inputs, 4);
+	assert_mask_guarded(m, false);
+	ir_model_free(tu_reload(m));
+}
+END_TEST
+
+/* Fewer buffer rows than columns: T may fit the columns but not the rows,
+ * so the slice could have fewer rows than Sq. */
+START_TEST(test_causal_slice_short_buffer_stays)
+{
+	ir_model *m = build_causal_slice(8, 16, false);
+	ck_assert_int_eq(tu_run(m, "fuse_attention"), 0);
+	ir_model_free(m);
+}
+END_TEST
+
+/* start = Sq - T is not the causal slice's. */
+START_TEST(test_causal_slice_other_start_stays)
+{
+	ir_model *m = build_causal_slice(16, 16, true);
+	ck_assert_int_eq(tu_run(m, "fuse_attention"), 0);
+	ir_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fuse_attention");
@@ -387,6 +476,9 @@ int main(void)
 	tcase_add_test(tc, test_present_read_elsewhere_keeps_concat);
 	tcase_add_test(tc, test_broadcast_batch_stays);
 	tcase_add_test(tc, test_mixed_heads_stay);
+	tcase_add_test(tc, test_causal_slice_mask);
+	tcase_add_test(tc, test_causal_slice_short_buffer_stays);
+	tcase_add_test(tc, test_causal_slice_other_start_stays);
 	tcase_add_test(tc, test_too_low_opset);
 	tcase_add_test(tc, test_scores_read_outside);
 	tcase_add_test(tc, test_in_default_fuse_group);
