@@ -208,6 +208,45 @@ START_TEST(test_symbolic_shape_chain)
 END_TEST
 
 /* PyTorch's x.expand(n, -1, -1) exports a Where over Equal(shape, -1). */
+/* A window function's Range(0.0, Cast(size, float), 1.0): the float
+ * cast of a known integer is that integer, so the length is known. A
+ * cast of a symbolic dim, float arithmetic on casts, and integers past
+ * float's mantissa are not followed. */
+START_TEST(test_float_cast_of_known_size_feeds_range)
+{
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	ir_value *x = input(g, "x", IR_FLOAT, "batch,10");
+	ir_value *shape = tu_op(g, "Shape", x);
+	float zero = 0.0f, one = 1.0f;
+	ir_value *f0 = tu_initializer_f32(g, "zero", &zero, TU_SCALAR);
+	ir_value *f1 = tu_initializer_f32(g, "one", &one, TU_SCALAR);
+	ir_value *casts[4];
+	ir_value *sizes[4] = {tu_op(g, "Gather", shape, scalar_i64(g, 1)),
+	                      tu_op(g, "Gather", shape, scalar_i64(g, 0)),
+	                      tu_op(g, "Mul",
+	                            tu_op(g, "Gather", shape, scalar_i64(g, 1)),
+	                            scalar_i64(g, 1 << 22)),
+	                      NULL};
+	for (int i = 0; i < 3; i++) {
+		ir_node *c = tu_node(g, "Cast", TU_VALUES(sizes[i]), 1);
+		ir_node_set_attr_int(c, "to", IR_FLOAT);
+		casts[i] = c->outputs[0];
+	}
+	/* 10.0 / 10.0 stays unfollowed: no float arithmetic */
+	casts[3] = tu_op(g, "Div", casts[0], casts[0]);
+	ir_value *ranges[4];
+	for (int i = 0; i < 4; i++)
+		ranges[i] = tu_op(g, "Range", f0, casts[i], f1);
+	infer(m);
+	assert_type(ranges[0], "float[10]");
+	for (int i = 1; i < 4; i++)
+		ck_assert(ranges[i]->type.rank == 1 &&
+		          ranges[i]->type.dims[0].kind != IR_DIM_VALUE);
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(test_expand_with_minus_one_pattern)
 {
 	ir_model *m = tu_model(13);
@@ -479,6 +518,7 @@ int main(void)
 	tcase_add_test(tc, test_matmul_batch_broadcast);
 	tcase_add_test(tc, test_symbolic_shape_chain);
 	tcase_add_test(tc, test_expand_with_minus_one_pattern);
+	tcase_add_test(tc, test_float_cast_of_known_size_feeds_range);
 	tcase_add_test(tc, test_slice_and_squeeze_stay_exact);
 	tcase_add_test(tc, test_never_contradicts_the_model);
 	tcase_add_test(tc, test_unknown_ops_are_left_alone);

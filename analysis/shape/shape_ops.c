@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "infer.h"
+#include "value.h"
 
 /* The rank implied by a 1-D shape input of static length, or -1. */
 static int rank_from_length(const infer_ctx *ctx, int index)
@@ -366,9 +367,15 @@ static bool range_length_const(const infer_ctx *ctx, int elem, int64_t *n)
 	double v[3];
 	for (int i = 0; i < 3; i++) {
 		int count;
-		if (!infer_input_doubles(ctx, i, &v[i], 1, &count) ||
-		    count != 1)
+		if (infer_input_doubles(ctx, i, &v[i], 1, &count) && count == 1)
+			continue;
+		/* A computed input known exactly: Cast(size) to float in a
+		 * window function, an integer from Shape arithmetic. */
+		const shape_value *sv = infer_input_value(ctx, i);
+		int64_t c;
+		if (!sv || sv->n != 1 || !dim_is_const(&sv->elems[0], &c))
 			return false;
+		v[i] = (double)c;
 	}
 	double len;
 	if (elem == IR_FLOAT)
@@ -397,8 +404,10 @@ void shape_infer_range(infer_ctx *ctx)
 		const shape_value *delta = infer_input_value(ctx, 2);
 		int64_t step;
 		if (start && limit && delta && start->n == 1 && limit->n == 1 &&
-		    delta->n == 1 && dim_is_const(&delta->elems[0], &step) &&
-		    step > 0) {
+		    delta->n == 1 && value_is_integer_elem(start->elem_type) &&
+		    value_is_integer_elem(limit->elem_type) &&
+		    value_is_integer_elem(delta->elem_type) &&
+		    dim_is_const(&delta->elems[0], &step) && step > 0) {
 			dim_expr span =
 			    dim_sub(&limit->elems[0], &start->elems[0]);
 			if (dim_is_nonnegative(&span))

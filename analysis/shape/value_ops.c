@@ -225,11 +225,37 @@ static bool reshape(value_env *env, shape_value *out)
 	       (target[0] == 0 && !ir_attr_int(env->node, "allowzero", 0));
 }
 
+/* Integers that float (2^24) and double (2^53) hold exactly. */
+static bool exact_in_float(int to, int64_t c)
+{
+	int64_t limit = to == IR_FLOAT ? (int64_t)1 << 24 : (int64_t)1 << 53;
+	return c >= -limit && c <= limit;
+}
+
 static bool cast(value_env *env, shape_value *out)
 {
 	const shape_value *in = operand(env, 0);
 	int to = (int)ir_attr_int(env->node, "to", 0);
-	if (!in || !value_is_integer_elem(to) || to == IR_BOOL)
+	if (!in)
+		return false;
+	/* A float or double cast of known integers is those integers
+	 * exactly (a window function's Cast(size) feeding Range); anything
+	 * symbolic or past the mantissa is not followed, and no arithmetic
+	 * is done on the result (elementwise() takes integers only). */
+	if (to == IR_FLOAT || to == IR_DOUBLE) {
+		if (!value_is_integer_elem(in->elem_type))
+			return false;
+		for (int i = 0; i < in->n; i++) {
+			int64_t c;
+			if (!dim_is_const(&in->elems[i], &c) ||
+			    !exact_in_float(to, c))
+				return false;
+		}
+		*out = *in;
+		out->elem_type = to;
+		return true;
+	}
+	if (!value_is_integer_elem(to) || to == IR_BOOL)
 		return false;
 	*out = *in;
 	out->elem_type = to;
@@ -291,7 +317,9 @@ static bool elementwise(value_env *env, arith_op op, shape_value *out)
 	if (env->node->n_inputs != 2)
 		return false;
 	const shape_value *a = operand(env, 0), *b = operand(env, 1);
-	if (!a || !b || (a->n != b->n && a->n != 1 && b->n != 1))
+	if (!a || !b || (a->n != b->n && a->n != 1 && b->n != 1) ||
+	    !value_is_integer_elem(a->elem_type) ||
+	    !value_is_integer_elem(b->elem_type))
 		return false;
 	out->elem_type = a->elem_type;
 	out->rank = a->rank > b->rank ? a->rank : b->rank;
