@@ -117,6 +117,11 @@ void ir_layout_inline(const ir_tensor *tensor, Onnx__TensorProto *tp);
 /* Write the data file to fd, in layout order. */
 bool ir_layout_write(const ir_layout *layout, int fd, ir_progress *progress,
                      ir_status *status);
+/* Copy size bytes at offset of file `from` to `to` (at its position) in
+ * the kernel, never through user memory; false (nothing or part copied:
+ * *copied says how much) when the caller must write the rest itself. */
+bool ir_copy_in_kernel(int from, uint64_t offset, size_t size, int to,
+                       size_t *copied);
 /* Drop written pages that were mapped from the model's input files. */
 void ir_release_if_mapped(const ir_model *model, const void *data, size_t size);
 

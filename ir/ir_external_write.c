@@ -182,18 +182,16 @@ static bool write_zeros(int fd, uint64_t count)
 	return true;
 }
 
-/* Copy file to file in the kernel; false (nothing or part copied, the
- * position says how much) when the caller must write the rest itself. */
-static bool copy_in_kernel(const ir_data_file *from, uint64_t offset,
-                           size_t size, int to, size_t *copied)
+bool ir_copy_in_kernel(int from, uint64_t offset, size_t size, int to,
+                       size_t *copied)
 {
 	*copied = 0;
-	if (from->fd < 0)
+	if (from < 0 || to < 0)
 		return false;
 	loff_t in = (loff_t)offset;
 	while (*copied < size) {
 		ssize_t n =
-		    copy_file_range(from->fd, &in, to, NULL, size - *copied, 0);
+		    copy_file_range(from, &in, to, NULL, size - *copied, 0);
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -227,9 +225,9 @@ bool ir_layout_write(const ir_layout *layout, int fd, ir_progress *progress,
 			goto failed;
 		size_t copied = 0;
 		if (ir_external_unchanged(e->tensor))
-			copy_in_kernel(e->tensor->data_file,
-			               e->tensor->data_offset, e->size, fd,
-			               &copied);
+			ir_copy_in_kernel(e->tensor->data_file->fd,
+			                  e->tensor->data_offset, e->size, fd,
+			                  &copied);
 		if (copied < e->size &&
 		    !write_all(fd, bytes + copied, e->size - copied))
 			goto failed;

@@ -12,6 +12,7 @@ struct ir_buffer {
 	const uint8_t *data;
 	size_t size;
 	enum { IR_BUFFER_MAPPED, IR_BUFFER_HEAP, IR_BUFFER_BORROWED } kind;
+	int fd; /* the mapped file, kept open for copy_file_range; or -1 */
 	ir_skeleton skeleton; /* borrowed raw_data fields to restore */
 };
 

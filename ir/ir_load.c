@@ -644,6 +644,8 @@ static void buffer_free(ir_buffer *file)
 		munmap((void *)file->data, file->size);
 	else if (file->kind == IR_BUFFER_HEAP)
 		free((void *)file->data);
+	if (file->fd >= 0)
+		close(file->fd);
 	ir_skeleton_free(&file->skeleton);
 	free(file);
 }
@@ -673,13 +675,14 @@ static bool read_stream(FILE *in, ir_buffer *file, ir_status *status)
 ir_model *ir_model_load_file(const char *path, ir_status *status)
 {
 	ir_buffer *file = ir_xcalloc(1, sizeof *file);
+	file->fd = -1;
 	if (!strcmp(path, "-")) {
 		if (!read_stream(stdin, file, status)) {
 			buffer_free(file);
 			return NULL;
 		}
 	} else {
-		int fd = open(path, O_RDONLY);
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
 		struct stat st;
 		if (fd < 0 || fstat(fd, &st) != 0) {
 			ir_fail(status, IR_ERR_IO, "cannot open '%s': %s", path,
@@ -711,8 +714,10 @@ ir_model *ir_model_load_file(const char *path, ir_status *status)
 				return NULL;
 			}
 			file->data = p;
+			file->fd = fd;
+		} else {
+			close(fd);
 		}
-		close(fd);
 	}
 	/* Standard input has no folder: its external data is looked up in
 	 * the current one, as onnx does. */
@@ -734,6 +739,7 @@ ir_model *ir_model_load_buffer_at(const void *data, size_t size, bool borrow,
                                   const char *base_dir, ir_status *status)
 {
 	ir_buffer *file = ir_xcalloc(1, sizeof *file);
+	file->fd = -1;
 	if (borrow) {
 		file->data = data;
 		file->kind = IR_BUFFER_BORROWED;

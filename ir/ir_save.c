@@ -358,6 +358,7 @@ typedef struct stream_buffer {
 	 * to: a computed tensor is read from the output once written. */
 	const uint8_t *written;
 	uint64_t position;
+	int out_fd; /* the output's file, or -1 (not a file descriptor) */
 	bool failed;
 	size_t used;
 	uint8_t data[1 << 16];
@@ -372,6 +373,21 @@ static void stream_flush(stream_buffer *sb)
 	sb->used = 0;
 }
 
+/* A payload borrowed from the mapped model file goes file to file in the
+ * kernel, as cp does: the input's pages are neither mapped in nor copied
+ * through user memory. Returns the bytes so copied. */
+static size_t copy_from_input(stream_buffer *sb, const uint8_t *data,
+                              size_t len)
+{
+	const ir_buffer *file = sb->model->file;
+	size_t copied = 0;
+	if (sb->out_fd >= 0 && file && file->kind == IR_BUFFER_MAPPED &&
+	    data >= file->data && data + len <= file->data + file->size)
+		ir_copy_in_kernel(file->fd, (uint64_t)(data - file->data), len,
+		                  sb->out_fd, &copied);
+	return copied;
+}
+
 static void stream_append(ProtobufCBuffer *buffer, size_t len,
                           const uint8_t *data)
 {
@@ -381,7 +397,9 @@ static void stream_append(ProtobufCBuffer *buffer, size_t len,
 	if (len > sizeof sb->data - sb->used) {
 		stream_flush(sb);
 		if (len >= sizeof sb->data) {
-			if (!sb->write(sb->out, data, len))
+			size_t copied = copy_from_input(sb, data, len);
+			if (copied < len &&
+			    !sb->write(sb->out, data + copied, len - copied))
 				sb->failed = true;
 			/* A weight written from its mapping is not needed in
 			 * memory any more. */
@@ -400,8 +418,8 @@ static void stream_append(ProtobufCBuffer *buffer, size_t len,
 }
 
 static bool pack_model(ir_model *model, Onnx__ModelProto *mp, ir_write_fn write,
-                       void *out, const uint8_t *written, ir_progress *progress,
-                       ir_status *status)
+                       void *out, int out_fd, const uint8_t *written,
+                       ir_progress *progress, ir_status *status)
 {
 	stream_buffer *sb = ir_xmalloc(sizeof *sb);
 	sb->base.append = stream_append;
@@ -410,6 +428,7 @@ static bool pack_model(ir_model *model, Onnx__ModelProto *mp, ir_write_fn write,
 	sb->model = model;
 	sb->written = written;
 	sb->position = 0;
+	sb->out_fd = out_fd;
 	sb->progress = progress;
 	sb->failed = false;
 	sb->used = 0;
@@ -437,9 +456,9 @@ bool ir_model_save(ir_model *model, ir_write_fn write, void *out,
 	struct ir_arena *arena;
 	Onnx__ModelProto *mp = ir_export(model, &arena);
 	size_t size = protobuf_c_message_get_packed_size(&mp->base);
-	bool ok = size <= IR_PROTOBUF_LIMIT
-	              ? pack_model(model, mp, write, out, NULL, NULL, status)
-	              : fail_too_big(status, size);
+	bool ok = size <= IR_PROTOBUF_LIMIT ? pack_model(model, mp, write, out,
+	                                                 -1, NULL, NULL, status)
+	                                    : fail_too_big(status, size);
 	ir_export_free(arena);
 	return ok;
 }
@@ -635,7 +654,7 @@ static bool save_file(ir_model *model, const char *path,
 		     ir_layout_write(layout, data->fd, &progress, status);
 	}
 	ok = ok &&
-	     pack_model(model, mp, write_fd, &out->fd,
+	     pack_model(model, mp, write_fd, &out->fd, out->fd,
 	                map_for_moves(model, out, size), &progress, status);
 	ir_export_free(arena);
 	ir_layout_free(layout);

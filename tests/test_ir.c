@@ -802,6 +802,48 @@ START_TEST(test_written_tensor_moves_to_the_output)
 }
 END_TEST
 
+/* A payload borrowed from the loaded file is copied file to file
+ * (copy_file_range) when saved: the output's bytes are the input's. */
+START_TEST(test_borrowed_payload_copies_file_to_file)
+{
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	size_t n = 300 * 1000, size = n * sizeof(float);
+	float *values = malloc(size);
+	for (size_t i = 0; i < n; i++)
+		values[i] = (float)i * 0.5f;
+	ir_value *x = tu_input(g, "x", TU_DIMS((int64_t)n));
+	int64_t dims[] = {(int64_t)n};
+	ir_value *w = ir_initializer_add(
+	    g, "w", ir_tensor_create(m, IR_FLOAT, 1, dims, values, size));
+	tu_output(tu_node(g, "Add", TU_VALUES(x, w), 1)->outputs[0]);
+	char dir[] = "/tmp/onnxopt-test-copy-XXXXXX", in[64], out[64];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(in, sizeof in, "%s/in.onnx", dir);
+	snprintf(out, sizeof out, "%s/out.onnx", dir);
+	ir_status status = {0};
+	ck_assert(ir_model_save_file(m, in, &status));
+	ir_model_free(m);
+	m = ir_model_load_file(in, &status);
+	ck_assert_ptr_nonnull(m);
+	ck_assert(ir_model_save_file(m, out, &status));
+	uint8_t *a, *b;
+	size_t a_size, b_size;
+	read_file(in, &a, &a_size);
+	read_file(out, &b, &b_size);
+	ck_assert_uint_gt(a_size, size);
+	ck_assert_uint_eq(a_size, b_size);
+	ck_assert(memcmp(a, b, a_size) == 0);
+	unlink(in);
+	unlink(out);
+	rmdir(dir);
+	free(a);
+	free(b);
+	free(values);
+	ir_model_free(m);
+}
+END_TEST
+
 static Suite *ir_suite(void)
 {
 	Suite *s = suite_create("ir");
@@ -824,6 +866,7 @@ static Suite *ir_suite(void)
 	tcase_add_test(inits, test_tensor_takes_its_room);
 	tcase_add_loop_test(inits, test_written_tensor_moves_to_the_output, 0,
 	                    2);
+	tcase_add_test(inits, test_borrowed_payload_copies_file_to_file);
 	suite_add_tcase(s, inits);
 	TCase *order = tcase_create("toposort");
 	tcase_add_test(order, test_toposort_restores_order);
