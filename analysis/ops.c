@@ -362,6 +362,18 @@ int op_signature_changes(const char *op_type, int64_t low, int64_t high,
 	return n;
 }
 
+int op_attribute_added_in(const char *op_type, const char *attribute)
+{
+	for (size_t i = 0; i < sizeof change_rows / sizeof *change_rows; i++) {
+		const change_row *r = &change_rows[i];
+		if (r->change.kind == OP_ADDED_ATTRIBUTE &&
+		    !strcmp(r->op, op_type) &&
+		    !strcmp(r->change.attribute, attribute))
+			return r->change.since;
+	}
+	return 0;
+}
+
 int op_min_ir_version(int64_t opset)
 {
 	static const int64_t rows[][2] = {

@@ -90,6 +90,12 @@ int op_attribute_input(const char *op_type, const char *attribute,
 int op_attribute_input_since(const char *op_type, const char *attribute,
                              int *input_index);
 
+/* op_versions.def: the opset that gave the default-domain op its
+ * attribute `attribute` (ADDED_ATTRIBUTE; Reshape's allowzero: 14), or 0
+ * when the attribute is as old as the op. An older node does not have it:
+ * read it only at opsets from this one on. */
+int op_attribute_added_in(const char *op_type, const char *attribute);
+
 /* op_versions.def: the opset at which the version of the default-domain
  * op in force at `opset` came (its ONNX since_version); 0 when the op is
  * not in that opset: not added yet, removed (op_removed_in), or unknown. */

@@ -323,7 +323,8 @@ bool pass_remove_if_dead(ir_node *node)
 /* allowzero came with Reshape-14; before, a 0 always copied. */
 static bool allows_zero(const ir_node *reshape, int64_t opset)
 {
-	return opset >= 14 && ir_attr_int(reshape, "allowzero", 0) != 0;
+	return opset >= op_attribute_added_in("Reshape", "allowzero") &&
+	       ir_attr_int(reshape, "allowzero", 0) != 0;
 }
 
 bool pass_reshape_through(const ir_node *inner, const ir_node *outer,

@@ -442,6 +442,11 @@ START_TEST(test_version_facts)
 	ck_assert_int_eq(op_attribute_input_since("Resize", "scales", &slot),
 	                 10);
 	ck_assert_int_eq(slot, 1);
+	/* Attributes that came later than their op. */
+	ck_assert_int_eq(op_attribute_added_in("Reshape", "allowzero"), 14);
+	ck_assert_int_eq(op_attribute_added_in("Cast", "saturate"), 19);
+	ck_assert_int_eq(op_attribute_added_in("Reshape", "shape"), 0);
+	ck_assert_int_eq(op_attribute_added_in("Relu", "allowzero"), 0);
 }
 END_TEST
 

@@ -63,7 +63,9 @@ int eval_reshape(eval_call *c)
 	}
 	if (n > EVAL_MAX_RANK)
 		return eval_unsupported(c, "to rank %lld", (long long)n);
-	bool allow_zero = c->opset >= 14 && eval_attr_int(c, "allowzero", 0);
+	bool allow_zero =
+	    c->opset >= op_attribute_added_in("Reshape", "allowzero") &&
+	    eval_attr_int(c, "allowzero", 0);
 	int64_t dims[EVAL_MAX_RANK], known = 1;
 	int infer = -1;
 	for (int i = 0; i < n; i++) {

@@ -37,7 +37,8 @@ void shape_infer_reshape(infer_ctx *ctx)
 		return;
 	}
 	bool allowzero =
-	    ctx->opset >= 14 && infer_attr_int(ctx, "allowzero", 0) != 0;
+	    ctx->opset >= op_attribute_added_in("Reshape", "allowzero") &&
+	    infer_attr_int(ctx, "allowzero", 0) != 0;
 	shape_type_rank(&out, in.elem, target->n);
 	if (out.rank < 0)
 		return;
