@@ -452,11 +452,16 @@ onnxopt_status lib_check_model(onnxopt_model *model)
 		result->outputs[i].name = same ? same->name : "";
 	}
 	onnxopt_status st = ONNXOPT_OK;
-	for (int run = 0; run < model->settings.check_runs && st == ONNXOPT_OK;
-	     run++)
-		st = check_run(model, original, run);
+	int run = 0;
+	while (run < model->settings.check_runs && st == ONNXOPT_OK)
+		st = check_run(model, original, run++);
 	ir_model_free(original);
 	result->runs = st == ONNXOPT_OK ? model->settings.check_runs : 0;
+	if (st != ONNXOPT_OK) {
+		result->failed_runs = run;
+		snprintf(result->failure, sizeof result->failure, "%s",
+		         onnxopt_last_error());
+	}
 	result->seconds = lib_now_seconds() - start;
 	return st;
 }

@@ -101,7 +101,11 @@ typedef struct lib_stats {
 
 /* What the last check found (lib/check.c). */
 typedef struct lib_check_result {
-	int runs; /* 0: none ran */
+	int runs; /* 0: none ran, or the check failed */
+	/* A failed check: the runs it made (the last one failed) and its
+	 * message, for --stats-json. */
+	int failed_runs;
+	char failure[512];
 	double seconds;
 	onnxopt_check_output *outputs; /* names owned by the model */
 	int n_outputs;
@@ -121,6 +125,11 @@ void lib_stats_loaded(onnxopt_model *model, double seconds);
 void lib_stats_pass(onnxopt_model *model, const char *pass, int iteration,
                     int changes, double seconds);
 /* After a save of file_bytes (-1: unknown); writes --stats-json. */
+/* --stats-json after a failed check (nothing saved): the sizes after
+ * the passes, file_bytes null, and the check's failure. Returns `failed`
+ * with the check's message kept. */
+onnxopt_status lib_stats_check_failed(onnxopt_model *model,
+                                      onnxopt_status failed);
 onnxopt_status lib_stats_saved(onnxopt_model *model, double seconds,
                                long long file_bytes);
 void lib_stats_free(lib_stats *stats);

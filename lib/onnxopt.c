@@ -256,6 +256,8 @@ static onnxopt_status run_passes(onnxopt_model *model, const char *passes,
 	if (!ok)
 		return fail_with(&status);
 	onnxopt_status checked = lib_check_model(model);
+	if (checked == ONNXOPT_ERR_CHECK || checked == ONNXOPT_ERR_UNCHECKABLE)
+		return lib_stats_check_failed(model, checked);
 	if (checked != ONNXOPT_OK || !settings->dot[0])
 		return checked;
 	return lib_write_dot(model->ir, settings->dot, "dot");

@@ -250,11 +250,22 @@ static void json_write(onnxopt_model *model, FILE *f)
 	int n_outputs;
 	double seconds;
 	int runs = onnxopt_check_result(model, &outputs, &n_outputs, &seconds);
-	if (!runs) {
+	const lib_check_result *check = &model->check;
+	if (!runs && !check->failed_runs) {
 		fputs("null\n}\n", f);
 		return;
 	}
-	fprintf(f, "{\"runs\": %d, \"passed\": true, \"ms\": ", runs);
+	if (runs) {
+		fprintf(f, "{\"runs\": %d, \"passed\": true, \"ms\": ", runs);
+	} else {
+		fprintf(f, "{\"runs\": %d, \"passed\": false, \"error\": ",
+		        check->failed_runs);
+		json_string(f, check->failure);
+		fputs(", \"ms\": ", f);
+		outputs = check->outputs;
+		n_outputs = check->n_outputs;
+		seconds = check->seconds;
+	}
 	json_number(f, seconds * 1e3);
 	fputs(", \"outputs\": [", f);
 	for (int i = 0; i < n_outputs; i++) {
@@ -269,6 +280,20 @@ static void json_write(onnxopt_model *model, FILE *f)
 	fputs("]}\n}\n", f);
 }
 
+static onnxopt_status write_json(onnxopt_model *model);
+
+onnxopt_status lib_stats_check_failed(onnxopt_model *model,
+                                      onnxopt_status failed)
+{
+	if (!model->settings.stats_json[0])
+		return failed;
+	char message[sizeof model->check.failure];
+	snprintf(message, sizeof message, "%s", onnxopt_last_error());
+	if (write_json(model) != ONNXOPT_OK)
+		return failed; /* the check's failure matters more */
+	return lib_fail(failed, "%s", message);
+}
+
 onnxopt_status lib_stats_saved(onnxopt_model *model, double seconds,
                                long long file_bytes)
 {
@@ -276,6 +301,11 @@ onnxopt_status lib_stats_saved(onnxopt_model *model, double seconds,
 	s->saved = true;
 	s->save_seconds = seconds;
 	measure(model->ir, file_bytes, &s->after);
+	return write_json(model);
+}
+
+static onnxopt_status write_json(onnxopt_model *model)
+{
 	const char *path = model->settings.stats_json;
 	if (!path[0])
 		return ONNXOPT_OK;

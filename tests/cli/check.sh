@@ -128,6 +128,23 @@ if [ "$hooks" = hooks ]; then
 	expect 3 "check failed: output 'features' differs at index" \
 		"--check catches the broken pass: exit 3, no output" \
 		"$opt" --check "$cnn" "$work/broken.onnx"
+	# --stats-json is written all the same, with the check's failure.
+	rm -f "$work/broken.json"
+	"$opt" --check --stats-json "$work/broken.json" "$cnn" \
+		"$work/broken.onnx" 2>/dev/null
+	if [ $? -eq 3 ] && [ ! -e "$work/broken.onnx" ] &&
+		/usr/bin/python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["check"]
+assert c["passed"] is False and c["runs"] == 1, c
+assert c["error"].startswith("check failed: output \x27features\x27"), c
+assert d["after"]["file_bytes"] is None and d["after"]["nodes"] > 0, d
+' "$work/broken.json"; then
+		ok "a failed check still writes --stats-json, passed false"
+	else
+		not_ok "a failed check still writes --stats-json, passed false"
+	fi
 	echo keep >"$work/existing.onnx"
 	"$opt" --check "$cnn" "$work/existing.onnx" 2>/dev/null
 	if [ "$(cat "$work/existing.onnx")" = keep ]; then
