@@ -29,4 +29,6 @@ export CK_FORK=${CK_FORK:-no}
 # thread attributes (pthread_getattr_np) as a leak, and turns the exit
 # status into 1. One BLAS thread means no worker threads at all.
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
-meson test -C "$build" --print-errorlogs "$@"
+# ASan and UBSan make the whole-corpus suites (roundtrip: 1,072 models)
+# several times slower; their timeouts are set for the plain build.
+meson test -C "$build" --print-errorlogs --timeout-multiplier 4 "$@"
