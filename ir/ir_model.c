@@ -51,6 +51,10 @@ static void use_add(ir_value *value, ir_node *node, int index)
 	value->uses =
 	    ir_grow(value->graph->model, value->uses, &value->cap_uses,
 	            value->n_uses + 1, sizeof *value->uses);
+	node->input_use_slots =
+	    ir_grow(value->graph->model, node->input_use_slots,
+	            &node->cap_input_use_slots, index + 1, sizeof(int));
+	node->input_use_slots[index] = value->n_uses;
 	value->uses[value->n_uses++] = (ir_use){node, index};
 }
 
@@ -60,16 +64,13 @@ static void use_remove(ir_value *value, ir_node *node, int index)
 	ir_notify_node(value->graph->model, node);
 	if (value->def == IR_DEF_NODE)
 		ir_notify_node(value->graph->model, value->producer);
-	/* From the end: ir_value_replace_all_uses removes the last entry
-	 * each time, which makes that O(1) per use. */
-	for (int i = value->n_uses - 1; i >= 0; i--) {
-		if (value->uses[i].node == node &&
-		    value->uses[i].index == index) {
-			value->uses[i] = value->uses[--value->n_uses];
-			return;
-		}
-	}
-	assert(!"use list out of sync");
+	int slot = node->input_use_slots[index];
+	assert(slot < value->n_uses && value->uses[slot].node == node &&
+	       value->uses[slot].index == index && "use list out of sync");
+	/* The last entry fills the hole and learns its new place. */
+	ir_use last = value->uses[--value->n_uses];
+	value->uses[slot] = last;
+	last.node->input_use_slots[last.index] = slot;
 }
 
 /* --------------------------------------------------------------- values */
