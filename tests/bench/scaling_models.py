@@ -4,6 +4,11 @@
     scaling_models.py inputs N OUT   N graph inputs, each -> Relu -> output
     scaling_models.py negs N OUT     constant -> Neg -> ... (N Negs) -> y:
                                      all of it folds
+    scaling_models.py reshapes N OUT x:[2,3] -> (Relu -> Reshape [3,2] ->
+                                     Reshape [2,3]) N times -> y: merging a
+                                     Reshape pair (a later pass) makes a
+                                     nop Reshape for an earlier pass, whose
+                                     removal lets the Relus merge
 
 Uses onnx's protobuf classes directly (onnx.helper is slow at a million
 nodes).
@@ -59,6 +64,38 @@ def neg_chain(n):
     return g
 
 
+def relu_reshape_chain(n):
+    g = onnx.GraphProto()
+    g.name = "relu_reshape_chain"
+    x = g.input.add()
+    x.CopyFrom(tensor_info("x"))
+    x.type.tensor_type.shape.dim[0].dim_value = 2
+    x.type.tensor_type.shape.dim.add().dim_value = 3
+    for name, dims in (("to32", [3, 2]), ("to23", [2, 3])):
+        t = g.initializer.add()
+        t.name = name
+        t.data_type = TensorProto.INT64
+        t.dims.append(2)
+        t.int64_data.extend(dims)
+    prev = "x"
+    for i in range(n):
+        for op, extra, out in (("Relu", None, "r%d" % i),
+                               ("Reshape", "to32", "a%d" % i),
+                               ("Reshape", "to23", "b%d" % i)):
+            node = g.node.add()
+            node.op_type = op
+            node.name = out
+            node.input.append(prev)
+            if extra:
+                node.input.append(extra)
+            prev = "y" if i == n - 1 and out.startswith("b") else out
+            node.output.append(prev)
+    y = g.output.add()
+    y.CopyFrom(x)
+    y.name = "y"
+    return g
+
+
 def many_inputs(n):
     g = onnx.GraphProto()
     g.name = "many_inputs"
@@ -76,7 +113,7 @@ def many_inputs(n):
 def main():
     kind, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     graph = {"relu": relu_chain, "negs": neg_chain,
-             "inputs": many_inputs}[kind](n)
+             "inputs": many_inputs, "reshapes": relu_reshape_chain}[kind](n)
     model = onnx.ModelProto()
     model.ir_version = 8
     model.producer_name = "scaling_models.py"
