@@ -405,6 +405,51 @@ START_TEST(unknown_and_random_ops_say_why)
 }
 END_TEST
 
+/* Attention-23: Q [1, 2, 1, 2] (two heads) against one key/value head
+ * (grouped-query), after a past of one position; scores [1, 0] per head
+ * give y = (e * 1 + 1 * 3) / (e + 1); a boolean mask that hides position
+ * 0 gives y = 3; present_key is past then K. */
+START_TEST(attention_groups_heads_and_takes_the_past)
+{
+	ir_model *m = tu_model(23);
+	ir_graph *g = m->graph;
+	float q[] = {1, 0, 1, 0}, k[] = {0, 1}, pk[] = {1, 0};
+	float v[] = {3}, pv[] = {1};
+	ir_value *vq =
+	    initializer(g, IR_FLOAT, q, sizeof q, (int64_t[]){1, 2, 1, 2}, 4);
+	ir_value *vk =
+	    initializer(g, IR_FLOAT, k, sizeof k, (int64_t[]){1, 1, 1, 2}, 4);
+	ir_value *vv =
+	    initializer(g, IR_FLOAT, v, sizeof v, (int64_t[]){1, 1, 1, 1}, 4);
+	ir_value *vpk =
+	    initializer(g, IR_FLOAT, pk, sizeof pk, (int64_t[]){1, 1, 1, 2}, 4);
+	ir_value *vpv =
+	    initializer(g, IR_FLOAT, pv, sizeof pv, (int64_t[]){1, 1, 1, 1}, 4);
+	ir_node *a =
+	    tu_node(g, "Attention", TU_VALUES(vq, vk, vv, NULL, vpk, vpv), 3);
+	ir_node_set_attr_float(a, "scale", 1.0f);
+	evaluation e;
+	evaluate(&e, a, -1);
+	const float *y = output_data(&e, 0, IR_FLOAT, 2);
+	float want = (float)((exp(1.0) + 3) / (exp(1.0) + 1));
+	ck_assert_float_eq_tol(y[0], want, 1e-6f);
+	ck_assert_float_eq_tol(y[1], want, 1e-6f);
+	const float *present = output_data(&e, 1, IR_FLOAT, 4);
+	ck_assert(present[0] == 1 && present[1] == 0 && present[2] == 0 &&
+	          present[3] == 1);
+	eval_call_end(&e.call);
+	uint8_t hide_first[] = {0, 1};
+	ir_value *mask = initializer(g, IR_BOOL, hide_first, sizeof hide_first,
+	                             (int64_t[]){1, 2}, 2);
+	ir_node_set_input(a, 3, mask);
+	evaluate(&e, a, -1);
+	y = output_data(&e, 0, IR_FLOAT, 2);
+	ck_assert_float_eq_tol(y[0], 3.0f, 1e-6f);
+	eval_call_end(&e.call);
+	ir_model_free(m);
+}
+END_TEST
+
 static Suite *kernel_suite(void)
 {
 	Suite *s = suite_create("fold-kernels");
@@ -422,6 +467,7 @@ static Suite *kernel_suite(void)
 	tcase_add_test(semantics,
 	               broadcast_arithmetic_in_blocks_matches_a_naive_loop);
 	tcase_add_test(semantics, division_by_zero_in_a_late_block_is_refused);
+	tcase_add_test(semantics, attention_groups_heads_and_takes_the_past);
 	suite_add_tcase(s, semantics);
 	TCase *movement = tcase_create("movement");
 	tcase_add_test(movement, transpose_matches_a_naive_copy);
