@@ -450,6 +450,39 @@ START_TEST(attention_groups_heads_and_takes_the_past)
 }
 END_TEST
 
+/* RotaryEmbedding-23 at position 1, whose angles are 90 degrees for the
+ * first pair and 0 for the second: rotate-half pairs (x0, x2), (x1, x3);
+ * interleaved pairs (x0, x1), (x2, x3). */
+START_TEST(rotary_embedding_pairs_halves_or_neighbours)
+{
+	ir_model *m = tu_model(23);
+	ir_graph *g = m->graph;
+	float x[] = {1, 2, 3, 4}, cosv[] = {1, 1, 0, 1}, sinv[] = {0, 0, 1, 0};
+	int64_t pos[] = {1};
+	ir_value *vx =
+	    initializer(g, IR_FLOAT, x, sizeof x, (int64_t[]){1, 1, 1, 4}, 4);
+	ir_value *vc =
+	    initializer(g, IR_FLOAT, cosv, sizeof cosv, (int64_t[]){2, 2}, 2);
+	ir_value *vs =
+	    initializer(g, IR_FLOAT, sinv, sizeof sinv, (int64_t[]){2, 2}, 2);
+	ir_value *vp =
+	    initializer(g, IR_INT64, pos, sizeof pos, (int64_t[]){1, 1}, 2);
+	ir_node *r =
+	    tu_node(g, "RotaryEmbedding", TU_VALUES(vx, vc, vs, vp), 1);
+	evaluation e;
+	evaluate(&e, r, -1);
+	const float *y = output_data(&e, 0, IR_FLOAT, 4);
+	ck_assert(y[0] == -3 && y[1] == 2 && y[2] == 1 && y[3] == 4);
+	eval_call_end(&e.call);
+	ir_node_set_attr_int(r, "interleaved", 1);
+	evaluate(&e, r, -1);
+	y = output_data(&e, 0, IR_FLOAT, 4);
+	ck_assert(y[0] == -2 && y[1] == 1 && y[2] == 3 && y[3] == 4);
+	eval_call_end(&e.call);
+	ir_model_free(m);
+}
+END_TEST
+
 static Suite *kernel_suite(void)
 {
 	Suite *s = suite_create("fold-kernels");
@@ -468,6 +501,7 @@ static Suite *kernel_suite(void)
 	               broadcast_arithmetic_in_blocks_matches_a_naive_loop);
 	tcase_add_test(semantics, division_by_zero_in_a_late_block_is_refused);
 	tcase_add_test(semantics, attention_groups_heads_and_takes_the_past);
+	tcase_add_test(semantics, rotary_embedding_pairs_halves_or_neighbours);
 	suite_add_tcase(s, semantics);
 	TCase *movement = tcase_create("movement");
 	tcase_add_test(movement, transpose_matches_a_naive_copy);
