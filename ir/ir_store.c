@@ -20,6 +20,14 @@
  *
  * Blocks are reserved with fallocate before they are mapped, so a full
  * disk is an allocation that falls back to the heap, never a SIGBUS.
+ *
+ * A block's life: a room (ir_tensor_room: the evaluator computes a folded
+ * output straight into it), then one tensor's bytes (ir_store_take: a
+ * block belongs to at most one tensor), then, once saving has written
+ * those bytes to an output file that stays mapped, moved (ir_store_move:
+ * the tensor reads the output's mapping and the block's pages and disk
+ * blocks are given back, so the page cache they held takes what is
+ * written next). A room nobody took is released the same way.
  */
 #define _GNU_SOURCE
 #include <errno.h>
