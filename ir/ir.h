@@ -570,6 +570,21 @@ void ir_graph_walk(ir_graph *graph, void (*fn)(ir_graph *, void *), void *ctx);
 /* A readable text dump, one line per node (ir_print.c). */
 void ir_print_model(const ir_model *model, FILE *out);
 
+/* ------------------------------------------------------------- hashing */
+
+/* FNV-1a: the hash the passes' tables (CSE, duplicate initializers, shape
+ * values) share. Start from IR_HASH_SEED and fold in bytes. */
+#define IR_HASH_SEED 14695981039346656037ULL
+static inline uint64_t ir_hash_bytes(uint64_t h, const void *data, size_t size)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < size; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
 /* ------------------------------------------------------------- verifier */
 
 /* Check every invariant listed at the top of this file, recursively.

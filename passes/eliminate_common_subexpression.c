@@ -40,19 +40,9 @@ typedef Onnx__AttributeProto__AttributeType attr_kind;
 
 /* ------------------------------------------------------------- hashing */
 
-static uint64_t mix(uint64_t h, const void *data, size_t size)
-{
-	const uint8_t *p = data;
-	for (size_t i = 0; i < size; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static uint64_t mix_string(uint64_t h, const char *s)
 {
-	return mix(h, s ? s : "", strlen(s ? s : "") + 1);
+	return ir_hash_bytes(h, s ? s : "", strlen(s ? s : "") + 1);
 }
 
 static bool tensor_bytes(ir_model *model, const ir_tensor *t, const void **data,
@@ -66,25 +56,25 @@ static uint64_t mix_tensor(ir_model *model, uint64_t h, const ir_tensor *t)
 {
 	const void *data;
 	size_t size;
-	h = mix(h, &t->elem_type, sizeof t->elem_type);
-	h = mix(h, t->dims, sizeof *t->dims * (size_t)t->rank);
+	h = ir_hash_bytes(h, &t->elem_type, sizeof t->elem_type);
+	h = ir_hash_bytes(h, t->dims, sizeof *t->dims * (size_t)t->rank);
 	if (tensor_bytes(model, t, &data, &size))
-		h = mix(h, data, size);
+		h = ir_hash_bytes(h, data, size);
 	return h;
 }
 
 static uint64_t attr_hash(ir_model *model, const ir_attr *a)
 {
 	const Onnx__AttributeProto *p = a->proto;
-	uint64_t h = mix_string(14695981039346656037ULL, a->name);
-	h = mix(h, &a->type, sizeof a->type);
-	h = mix(h, &p->i, sizeof p->i);
-	h = mix(h, &p->f, sizeof p->f);
-	h = mix(h, p->s.data, p->s.len);
-	h = mix(h, p->ints, sizeof *p->ints * p->n_ints);
-	h = mix(h, p->floats, sizeof *p->floats * p->n_floats);
+	uint64_t h = mix_string(IR_HASH_SEED, a->name);
+	h = ir_hash_bytes(h, &a->type, sizeof a->type);
+	h = ir_hash_bytes(h, &p->i, sizeof p->i);
+	h = ir_hash_bytes(h, &p->f, sizeof p->f);
+	h = ir_hash_bytes(h, p->s.data, p->s.len);
+	h = ir_hash_bytes(h, p->ints, sizeof *p->ints * p->n_ints);
+	h = ir_hash_bytes(h, p->floats, sizeof *p->floats * p->n_floats);
 	for (size_t k = 0; k < p->n_strings; k++)
-		h = mix(h, p->strings[k].data, p->strings[k].len);
+		h = ir_hash_bytes(h, p->strings[k].data, p->strings[k].len);
 	if (a->tensor)
 		h = mix_tensor(model, h, a->tensor);
 	for (size_t k = 0; a->tensors && k < p->n_tensors; k++)
@@ -220,16 +210,16 @@ static bool is_candidate(const ir_node *node)
 
 static uint64_t node_hash(ir_model *model, const ir_node *node)
 {
-	uint64_t h = mix_string(14695981039346656037ULL, node->op_type);
+	uint64_t h = mix_string(IR_HASH_SEED, node->op_type);
 	h = mix_string(h, ir_is_onnx_domain(node->domain) ? "" : node->domain);
-	h = mix(h, &node->n_outputs, sizeof node->n_outputs);
+	h = ir_hash_bytes(h, &node->n_outputs, sizeof node->n_outputs);
 	for (int i = 0; i < node->n_inputs; i++)
-		h = mix(h, &node->inputs[i], sizeof node->inputs[i]);
+		h = ir_hash_bytes(h, &node->inputs[i], sizeof node->inputs[i]);
 	/* Attribute order must not matter: combine their hashes with +. */
 	uint64_t attrs = 0;
 	for (int i = 0; i < node->n_attrs; i++)
 		attrs += attr_hash(model, &node->attrs[i]);
-	return mix(h, &attrs, sizeof attrs);
+	return ir_hash_bytes(h, &attrs, sizeof attrs);
 }
 
 /* ------------------------------------------------------------- merging */

@@ -50,28 +50,18 @@ typedef struct dedup {
 	bucket *table;
 } dedup;
 
-static uint64_t hash_bytes(uint64_t h, const void *data, size_t size)
-{
-	const uint8_t *p = data;
-	for (size_t i = 0; i < size; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* Equal tensors hash equal; the sample keeps hashing cheap for big ones. */
 static uint64_t hash_sample(uint64_t h, const uint8_t *data, size_t size)
 {
 	enum { EDGE = 1024, CHUNKS = 32, CHUNK = 64 };
 	if (size <= 2 * EDGE + CHUNKS * CHUNK)
-		return hash_bytes(h, data, size);
-	h = hash_bytes(h, data, EDGE);
-	h = hash_bytes(h, data + size - EDGE, EDGE);
+		return ir_hash_bytes(h, data, size);
+	h = ir_hash_bytes(h, data, EDGE);
+	h = ir_hash_bytes(h, data + size - EDGE, EDGE);
 	size_t stride = (size - 2 * EDGE - CHUNK) / CHUNKS;
 	for (size_t k = 0; k < CHUNKS; k++)
-		h = hash_bytes(h, data + EDGE + k * stride, CHUNK);
-	return hash_bytes(h, &size, sizeof size);
+		h = ir_hash_bytes(h, data + EDGE + k * stride, CHUNK);
+	return ir_hash_bytes(h, &size, sizeof size);
 }
 
 /* Read the tensor behind an initializer; false for those left alone. */
@@ -81,10 +71,10 @@ static bool read_candidate(ir_model *model, ir_value *v, candidate *out,
 	const ir_tensor *t = v->tensor;
 	if (!ir_value_is_constant(v) || v->sparse || !t || t->external)
 		return false;
-	uint64_t h = 14695981039346656037ULL;
-	h = hash_bytes(h, &t->elem_type, sizeof t->elem_type);
-	h = hash_bytes(h, &t->rank, sizeof t->rank);
-	h = hash_bytes(h, t->dims, sizeof *t->dims * (size_t)t->rank);
+	uint64_t h = IR_HASH_SEED;
+	h = ir_hash_bytes(h, &t->elem_type, sizeof t->elem_type);
+	h = ir_hash_bytes(h, &t->rank, sizeof t->rank);
+	h = ir_hash_bytes(h, t->dims, sizeof *t->dims * (size_t)t->rank);
 	out->value = v;
 	out->data = NULL;
 	out->size = 0;
@@ -96,8 +86,8 @@ static bool read_candidate(ir_model *model, ir_value *v, candidate *out,
 			ProtobufCBinaryData s;
 			if (!ir_tensor_string(t, i, &s))
 				return false;
-			h = hash_bytes(h, &s.len, sizeof s.len);
-			h = hash_bytes(h, s.data, s.len);
+			h = ir_hash_bytes(h, &s.len, sizeof s.len);
+			h = ir_hash_bytes(h, s.data, s.len);
 		}
 	} else if (!ir_tensor_bytes(model, t, &out->data, &out->size)) {
 		return false;

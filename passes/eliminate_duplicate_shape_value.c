@@ -44,6 +44,7 @@
 #include "match.h"
 #include "pass_util.h"
 #include "shape/shape.h"
+#include "shape/value.h"
 
 typedef struct seen_value {
 	uint64_t hash;
@@ -59,20 +60,8 @@ typedef struct replacement {
 
 static bool is_shape_tensor_type(const ir_value *v)
 {
-	if (!v || !v->type.is_tensor || v->type.rank < 0 || v->type.rank > 1)
-		return false;
-	switch (v->type.elem_type) {
-	case IR_INT8:
-	case IR_INT16:
-	case IR_INT32:
-	case IR_INT64:
-	case IR_UINT8:
-	case IR_UINT16:
-	case IR_UINT32:
-	case IR_UINT64:
-	case IR_BOOL: return true;
-	default: return false;
-	}
+	return v && v->type.is_tensor && v->type.rank >= 0 &&
+	       v->type.rank <= 1 && value_is_integer_elem(v->type.elem_type);
 }
 
 /* Every element known, at least one not a constant. */

@@ -214,35 +214,25 @@ bool dim_equal(const dim_expr *a, const dim_expr *b)
 	return true;
 }
 
-static uint64_t fnv_mix(uint64_t h, const void *data, size_t size)
-{
-	const uint8_t *p = data;
-	for (size_t i = 0; i < size; i++) {
-		h ^= p[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 /* FNV-1a over the canonical form: expressions dim_equal calls equal
  * (same terms, coefficients, symbol texts and divisor) hash alike. */
 uint64_t dim_hash(const dim_expr *a, uint64_t h)
 {
 	uint8_t known = a->known;
-	h = fnv_mix(h, &known, 1);
+	h = ir_hash_bytes(h, &known, 1);
 	if (!a->known)
 		return h;
-	h = fnv_mix(h, &a->divisor, sizeof a->divisor);
-	h = fnv_mix(h, &a->n_terms, sizeof a->n_terms);
+	h = ir_hash_bytes(h, &a->divisor, sizeof a->divisor);
+	h = ir_hash_bytes(h, &a->n_terms, sizeof a->n_terms);
 	for (int i = 0; i < a->n_terms; i++) {
 		const dim_term *t = &a->terms[i];
-		h = fnv_mix(h, &t->coeff, sizeof t->coeff);
-		h = fnv_mix(h, &t->n_factors, sizeof t->n_factors);
+		h = ir_hash_bytes(h, &t->coeff, sizeof t->coeff);
+		h = ir_hash_bytes(h, &t->n_factors, sizeof t->n_factors);
 		for (int f = 0; f < t->n_factors; f++) {
-			h = fnv_mix(h, &t->factors[f].len,
-			            sizeof t->factors[f].len);
-			h = fnv_mix(h, t->factors[f].name,
-			            (size_t)t->factors[f].len);
+			h = ir_hash_bytes(h, &t->factors[f].len,
+			                  sizeof t->factors[f].len);
+			h = ir_hash_bytes(h, t->factors[f].name,
+			                  (size_t)t->factors[f].len);
 		}
 	}
 	return h;

@@ -230,7 +230,7 @@ bool shape_value_equal(const shape_value *a, const shape_value *b)
 
 uint64_t shape_value_hash(const shape_value *v)
 {
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = IR_HASH_SEED;
 	uint64_t header = ((uint64_t)(uint32_t)v->elem_type << 32) ^
 	                  ((uint64_t)(uint32_t)v->rank << 16) ^ (uint64_t)v->n;
 	h ^= header;

@@ -312,18 +312,27 @@ static dim_expr arith(arith_op op, const dim_expr *a, const dim_expr *b)
 	return dim_unknown();
 }
 
+/* The length two shape values broadcast to, -1 if they do not: a length
+ * of 1 takes the other's, even 0 (an empty value stays empty). */
+static int broadcast_length(const shape_value *a, const shape_value *b)
+{
+	if (a->n == b->n || b->n == 1)
+		return a->n;
+	return a->n == 1 ? b->n : -1;
+}
+
 static bool elementwise(value_env *env, arith_op op, shape_value *out)
 {
 	if (env->node->n_inputs != 2)
 		return false;
 	const shape_value *a = operand(env, 0), *b = operand(env, 1);
-	if (!a || !b || (a->n != b->n && a->n != 1 && b->n != 1) ||
+	if (!a || !b || broadcast_length(a, b) < 0 ||
 	    !value_is_integer_elem(a->elem_type) ||
 	    !value_is_integer_elem(b->elem_type))
 		return false;
 	out->elem_type = a->elem_type;
 	out->rank = a->rank > b->rank ? a->rank : b->rank;
-	out->n = a->n > b->n ? a->n : b->n;
+	out->n = broadcast_length(a, b);
 	for (int i = 0; i < out->n; i++)
 		out->elems[i] = arith(op, &a->elems[a->n == 1 ? 0 : i],
 		                      &b->elems[b->n == 1 ? 0 : i]);
@@ -347,11 +356,11 @@ static bool negate(value_env *env, shape_value *out)
 static bool equal(value_env *env, shape_value *out)
 {
 	const shape_value *a = operand(env, 0), *b = operand(env, 1);
-	if (!a || !b || (a->n != b->n && a->n != 1 && b->n != 1))
+	if (!a || !b || broadcast_length(a, b) < 0)
 		return false;
 	out->elem_type = IR_BOOL;
 	out->rank = a->rank > b->rank ? a->rank : b->rank;
-	out->n = a->n > b->n ? a->n : b->n;
+	out->n = broadcast_length(a, b);
 	for (int i = 0; i < out->n; i++) {
 		const dim_expr *x = &a->elems[a->n == 1 ? 0 : i];
 		const dim_expr *y = &b->elems[b->n == 1 ? 0 : i];
