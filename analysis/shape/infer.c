@@ -78,10 +78,16 @@ bool shape_dim_is_fresh(const ir_dim *dim)
 
 static void note_fresh_in_proto(const Onnx__TypeProto *type, long long *max)
 {
-	if (!type || !type->tensor_type || !type->tensor_type->shape)
+	/* tensor_type shares a union with the other kinds: check the case. */
+	if (!type || type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
+	    !type->tensor_type || !type->tensor_type->shape)
 		return;
 	const Onnx__TensorShapeProto *shape = type->tensor_type->shape;
 	for (size_t i = 0; i < shape->n_dim; i++) {
+		/* dim_param shares a union with dim_value. */
+		if (shape->dim[i]->value_case !=
+		    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_PARAM)
+			continue;
 		long long n = highest_fresh_mentioned(shape->dim[i]->dim_param);
 		if (n > *max)
 			*max = n;
