@@ -16,6 +16,14 @@ exports have, which simpler hand-written models miss:
          caches gathered by position_ids), SwiGLU, grouped-query attention
          (repeat_kv by expand + reshape), causal mask built from
          arange/masked_fill and concatenated with the past, past key/values.
+  llama_interleaved
+         the same with the interleaved rotary embedding of GPT-J and
+         RoFormer: pairs (2i, 2i + 1), x[..., ::2] and x[..., 1::2]
+         stacked and flattened, tables whose entries repeat in pairs.
+  llama_runtime
+         the same with the rotary embedding of newer Hugging Face code: no
+         tables; cos and sin of cat(freqs, freqs) computed at run time from
+         position_ids (inv_freq @ position_ids), [batch, sequence, dim].
   vit    ViT: Conv patch embedding, class token expanded by batch, position
          embeddings, pre-norm encoder blocks, GELU (erf).
 
@@ -25,7 +33,8 @@ decoders also "past_sequence" (past key/values) and "total_sequence"
 
 Usage:
   /usr/bin/python3 tests/bench/hf_models.py MODEL [options]
-    MODEL                 bert | gpt2 | llama | vit | all
+    MODEL                 bert | gpt2 | llama | llama_interleaved |
+                          llama_runtime | vit | all
     --opset N             ONNX opset to export at (default 14; torch 1.13
                           exports 9..17). May be given several times.
     --size small|base     small: fixture-sized (tens of KB: 2 layers,
@@ -318,12 +327,46 @@ class LlamaRotaryEmbedding(nn.Module):
                 self.sin_cached[:, :, :seq_len, ...].to(dtype=x.dtype))
 
 
-def apply_rotary_pos_emb(q, k, cos, sin, position_ids):
+def apply_rotary_pos_emb(q, k, cos, sin, position_ids, rotate=rotate_half):
     cos = cos.squeeze(1).squeeze(0)  # [seq_len, dim]
     sin = sin.squeeze(1).squeeze(0)
     cos = cos[position_ids].unsqueeze(1)  # [batch, 1, seq, dim]
     sin = sin[position_ids].unsqueeze(1)
-    return (q * cos) + (rotate_half(q) * sin), (k * cos) + (rotate_half(k) * sin)
+    return (q * cos) + (rotate(q) * sin), (k * cos) + (rotate(k) * sin)
+
+
+def rotate_every_two(x):
+    x1 = x[..., ::2]
+    x2 = x[..., 1::2]
+    return torch.stack((-x2, x1), dim=-1).flatten(-2)
+
+
+class InterleavedRotaryEmbedding(LlamaRotaryEmbedding):
+    """Tables whose entries repeat in pairs: angle i at 2i and 2i + 1."""
+
+    def __init__(self, dim, max_positions, base=10000.0):
+        super().__init__(dim, max_positions, base)
+        inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+        t = torch.arange(max_positions, dtype=inv_freq.dtype)
+        freqs = torch.einsum("i,j->ij", t, inv_freq)
+        emb = torch.stack((freqs, freqs), dim=-1).flatten(-2)
+        self.cos_cached = emb.cos()[None, None, :, :]
+        self.sin_cached = emb.sin()[None, None, :, :]
+
+
+class RuntimeRotaryEmbedding(nn.Module):
+    """cos and sin [batch, seq, dim] computed from position_ids."""
+
+    def __init__(self, dim, base=10000.0):
+        super().__init__()
+        inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
+        self.register_buffer("inv_freq", inv_freq)
+
+    def forward(self, position_ids):
+        inv = self.inv_freq[None, :, None].expand(position_ids.shape[0], -1, 1)
+        freqs = (inv @ position_ids[:, None, :].float()).transpose(1, 2)
+        emb = torch.cat((freqs, freqs), dim=-1)
+        return emb.cos(), emb.sin()
 
 
 def repeat_kv(x, n_rep):
@@ -344,7 +387,13 @@ class LlamaAttention(nn.Module):
         self.k_proj = nn.Linear(c["hidden"], self.kv_heads * hd, bias=False)
         self.v_proj = nn.Linear(c["hidden"], self.kv_heads * hd, bias=False)
         self.o_proj = nn.Linear(self.heads * hd, c["hidden"], bias=False)
-        self.rotary_emb = LlamaRotaryEmbedding(hd, c["max_positions"])
+        self.rotary = c.get("rotary", "half")
+        if self.rotary == "interleaved":
+            self.rotary_emb = InterleavedRotaryEmbedding(hd, c["max_positions"])
+        elif self.rotary == "runtime":
+            self.rotary_emb = RuntimeRotaryEmbedding(hd)
+        else:
+            self.rotary_emb = LlamaRotaryEmbedding(hd, c["max_positions"])
 
     def forward(self, h, mask, position_ids, past_key, past_value):
         bsz, q_len, _ = h.size()
@@ -355,8 +404,16 @@ class LlamaAttention(nn.Module):
         v = self.v_proj(h).view(bsz, q_len, self.kv_heads,
                                 self.head_dim).transpose(1, 2)
         kv_seq_len = k.shape[-2] + past_key.shape[-2]
-        cos, sin = self.rotary_emb(v, seq_len=kv_seq_len)
-        q, k = apply_rotary_pos_emb(q, k, cos, sin, position_ids)
+        if self.rotary == "runtime":
+            cos, sin = self.rotary_emb(position_ids)
+            cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
+            q = (q * cos) + (rotate_half(q) * sin)
+            k = (k * cos) + (rotate_half(k) * sin)
+        else:
+            cos, sin = self.rotary_emb(v, seq_len=kv_seq_len)
+            q, k = apply_rotary_pos_emb(
+                q, k, cos, sin, position_ids,
+                rotate_every_two if self.rotary == "interleaved" else rotate_half)
         k = torch.cat([past_key, k], dim=2)
         v = torch.cat([past_value, v], dim=2)
         present = (k, v)
@@ -527,7 +584,9 @@ class ViT(nn.Module):
         return {"pixel_values": {0: "batch"}, "last_hidden_state": {0: "batch"}}
 
 
-MODELS = {"bert": Bert, "gpt2": GPT2, "llama": Llama, "vit": ViT}
+MODELS = {"bert": Bert, "gpt2": GPT2, "llama": Llama, "vit": ViT,
+          "llama_interleaved": lambda c: Llama(dict(c, rotary="interleaved")),
+          "llama_runtime": lambda c: Llama(dict(c, rotary="runtime"))}
 
 
 def export(kind, config, opset, path, external_data, seed):
