@@ -1,31 +1,49 @@
 /*
- * fuse_rotary_embedding.c - a rotate-half rotary embedding with cos/sin
- * caches gathered by position ids becomes one RotaryEmbedding
- * (opset >= 23).
+ * fuse_rotary_embedding.c - a rotary embedding written out with Slice, Neg,
+ * Concat and Mul becomes one RotaryEmbedding (opset >= 23).
  *
- *   before:  cos = Unsqueeze(Gather(table_cos, position_ids), axis 1)
- *            sin = the same from table_sin
- *            x1 = Slice(x, 0, D/2), x2 = Slice(x, D/2, D)   (last axis)
- *            y = x * cos + Concat(Neg(x2), x1, axis -1) * sin
- *   after:   y = RotaryEmbedding(x, cos_cache, sin_cache, position_ids)
- *            cos_cache = first half of each row of table_cos ([P, D/2])
+ *   y = x * cos + rotate(x) * sin        x: [B, H, S, D]
  *
- * The table is an initializer [P, D], or Squeeze(axes 0, 1) of a Slice
- * from row 0 of an initializer [1, 1, P, D] (Hugging Face's cos_cached
- * sliced to the current length: gathering from the whole table is the
- * same for every position id the slice could be indexed by).
+ * Two rotations:
+ *   rotate-half  Concat(Neg(x[..., D/2:]), x[..., :D/2], axis -1): pairs
+ *                (i, i + D/2) turn by angle i (Llama, GPT-NeoX);
+ *   interleaved  Reshape(Concat(Unsqueeze(Neg(x[..., 1::2]), -1),
+ *                Unsqueeze(x[..., ::2], -1), axis -1)) back to x's shape:
+ *                pairs (2i, 2i + 1) turn by angle i (GPT-J, RoFormer);
+ *                written with interleaved = 1.
+ * Two sources of cos and sin:
+ *   tables       Unsqueeze(Gather(table, position_ids), axis 1), the table
+ *                an initializer [P, D] or Squeeze(axes 0, 1) of a Slice
+ *                from row 0 of an initializer [1, 1, P, D] (Hugging
+ *                Face's cos_cached sliced to the current length: gathering
+ *                from the whole table is the same for every position id
+ *                the slice could be indexed by). The caches become
+ *                initializers [P, D/2] holding angle i of each row, and
+ *                position_ids the fourth input;
+ *   run time     Unsqueeze(Cos(Concat(f, f, axis -1)), axis 1) and the same
+ *                with Sin, f [B, S, D/2] (newer Hugging Face code:
+ *                inv_freq @ position_ids). The caches become Cos(f) and
+ *                Sin(f), [B, S, D/2], and there are no position ids.
+ *                Rotate-half only: cat(f, f) gives angle i to entries i and
+ *                i + D/2, which is what rotate-half pairs.
  *
  * Legality:
  *  - model opset >= 23; standard domain; one graph;
- *  - x is float32, 4-D [B, H, S, D] with D known and even; position_ids
- *    are int64 [B, S];
- *  - the tables are float32 constants whose rows repeat their first half
- *    (Hugging Face's cat(freqs, freqs)): RotaryEmbedding's non-interleaved
- *    form rotates pairs (i, i + D/2) by the angle of entry i;
- *  - the two Slices take exactly [0, D/2) and [D/2, D) of x's last axis;
- *  - the Slices, Neg, Concat and the two Muls are read only by the
- *    pattern (the cos/sin Gathers are shared by the q and k rotations of
- *    a layer; they stay, and dce takes them once both have fused).
+ *  - x is float32, 4-D [B, H, S, D] with D known and even;
+ *  - tables: float32 constants whose rows repeat angle i where the
+ *    rotation pairs it (row[i] = row[i + D/2], or row[2i] = row[2i + 1]);
+ *    one position_ids, int64 [B, S], for cos and sin;
+ *  - run time: one f for cos and sin, float32 [B, S, D/2] with B and S
+ *    provably x's dims 0 and 2 (RotaryEmbedding does not broadcast its
+ *    caches);
+ *  - the Slices take exactly the halves, or every second entry from 0 and
+ *    from 1, of x's last axis; the interleaved Reshape gives back x's
+ *    dims (a Reshape only renames dims of row-major data, so that is
+ *    flatten(-2));
+ *  - the Slices, Neg, Unsqueezes, Concat, Reshape and the two Muls are read
+ *    only by the pattern (the cos/sin chains are shared by the q and k
+ *    rotations of a layer, and by layers; they stay, and dce takes them
+ *    once all have fused).
  */
 #include <string.h>
 
@@ -93,9 +111,12 @@ static ir_tensor *rotary_table(ir_model *model, const ir_value *angle,
 	return t->elem_type == IR_FLOAT ? t : NULL;
 }
 
-/* The first half of each row, if every row repeats it; NULL otherwise. */
-static ir_value *half_table(ir_model *model, ir_graph *graph, ir_tensor *t,
-                            int64_t rows, int64_t d, const char *hint)
+/* Angle i of each row [P, D/2]: entry i of rotate-half rows, which must
+ * repeat it at i + D/2, or entry 2i of interleaved rows, which must repeat
+ * it at 2i + 1; NULL when a row does not. */
+static ir_value *cache_from_table(ir_model *model, ir_graph *graph,
+                                  ir_tensor *t, int64_t rows, int64_t d,
+                                  bool interleaved, const char *hint)
 {
 	const void *raw;
 	size_t size;
@@ -107,7 +128,9 @@ static ir_value *half_table(ir_model *model, ir_graph *graph, ir_tensor *t,
 	float *half = ir_alloc(model, sizeof(float) * (size_t)(rows * h));
 	for (int64_t r = 0; r < rows; r++)
 		for (int64_t i = 0; i < h; i++) {
-			float a = data[r * d + i], b = data[r * d + h + i];
+			const float *row = data + r * d;
+			float a = interleaved ? row[2 * i] : row[i];
+			float b = interleaved ? row[2 * i + 1] : row[h + i];
 			if (memcmp(&a, &b, sizeof a))
 				return NULL;
 			half[r * h + i] = a;
@@ -118,9 +141,10 @@ static ir_value *half_table(ir_model *model, ir_graph *graph, ir_tensor *t,
 	return ir_initializer_add(graph, hint, out);
 }
 
-/* Slice(x, [start], [end >= stop], [axis -1 or 3] (, [1])) */
+/* Slice(x, [start], [end >= stop], [axis -1 or 3], [step]), a missing step
+ * being 1. */
 static bool slice_is(const ir_node *slice, const ir_value *x, int64_t start,
-                     int64_t stop)
+                     int64_t stop, int64_t step)
 {
 	const int64_t *ends;
 	int64_t n;
@@ -130,68 +154,239 @@ static bool slice_is(const ir_node *slice, const ir_value *x, int64_t start,
 	       (ends[0] == stop || (stop > start && ends[0] > stop)) &&
 	       (ints_are(slice->inputs[3], (int64_t[]){-1}, 1) ||
 	        ints_are(slice->inputs[3], (int64_t[]){3}, 1)) &&
-	       (slice->n_inputs < 5 || !slice->inputs[4] ||
-	        ints_are(slice->inputs[4], (int64_t[]){1}, 1));
+	       (slice->n_inputs < 5 || !slice->inputs[4]
+	            ? step == 1
+	            : ints_are(slice->inputs[4], &step, 1));
+}
+
+static bool concat_on_last_axis(const ir_node *concat, int rank)
+{
+	int64_t axis = ir_attr_int(concat, "axis", 0);
+	return concat->n_inputs == 2 && (axis == -1 || axis == rank - 1);
+}
+
+/* Unsqueeze(v, [-1] or [4]) of a 4-D v: its v, recorded; NULL otherwise. */
+static ir_node *last_unsqueeze(match *m, ir_node *concat, int index)
+{
+	ir_node *u = match_input(m, concat, index, "Unsqueeze");
+	if (u && !(u->n_inputs == 2 &&
+	           (ints_are(u->inputs[1], (int64_t[]){-1}, 1) ||
+	            ints_are(u->inputs[1], (int64_t[]){4}, 1))))
+		match_check(m, false);
+	return match_ok(m) ? u : NULL;
+}
+
+/* True when v's type has x's rank and, dim by dim, x's dims. */
+static bool same_dims(const ir_value *v, const ir_value *x)
+{
+	if (v->type.rank < 0 || v->type.rank != x->type.rank)
+		return false;
+	for (int i = 0; i < v->type.rank; i++)
+		if (!match_dims_equal(&v->type.dims[i], &x->type.dims[i]))
+			return false;
+	return true;
+}
+
+/* The x that `rotated` (an operand of mul_sin) rotates, the pattern's
+ * nodes recorded; *interleaved says which rotation. NULL, the match
+ * failed, otherwise. */
+static ir_value *rotation_input(match *m, ir_node *mul_sin, ir_value **sin,
+                                bool *interleaved)
+{
+	match_mark mark = match_save(m);
+	/* Rotate-half: Concat(Neg(x[D/2:]), x[:D/2]). */
+	ir_node *concat = match_commuted(m, mul_sin, "Concat", sin);
+	ir_node *neg = match_input(m, concat, 0, "Neg");
+	ir_node *second = match_input(m, neg, 0, "Slice");
+	ir_node *first = match_input(m, concat, 1, "Slice");
+	ir_value *x = match_operand(m, first, 0);
+	int64_t d = x ? match_dim(x, 3) : -1;
+	if (match_check(m, x && match_rank(x) == 4 && d > 0 && d % 2 == 0 &&
+	                       concat_on_last_axis(concat, 4) &&
+	                       slice_is(first, x, 0, d / 2, 1) &&
+	                       slice_is(second, x, d / 2, d, 1))) {
+		*interleaved = false;
+		return x;
+	}
+	match_restore(m, mark);
+	/* Interleaved: Reshape(Concat(Unsqueeze(Neg(x[1::2])),
+	 * Unsqueeze(x[::2]), axis -1)) to x's dims. */
+	ir_node *reshape = match_commuted(m, mul_sin, "Reshape", sin);
+	concat = match_input(m, reshape, 0, "Concat");
+	ir_node *u_odd = last_unsqueeze(m, concat, 0);
+	ir_node *u_even = last_unsqueeze(m, concat, 1);
+	neg = match_input(m, u_odd, 0, "Neg");
+	ir_node *odd = match_input(m, neg, 0, "Slice");
+	ir_node *even = match_input(m, u_even, 0, "Slice");
+	x = match_operand(m, even, 0);
+	d = x ? match_dim(x, 3) : -1;
+	if (match_check(m, x && match_rank(x) == 4 && d > 0 && d % 2 == 0 &&
+	                       concat_on_last_axis(concat, 5) &&
+	                       slice_is(even, x, 0, d, 2) &&
+	                       slice_is(odd, x, 1, d, 2) &&
+	                       same_dims(reshape->outputs[0], x))) {
+		*interleaved = true;
+		return x;
+	}
+	match_restore(m, mark);
+	match_check(m, false);
+	return NULL;
+}
+
+/* Where the angles of a cos or sin input come from: a constant table
+ * gathered by position ids, or f of Cos/Sin(Concat(f, f)) at run time. */
+typedef struct angle_source {
+	ir_tensor *table;
+	int64_t rows;
+	ir_value *position_ids;
+	ir_value *freqs;
+} angle_source;
+
+/* Unsqueeze(Cos(Concat(f, f, axis -1)), axis 1) (Sin for sin): f. Not
+ * recorded: the chain is shared. */
+static ir_value *runtime_freqs(const ir_value *angle, const char *op)
+{
+	ir_node *unsqueeze = producer_is(angle, "Unsqueeze");
+	if (!unsqueeze || unsqueeze->n_inputs != 2 ||
+	    !ints_are(unsqueeze->inputs[1], (int64_t[]){1}, 1))
+		return NULL;
+	ir_node *trig = producer_is(unsqueeze->inputs[0], op);
+	ir_node *concat = trig ? producer_is(trig->inputs[0], "Concat") : NULL;
+	if (!concat || !concat_on_last_axis(concat, 3) ||
+	    concat->inputs[0] != concat->inputs[1])
+		return NULL;
+	return concat->inputs[0];
+}
+
+static bool angle_source_of(ir_model *model, const ir_value *angle,
+                            const char *op, angle_source *out)
+{
+	memset(out, 0, sizeof *out);
+	out->table = rotary_table(model, angle, &out->position_ids, &out->rows);
+	if (!out->table)
+		out->freqs = runtime_freqs(angle, op);
+	return out->table || out->freqs;
+}
+
+/* The caches of a run-time source, Cos(f) and Sin(f): made once per f in
+ * a run of the pass (ctx) and placed right after f's definition, so that
+ * every rotation reading f shares them. They are made before the commit;
+ * should it refuse (a bug), they stay unread and dce takes them. */
+typedef struct trig_cache {
+	ir_value *freqs[32], *cos[32], *sin[32];
+	int n;
+} trig_cache;
+
+static ir_value *new_trig(ir_value *f, const char *op)
+{
+	ir_node *node = ir_node_create(f->graph, op, "", &f, 1, 1);
+	if (f->def == IR_DEF_NODE && f->producer)
+		ir_node_insert_after(f->producer, node);
+	else if (f->graph->first)
+		ir_node_insert_before(f->graph->first, node);
+	else
+		ir_node_append(f->graph, node);
+	return node->outputs[0];
+}
+
+static void trig_of(trig_cache *cache, ir_value *f, ir_value **cos,
+                    ir_value **sin)
+{
+	for (int i = 0; i < cache->n; i++)
+		if (cache->freqs[i] == f) {
+			*cos = cache->cos[i];
+			*sin = cache->sin[i];
+			return;
+		}
+	*cos = new_trig(f, "Cos");
+	*sin = new_trig(f, "Sin");
+	if (cache->n < 32) {
+		cache->freqs[cache->n] = f;
+		cache->cos[cache->n] = *cos;
+		cache->sin[cache->n++] = *sin;
+	}
+}
+
+/* Run time: f is float32 [B, S, D/2] with x's B and S. */
+static bool freqs_fit(ir_model *model, ir_value *f, const ir_value *x,
+                      int64_t d)
+{
+	return match_rank(f) == 3 && match_elem_type(model, f) == IR_FLOAT &&
+	       match_dim(f, 2) == d / 2 &&
+	       match_dims_equal(&f->type.dims[0], &x->type.dims[0]) &&
+	       match_dims_equal(&f->type.dims[1], &x->type.dims[2]);
+}
+
+/* Tables: position_ids are int64 [B, S] with x's B and S. */
+static bool ids_fit(ir_model *model, ir_value *ids, const ir_value *x)
+{
+	return match_rank(ids) == 2 &&
+	       match_elem_type(model, ids) == IR_INT64 &&
+	       match_dims_equal(&ids->type.dims[0], &x->type.dims[0]) &&
+	       match_dims_equal(&ids->type.dims[1], &x->type.dims[2]);
 }
 
 static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 {
-	(void)ctx;
+	trig_cache *cache = ctx;
 	match m;
 	if (!match_begin(&m, model, node, "Add"))
 		return 0;
-	/* One operand is x * cos, the other rotate_half(x) * sin. */
+	/* One operand is x * cos, the other rotate(x) * sin. */
 	for (int order = 0; order < 2; order++) {
 		match_mark mark = match_save(&m);
 		ir_node *mul_cos = match_input(&m, node, order, "Mul");
 		ir_node *mul_sin = match_input(&m, node, 1 - order, "Mul");
 		ir_value *sin = NULL;
-		ir_node *concat = match_commuted(&m, mul_sin, "Concat", &sin);
-		ir_node *neg = match_input(&m, concat, 0, "Neg");
-		ir_node *second = match_input(&m, neg, 0, "Slice");
-		ir_node *first = match_input(&m, concat, 1, "Slice");
-		ir_value *x = match_operand(&m, first, 0);
+		bool interleaved = false;
+		ir_value *x = mul_sin ? rotation_input(&m, mul_sin, &sin,
+		                                       &interleaved)
+		                      : NULL;
 		ir_value *cos =
-		    mul_cos ? match_other_operand(&m, mul_cos, x) : NULL;
-		int64_t d = match_dim(x, 3);
-		ir_value *pos_cos = NULL, *pos_sin = NULL;
-		int64_t rows_cos = 0, rows_sin = 0;
-		ir_tensor *table_cos =
-		    cos ? rotary_table(model, cos, &pos_cos, &rows_cos) : NULL;
-		ir_tensor *table_sin =
-		    sin ? rotary_table(model, sin, &pos_sin, &rows_sin) : NULL;
-		int64_t concat_axis =
-		    concat ? ir_attr_int(concat, "axis", 0) : 0;
+		    mul_cos && x ? match_other_operand(&m, mul_cos, x) : NULL;
+		int64_t d = x ? match_dim(x, 3) : -1;
+		angle_source ac, as;
+		bool sources = cos && sin &&
+		               angle_source_of(model, cos, "Cos", &ac) &&
+		               angle_source_of(model, sin, "Sin", &as);
+		bool tables = sources && ac.table && as.table &&
+		              ac.position_ids == as.position_ids &&
+		              ac.rows == as.rows &&
+		              ids_fit(model, ac.position_ids, x);
+		bool runtime = sources && !interleaved && ac.freqs &&
+		               ac.freqs == as.freqs &&
+		               freqs_fit(model, ac.freqs, x, d);
 		if (match_check(
 		        &m, match_opset_at_least(&m, 23) && x &&
-		                match_rank(x) == 4 && d > 0 && d % 2 == 0 &&
 		                match_elem_type(model, x) == IR_FLOAT &&
-		                slice_is(first, x, 0, d / 2) &&
-		                slice_is(second, x, d / 2, d) &&
-		                (concat_axis == -1 || concat_axis == 3) &&
-		                concat->n_inputs == 2 && table_cos &&
-		                table_sin && pos_cos && pos_cos == pos_sin &&
-		                rows_cos == rows_sin &&
-		                match_rank(pos_cos) == 2 &&
-		                match_elem_type(model, pos_cos) == IR_INT64) &&
+		                (tables || runtime)) &&
 		    match_private(&m)) {
-			ir_value *cos_cache =
-			    half_table(model, node->graph, table_cos, rows_cos,
-			               d, "cos_cache");
-			ir_value *sin_cache =
-			    cos_cache
-			        ? half_table(model, node->graph, table_sin,
-			                     rows_sin, d, "sin_cache")
-			        : NULL;
-			if (!sin_cache) {
-				if (cos_cache)
-					ir_initializer_remove(cos_cache);
-				return 0;
+			ir_value *inputs[4] = {x, NULL, NULL, NULL};
+			int n_inputs = 3;
+			if (tables) {
+				inputs[1] = cache_from_table(
+				    model, node->graph, ac.table, ac.rows, d,
+				    interleaved, "cos_cache");
+				inputs[2] =
+				    inputs[1] ? cache_from_table(
+				                    model, node->graph, as.table,
+				                    as.rows, d, interleaved,
+				                    "sin_cache")
+				              : NULL;
+				if (!inputs[2]) {
+					if (inputs[1])
+						ir_initializer_remove(inputs[1]);
+					return 0;
+				}
+				inputs[3] = ac.position_ids;
+				n_inputs = 4;
+			} else {
+				trig_of(cache, ac.freqs, &inputs[1], &inputs[2]);
 			}
-			ir_value *inputs[4] = {x, cos_cache, sin_cache,
-			                       pos_cos};
-			ir_node *fused =
-			    match_emit(&m, "RotaryEmbedding", inputs, 4, 1);
+			ir_node *fused = match_emit(&m, "RotaryEmbedding",
+			                            inputs, n_inputs, 1);
+			if (interleaved)
+				ir_node_set_attr_int(fused, "interleaved", 1);
 			if (!match_commit(&m, fused, 0))
 				return 0;
 			return 1;
@@ -208,14 +403,16 @@ static int run_fuse_rotary_embedding(ir_model *model, pass_context *ctx,
 	(void)status;
 	if (ir_model_opset(model, "") < 23)
 		return 0;
-	return match_for_each_node(model, try_fuse, NULL);
+	trig_cache cache = {0};
+	return match_for_each_node(model, try_fuse, &cache);
 }
 
 const pass pass_fuse_rotary_embedding = {
     .name = "fuse_rotary_embedding",
     .group = "fuse",
-    .summary = "fuse a rotate-half rotary embedding with cos/sin caches "
-               "gathered by position ids into RotaryEmbedding (opset >= 23)",
+    .summary = "fuse a rotate-half or interleaved rotary embedding, with "
+               "cos/sin tables gathered by position ids or computed at "
+               "run time, into RotaryEmbedding (opset >= 23)",
     .needs = ANALYSIS_TYPES,
     .run = run_fuse_rotary_embedding,
 };
