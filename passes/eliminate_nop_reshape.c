@@ -78,7 +78,7 @@ static bool reshape_is_nop(const ir_node *node, int64_t opset)
 		    !pass_constant_ints(node->inputs[1], &target, &count))
 			return false;
 	}
-	bool allowzero = opset >= 14 && ir_attr_int(node, "allowzero", 0) != 0;
+	bool allowzero = pass_reshape_allows_zero(node, opset);
 	return target_is_input_shape(&x->type, target, count, allowzero);
 }
 

@@ -33,6 +33,7 @@
  */
 #include "match.h"
 #include "pass.h"
+#include "pass_util.h"
 #include "shape/shape.h"
 
 static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
@@ -49,7 +50,8 @@ static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 	if (match_read_constant(model, shape, &probe) ||
 	    !shape_value_of(shape, &sv) || sv.rank != 1 || sv.n < 1)
 		return 0;
-	bool allow_zero = ir_attr_int(node, "allowzero", 0) != 0;
+	bool allow_zero =
+	    pass_reshape_allows_zero(node, ir_model_opset(model, ""));
 	int x_rank = x->type.is_tensor ? x->type.rank : -1;
 	int64_t out[SHAPE_VALUE_MAX];
 	bool copied[SHAPE_VALUE_MAX] = {false};

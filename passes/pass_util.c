@@ -320,8 +320,7 @@ bool pass_remove_if_dead(ir_node *node)
 
 /* ------------------------------------------------------------- Reshape */
 
-/* allowzero came with Reshape-14; before, a 0 always copied. */
-static bool allows_zero(const ir_node *reshape, int64_t opset)
+bool pass_reshape_allows_zero(const ir_node *reshape, int64_t opset)
 {
 	return opset >= op_attribute_added_in("Reshape", "allowzero") &&
 	       ir_attr_int(reshape, "allowzero", 0) != 0;
@@ -336,7 +335,7 @@ bool pass_reshape_through(const ir_node *inner, const ir_node *outer,
 	    inner->n_inputs != 2 || !inner->inputs[1] || outer->n_inputs != 2 ||
 	    !outer->inputs[1])
 		return false;
-	if (allows_zero(outer, opset))
+	if (pass_reshape_allows_zero(outer, opset))
 		return true;
 	ir_tensor *t2 = pass_constant_tensor(outer->inputs[1]);
 	const int64_t *s2;
@@ -355,7 +354,7 @@ bool pass_reshape_through(const ir_node *inner, const ir_node *outer,
 	if (!t1 || t1->rank != 1 || t1->elem_type != IR_INT64 ||
 	    !pass_constant_ints(inner->inputs[1], &s1, &n1))
 		return false;
-	bool inner_copies_zero = !allows_zero(inner, opset);
+	bool inner_copies_zero = !pass_reshape_allows_zero(inner, opset);
 	ir_model *model = outer->graph->model;
 	int64_t *resolved = ir_alloc(model, sizeof *resolved * (size_t)n2);
 	for (int64_t i = 0; i < n2; i++) {

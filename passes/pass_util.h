@@ -85,6 +85,10 @@ bool pass_remove_passthrough(ir_node *node, int index, ir_value *replacement);
 /* Remove the node if nothing reads any of its outputs. */
 bool pass_remove_if_dead(ir_node *node);
 
+/* A 0 in this Reshape's shape is a literal size (allowzero = 1, which came
+ * with Reshape-14); otherwise a 0 copies the input's dim. */
+bool pass_reshape_allows_zero(const ir_node *reshape, int64_t opset);
+
 /* Reshape(Reshape(x, s1), s2) as one Reshape(x, s2'): whether the outer
  * Reshape may read x instead of the inner one's output. Reshape only
  * looks at its input's element count, except where a target has a 0:

@@ -139,6 +139,24 @@ START_TEST(test_allowzero_never_copies)
 }
 END_TEST
 
+START_TEST(test_allowzero_before_opset_14_is_not_read)
+{
+	/* Reshape-13 has no allowzero: a stray one changes nothing, and a 0
+	 * copies the dim as it always did then. */
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	ir_value *x = symbolic_input(g, "x", "batch", "seq", 8);
+	ir_node *c = concat(g, TU_VALUES(dim_of(g, x, 0), dim_of(g, x, 1),
+	                                 fu_ints(g, (int64_t[]){8}, 1)));
+	ir_node *r = tu_node(g, "Reshape", TU_VALUES(x, c->outputs[0]), 1);
+	ir_node_set_attr_int(r, "allowzero", 1);
+	tu_output(r->outputs[0]);
+	ck_assert_int_eq(tu_run(m, "fuse_concat_into_reshape"), 1);
+	ck_assert_str_eq(fu_ints_value(r->inputs[1]), "0,0,8");
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(test_static_shapes_compute_the_same)
 {
 	ir_model *m = tu_model(13);
@@ -182,6 +200,7 @@ int main(void)
 	tcase_add_test(tc, test_two_unknowns_stay);
 	tcase_add_test(tc, test_existing_minus_one_blocks_another);
 	tcase_add_test(tc, test_allowzero_never_copies);
+	tcase_add_test(tc, test_allowzero_before_opset_14_is_not_read);
 	tcase_add_test(tc, test_static_shapes_compute_the_same);
 	tcase_add_test(tc, test_shared_shape_computation_stays);
 	suite_add_tcase(s, tc);

@@ -10,6 +10,7 @@
  */
 #include <string.h>
 
+#include "ops.h"
 #include "value.h"
 
 static const shape_value *operand(value_env *env, int index)
@@ -222,7 +223,9 @@ static bool reshape(value_env *env, shape_value *out)
 	}
 	out->rank = 1;
 	return target[0] == in->n || target[0] == -1 ||
-	       (target[0] == 0 && !ir_attr_int(env->node, "allowzero", 0));
+	       (target[0] == 0 &&
+	        !(env->opset >= op_attribute_added_in("Reshape", "allowzero") &&
+	          ir_attr_int(env->node, "allowzero", 0)));
 }
 
 /* Integers that float (2^24) and double (2^53) hold exactly. */
