@@ -120,7 +120,9 @@ static ir_value *cache_from_table(ir_model *model, ir_graph *graph,
 {
 	const void *raw;
 	size_t size;
-	if (!ir_tensor_raw(model, t, &raw, &size) ||
+	/* d, from x's type, is the table's row length before anything is
+	 * multiplied by it: rows * d is then the table's validated size. */
+	if (t->dims[t->rank - 1] != d || !ir_tensor_raw(model, t, &raw, &size) ||
 	    size != (size_t)(rows * d) * sizeof(float))
 		return NULL;
 	const float *data = raw;
@@ -179,7 +181,7 @@ static ir_node *last_unsqueeze(match *m, ir_node *concat, int index)
 /* True when v's type has x's rank and, dim by dim, x's dims. */
 static bool same_dims(const ir_value *v, const ir_value *x)
 {
-	if (v->type.rank < 0 || v->type.rank != x->type.rank)
+	if (!v || v->type.rank < 0 || v->type.rank != x->type.rank)
 		return false;
 	for (int i = 0; i < v->type.rank; i++)
 		if (!match_dims_equal(&v->type.dims[i], &x->type.dims[i]))
@@ -251,7 +253,9 @@ static ir_value *runtime_freqs(const ir_value *angle, const char *op)
 	    !ints_are(unsqueeze->inputs[1], (int64_t[]){1}, 1))
 		return NULL;
 	ir_node *trig = producer_is(unsqueeze->inputs[0], op);
-	ir_node *concat = trig ? producer_is(trig->inputs[0], "Concat") : NULL;
+	ir_node *concat = trig && trig->n_inputs == 1
+	                      ? producer_is(trig->inputs[0], "Concat")
+	                      : NULL;
 	if (!concat || !concat_on_last_axis(concat, 3) ||
 	    concat->inputs[0] != concat->inputs[1])
 		return NULL;
