@@ -41,7 +41,12 @@ Usage:
                           hidden 16); base (default): 4 layers, hidden 256,
                           4 heads (llama: 2 kv heads), vocab 1000.
     --layers L --hidden H --heads N --kv-heads K --intermediate I
+    --vocab V --max-positions P
                           override the size preset
+    --no-constant-folding export with do_constant_folding=False, so that
+                          every Linear weight is transposed at run time (the
+                          big-model benches: tests/bench/bert_base.sh and
+                          large_model.sh)
     --out PATH            output file (one model, one opset) or directory
                           (default "."); in a directory files are named
                           MODEL_opsetN[_small].onnx
@@ -73,6 +78,8 @@ from torch import nn
 
 warnings.filterwarnings("ignore")
 
+SIZE_KEYS = ("layers", "hidden", "heads", "kv_heads", "intermediate", "vocab",
+             "max_positions")
 SIZES = {
     "small": dict(layers=2, hidden=16, heads=2, kv_heads=1, intermediate=32,
                   vocab=64, max_positions=32, image=16, patch=4),
@@ -589,16 +596,20 @@ MODELS = {"bert": Bert, "gpt2": GPT2, "llama": Llama, "vit": ViT,
           "llama_runtime": lambda c: Llama(dict(c, rotary="runtime"))}
 
 
-def export(kind, config, opset, path, external_data, seed):
+def export(kind, config, opset, path, external_data, seed,
+           constant_folding=True):
     torch.manual_seed(seed)
     model = MODELS[kind](config).eval()
     example = model.example(config)
     with torch.no_grad():
         if not external_data:
+            # Above 2 GB torch writes each tensor to a file of its own
+            # beside `path` (external data) by itself.
             torch.onnx.export(model, example, path, opset_version=opset,
                               input_names=model.input_names,
                               output_names=model.output_names,
-                              dynamic_axes=model.axes(config))
+                              dynamic_axes=model.axes(config),
+                              do_constant_folding=constant_folding)
             return
         import onnx
         with tempfile.TemporaryDirectory() as tmp:
@@ -606,7 +617,8 @@ def export(kind, config, opset, path, external_data, seed):
             torch.onnx.export(model, example, plain, opset_version=opset,
                               input_names=model.input_names,
                               output_names=model.output_names,
-                              dynamic_axes=model.axes(config))
+                              dynamic_axes=model.axes(config),
+                              do_constant_folding=constant_folding)
             proto = onnx.load(plain)
         data = os.path.basename(path) + ".data"
         if os.path.exists(os.path.join(os.path.dirname(path) or ".", data)):
@@ -623,14 +635,15 @@ def main():
     p.add_argument("model", choices=sorted(MODELS) + ["all"])
     p.add_argument("--opset", type=int, action="append")
     p.add_argument("--size", choices=sorted(SIZES), default="base")
-    for key in ("layers", "hidden", "heads", "kv_heads", "intermediate"):
+    for key in SIZE_KEYS:
         p.add_argument("--" + key.replace("_", "-"), type=int, dest=key)
+    p.add_argument("--no-constant-folding", action="store_true")
     p.add_argument("--out", default=".")
     p.add_argument("--external-data", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     a = p.parse_args()
     config = dict(SIZES[a.size])
-    for key in ("layers", "hidden", "heads", "kv_heads", "intermediate"):
+    for key in SIZE_KEYS:
         if getattr(a, key) is not None:
             config[key] = getattr(a, key)
     if config["hidden"] % config["heads"] or config["heads"] % config["kv_heads"]:
@@ -646,7 +659,8 @@ def main():
             suffix = "_small" if a.size == "small" else ""
             path = (os.path.join(a.out, f"{kind}_opset{opset}{suffix}.onnx")
                     if to_dir else a.out)
-            export(kind, config, opset, path, a.external_data, a.seed)
+            export(kind, config, opset, path, a.external_data, a.seed,
+                   not a.no_constant_folding)
             import onnx
             nodes = len(onnx.load(path, load_external_data=False).graph.node)
             print(f"{path} nodes={nodes} bytes={os.path.getsize(path)}")

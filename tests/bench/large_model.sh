@@ -6,9 +6,10 @@
 #
 #     tests/bench/large_model.sh ONNX_OPT [WORK_DIR]
 #
-# The model is generated (tests/bench/large_models.py llama: 16 layers,
-# hidden 2048, SwiGLU 5504, random weights, do_constant_folding=False) into
-# WORK_DIR/model, kept for reruns when WORK_DIR is given, deleted
+# The model is tests/bench/hf_models.py's Llama-style decoder (past
+# key/values, rotary, SwiGLU) at 16 layers, hidden 2048, 16 heads,
+# SwiGLU 5504, vocab 8000, random weights, exported at opset 14 with
+# --no-constant-folding into WORK_DIR/model, kept for reruns when WORK_DIR is given, deleted
 # otherwise; generating it takes several GB of memory and minutes. Prints:
 # wall time / cp -r (and / cp -r + sync, since onnx-opt fsyncs), peak RSS /
 # model size, the Transposes of initializers left, and the oracle's verdict
@@ -25,7 +26,10 @@ else
 fi
 model=$work/model/model.onnx
 [ -s "$model" ] ||
-	/usr/bin/python3 "$here/large_models.py" llama "$work/model" || exit 1
+	{ mkdir -p "$work/model" && /usr/bin/python3 "$here/hf_models.py" llama \
+		--opset 14 --layers 16 --hidden 2048 --heads 16 --kv-heads 16 \
+		--intermediate 5504 --vocab 8000 --max-positions 2048 \
+		--no-constant-folding --out "$model" >/dev/null; } || exit 1
 size=$(du -sb "$work/model" | cut -f1)
 files=$(ls "$work/model" | wc -l)
 
@@ -53,7 +57,8 @@ PY
 )
 oracle=$(node "$here/../oracle/oracle.mjs" compare "$model" \
 	"$work/out/model.onnx" --dim batch=1 --dim sequence=4 \
-	--int-range input_ids=0:7999 --int-range position_ids=0:3 2>&1)
+	--dim past_sequence=2 --dim total_sequence=6 --int-range input_ids=0:7999 \
+	--int-range attention_mask=1:1 --int-range position_ids=2:5 2>&1)
 awk -v o="$opt_s" -v c="$cp_s" -v cs="$cps_s" -v r="$rss_kb" -v s="$size" \
     -v os="$out_size" -v f="$files" -v t="$transposes" -v orc="$oracle" \
     'BEGIN {

@@ -12,7 +12,8 @@
 #              parse, falls back to byte mutation)
 #
 # Extra arguments go to libFuzzer. Both share one corpus, seeded with the
-# fixtures, ONNX's backend test models, the hostile models of
+# fixtures (and the Hugging Face-style ones converted to opset 23), ONNX's
+# backend test models, the hostile models of
 # tests/make_hostile_models.c, and exported models too big to commit
 # (tests/fuzz/seeds.py and tests/bench/hf_models.py, generated once into
 # build-fuzz/seeds); inputs may be up to 8 MiB so that those fit. The
@@ -39,7 +40,7 @@ if [ ! -d "$build" ]; then
 		-Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 fi
 meson compile -C "$build" tests/fuzz_load tests/fuzz_structure \
-	tests/make_hostile_models >/dev/null
+	tests/make_hostile_models tools/onnx-opt >/dev/null
 corpus="$build/corpus"
 seeds="$build/seeds"
 mkdir -p "$corpus" "$build/crashes"
@@ -58,6 +59,13 @@ if [ ! -d "$seeds" ]; then
 fi
 cp "$root"/fixtures/*.onnx "$seeds"/*.onnx "$root"/tests/fuzz/regressions/*.onnx \
 	"$corpus"/ 2>/dev/null || true
+# The opset-23 fusions (RMSNormalization, RotaryEmbedding, Attention) only
+# run on opset-23 models: the Hugging Face-style fixtures converted to 23
+# (unfused) give the default pipeline something to fuse.
+for m in "$root"/fixtures/hf_*.onnx; do
+	"$build/tools/onnx-opt" --quiet -p none --target-opset 23 "$m" \
+		"$corpus/$(basename "$m" .onnx)_opset23.onnx" || true
+done
 for m in /usr/share/libonnx-testdata/data/*/*/model.onnx; do
 	[ -f "$m" ] || continue
 	cp "$m" "$corpus/$(basename "$(dirname "$m")").onnx"
