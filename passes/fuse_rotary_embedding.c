@@ -20,12 +20,13 @@
  *                the slice could be indexed by). The caches become
  *                initializers [P, D/2] holding angle i of each row, and
  *                position_ids the fourth input;
- *   run time     Unsqueeze(Cos(Concat(f, f, axis -1)), axis 1) and the same
- *                with Sin, f [B, S, D/2] (newer Hugging Face code:
- *                inv_freq @ position_ids). The caches become Cos(f) and
- *                Sin(f), [B, S, D/2], and there are no position ids.
- *                Rotate-half only: cat(f, f) gives angle i to entries i and
- *                i + D/2, which is what rotate-half pairs.
+ *   run time     Unsqueeze(Cos(E), axis 1) and the same with Sin, E
+ *                placing each angle of f [B, S, D/2] where the rotation
+ *                pairs it: Concat(f, f, axis -1) for rotate-half (newer
+ *                Hugging Face code: f = inv_freq @ position_ids), or
+ *                torch.stack((f, f), -1).flatten(-2) for interleaved. The
+ *                caches become Cos(f) and Sin(f), [B, S, D/2], and there
+ *                are no position ids.
  *
  * Legality:
  *  - model opset >= 23; standard domain; one graph;
@@ -35,7 +36,7 @@
  *    one position_ids, int64 [B, S], for cos and sin;
  *  - run time: one f for cos and sin, float32 [B, S, D/2] with B and S
  *    provably x's dims 0 and 2 (RotaryEmbedding does not broadcast its
- *    caches);
+ *    caches), its angles laid out the way the rotation pairs entries;
  *  - the Slices take exactly the halves, or every second entry from 0 and
  *    from 1, of x's last axis; the interleaved Reshape gives back x's
  *    dims (a Reshape only renames dims of row-major data, so that is
@@ -236,7 +237,7 @@ static ir_value *rotation_input(match *m, ir_node *mul_sin, ir_value **sin,
 }
 
 /* Where the angles of a cos or sin input come from: a constant table
- * gathered by position ids, or f of Cos/Sin(Concat(f, f)) at run time. */
+ * gathered by position ids, or f at run time (see runtime_freqs). */
 typedef struct angle_source {
 	ir_tensor *table;
 	int64_t rows;
@@ -244,18 +245,55 @@ typedef struct angle_source {
 	ir_value *freqs;
 } angle_source;
 
-/* Unsqueeze(Cos(Concat(f, f, axis -1)), axis 1) (Sin for sin): f. Not
- * recorded: the chain is shared. */
-static ir_value *runtime_freqs(const ir_value *angle, const char *op)
+/* The f of torch.stack((f, f), -1).flatten(-2): Concat(Unsqueeze(f, -1),
+ * Unsqueeze(f, -1), axis -1) reshaped to f's dims with the last one
+ * doubled, which puts f[i] at 2i and 2i + 1 (a Reshape only renames the
+ * dims of row-major data). */
+static ir_value *stacked_pairs(const ir_value *e)
+{
+	ir_node *reshape = producer_is(e, "Reshape");
+	ir_node *concat = reshape && reshape->n_inputs == 2
+	                      ? producer_is(reshape->inputs[0], "Concat")
+	                      : NULL;
+	if (!concat || !concat_on_last_axis(concat, 4))
+		return NULL;
+	ir_node *u0 = producer_is(concat->inputs[0], "Unsqueeze");
+	ir_node *u1 = producer_is(concat->inputs[1], "Unsqueeze");
+	for (int i = 0; i < 2; i++) {
+		ir_node *u = i ? u1 : u0;
+		if (!u || u->n_inputs != 2 || u->inputs[0] != u0->inputs[0] ||
+		    !(ints_are(u->inputs[1], (int64_t[]){-1}, 1) ||
+		      ints_are(u->inputs[1], (int64_t[]){3}, 1)))
+			return NULL;
+	}
+	ir_value *f = u0->inputs[0];
+	const ir_value *out = reshape->outputs[0];
+	int64_t half = f ? match_dim(f, 2) : -1;
+	if (!out || match_rank(f) != 3 || match_rank(out) != 3 || half <= 0 ||
+	    match_dim(out, 2) != 2 * half ||
+	    !match_dims_equal(&out->type.dims[0], &f->type.dims[0]) ||
+	    !match_dims_equal(&out->type.dims[1], &f->type.dims[1]))
+		return NULL;
+	return f;
+}
+
+/* Unsqueeze(Cos(E), axis 1) (Sin for sin), where E places each angle of
+ * f [B, S, D/2] where the rotation pairs it: Concat(f, f, axis -1) for
+ * rotate-half (i and i + D/2), the stacked pairs for interleaved (2i and
+ * 2i + 1): f. Not recorded: the chain is shared. */
+static ir_value *runtime_freqs(const ir_value *angle, const char *op,
+                               bool interleaved)
 {
 	ir_node *unsqueeze = producer_is(angle, "Unsqueeze");
 	if (!unsqueeze || unsqueeze->n_inputs != 2 ||
 	    !ints_are(unsqueeze->inputs[1], (int64_t[]){1}, 1))
 		return NULL;
 	ir_node *trig = producer_is(unsqueeze->inputs[0], op);
-	ir_node *concat = trig && trig->n_inputs == 1
-	                      ? producer_is(trig->inputs[0], "Concat")
-	                      : NULL;
+	if (!trig || trig->n_inputs != 1)
+		return NULL;
+	if (interleaved)
+		return stacked_pairs(trig->inputs[0]);
+	ir_node *concat = producer_is(trig->inputs[0], "Concat");
 	if (!concat || !concat_on_last_axis(concat, 3) ||
 	    concat->inputs[0] != concat->inputs[1])
 		return NULL;
@@ -263,12 +301,13 @@ static ir_value *runtime_freqs(const ir_value *angle, const char *op)
 }
 
 static bool angle_source_of(ir_model *model, const ir_value *angle,
-                            const char *op, angle_source *out)
+                            const char *op, bool interleaved,
+                            angle_source *out)
 {
 	memset(out, 0, sizeof *out);
 	out->table = rotary_table(model, angle, &out->position_ids, &out->rows);
 	if (!out->table)
-		out->freqs = runtime_freqs(angle, op);
+		out->freqs = runtime_freqs(angle, op, interleaved);
 	return out->table || out->freqs;
 }
 
@@ -351,13 +390,15 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 		int64_t d = x ? match_dim(x, 3) : -1;
 		angle_source ac, as;
 		bool sources = cos && sin &&
-		               angle_source_of(model, cos, "Cos", &ac) &&
-		               angle_source_of(model, sin, "Sin", &as);
+		               angle_source_of(model, cos, "Cos", interleaved,
+		                               &ac) &&
+		               angle_source_of(model, sin, "Sin", interleaved,
+		                               &as);
 		bool tables = sources && ac.table && as.table &&
 		              ac.position_ids == as.position_ids &&
 		              ac.rows == as.rows &&
 		              ids_fit(model, ac.position_ids, x);
-		bool runtime = sources && !interleaved && ac.freqs &&
+		bool runtime = sources && ac.freqs &&
 		               ac.freqs == as.freqs &&
 		               freqs_fit(model, ac.freqs, x, d);
 		if (match_check(

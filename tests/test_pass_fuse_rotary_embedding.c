@@ -2,11 +2,11 @@
  * test_pass_fuse_rotary_embedding.c - rotary embeddings fuse to
  * RotaryEmbedding and compute the same (the evaluator has its kernel):
  * rotate-half and interleaved rotations with tables gathered by position
- * ids, and rotate-half with cos/sin computed at run time. Near misses stay:
- * tables that do not repeat where the rotation pairs, a wrong half, an
- * older opset, a shared intermediate, position ids or run-time angles
- * that would broadcast over the batch, an interleaved rotation with
- * run-time angles, a Reshape that does not give x back.
+ * ids or with cos/sin computed at run time. Near misses stay: tables that
+ * do not repeat where the rotation pairs, run-time angles laid out for the
+ * other rotation, a wrong half, an older opset, a shared intermediate,
+ * position ids or run-time angles that would broadcast over the batch, a
+ * Reshape that does not give x back.
  */
 #include <math.h>
 
@@ -25,6 +25,8 @@ typedef struct rotary_options {
 	bool ids_batch_one;    /* position_ids [1, S]: broadcast over B */
 	bool freqs_batch_one;  /* run-time f [1, S, D/2] */
 	bool reshape_other;    /* interleaved Reshape to [B, H, D, S] */
+	bool other_layout;     /* run-time angles laid out for the other
+	                          rotation */
 } rotary_options;
 
 /* A [P, D] table; angle i sits at i and i + D/2 (rotate-half) or at 2i
@@ -101,7 +103,18 @@ static ir_model *build(const rotary_options *o)
 		ir_value *f = tu_input(g, "freqs",
 		                       TU_DIMS(o->freqs_batch_one ? 1 : B, S,
 		                               D / 2));
-		ir_value *emb = concat_last(g, f, f);
+		/* cat(f, f) pairs i and i + D/2; stack((f, f), -1) then
+		 * flatten(-2) pairs 2i and 2i + 1. */
+		ir_value *emb;
+		if (o->interleaved != o->other_layout) {
+			int64_t shape[3] = {o->freqs_batch_one ? 1 : B, S, D};
+			emb = tu_op(g, "Reshape",
+			            concat_last(g, unsqueeze(g, f, -1),
+			                        unsqueeze(g, f, -1)),
+			            fu_ints(g, shape, 3));
+		} else {
+			emb = concat_last(g, f, f);
+		}
 		cos = unsqueeze(g, tu_op(g, "Cos", emb), 1);
 		sin = unsqueeze(g, tu_op(g, "Sin", emb), 1);
 	} else {
@@ -127,6 +140,7 @@ static ir_node *fuse(const rotary_options *o, ir_model **out)
 	ck_assert_int_eq(fu_run_equivalent(m, "fuse_rotary_embedding", 1e-5),
 	                 1);
 	ck_assert_int_eq(tu_count_ops(m, "RotaryEmbedding"), 1);
+	/* The run-time angles' Concat stays: Cos(f) and Sin(f) read f. */
 	ck_assert_int_eq(tu_count_ops(m, "Concat"), o->runtime ? 1 : 0);
 	ck_assert_int_eq(tu_count_ops(m, "Neg"), 0);
 	ir_node *rot = tu_find_node(m->graph, "RotaryEmbedding");
@@ -186,6 +200,19 @@ START_TEST(test_rotate_half_at_run_time)
 }
 END_TEST
 
+START_TEST(test_interleaved_at_run_time)
+{
+	rotary_options o = {.runtime = true, .interleaved = true};
+	ir_model *m;
+	ir_node *rot = fuse(&o, &m);
+	ck_assert_int_eq(rot->n_inputs, 3);
+	ir_value *f = ir_graph_lookup(m->graph, "freqs");
+	ck_assert_ptr_eq(fu_producer(rot->inputs[1])->inputs[0], f);
+	ck_assert_ptr_eq(fu_producer(rot->inputs[2])->inputs[0], f);
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(test_leaves_near_misses)
 {
 	rotary_options cases[] = {
@@ -198,7 +225,9 @@ START_TEST(test_leaves_near_misses)
 	    {.neg_read_outside = true, .interleaved = true},
 	    {.ids_batch_one = true},
 	    {.runtime = true, .freqs_batch_one = true},
-	    {.runtime = true, .interleaved = true},
+	    {.runtime = true, .other_layout = true},
+	    {.runtime = true, .interleaved = true, .other_layout = true},
+	    {.runtime = true, .interleaved = true, .freqs_batch_one = true},
 	    {.interleaved = true, .reshape_other = true},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
@@ -218,6 +247,7 @@ int main(void)
 	tcase_add_test(tc, test_rotate_half_with_tables);
 	tcase_add_test(tc, test_interleaved_with_tables);
 	tcase_add_test(tc, test_rotate_half_at_run_time);
+	tcase_add_test(tc, test_interleaved_at_run_time);
 	tcase_add_test(tc, test_leaves_near_misses);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);

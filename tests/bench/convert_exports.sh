@@ -1,7 +1,7 @@
 #!/bin/sh
 # Bench: what --target-opset does to real exports. tests/bench/hf_models.py
 # exports BERT, GPT-2-style, Llama-style (past key/values, rotary: rotate-half
-# with tables, interleaved, and computed at run time) and ViT
+# and interleaved, with tables or computed at run time) and ViT
 # with torch 1.13 at opsets 11, 12 and 14; each goes through the default
 # pipeline without conversion and with --target-opset 17, 20 and 23.
 #
@@ -47,13 +47,14 @@ count() { # STATS-OUTPUT OP -> count after
 	awk -v op="$2" '$1 == op { print $3; found = 1 } END { if (!found) print 0 }' "$1"
 }
 
-printf '%-17s %5s | %5s %5s %5s %5s %5s | %-15s %-15s %-15s | %-5s | %s\n' \
+printf '%-25s %5s | %5s %5s %5s %5s %5s | %-15s %-15s %-15s | %-5s | %s\n' \
 	model opset orig none t17 t20 t23 "t17 LN/Ge/RMS" "t20 LN/Ge/RMS" \
 	"t23 LN/Ge/RMS/Ro/At" equal "latency t23/none: disabled, all"
 suffix=
 [ "$size" = small ] && suffix=_small
 first=1
-for model in bert gpt2 llama llama_interleaved llama_runtime vit; do
+for model in bert gpt2 llama llama_interleaved llama_runtime \
+	llama_interleaved_runtime vit; do
 	for opset in 11 12 14; do
 		in="$tmp/${model}_opset$opset$suffix.onnx"
 		"$opt" --stats "$in" "$tmp/none.onnx" 2>"$tmp/none.txt" || { echo "$model $opset: onnx-opt failed"; continue; }
@@ -75,7 +76,7 @@ for model in bert gpt2 llama llama_interleaved llama_runtime vit; do
 		# shellcheck disable=SC2086
 		lat_all=$(node "$paired" "$tmp/none.onnx" "$tmp/t23.onnx" --runs "$runs" --level all $dims | awk '{print $6}')
 		f() { echo "$(count "$1" LayerNormalization)/$(count "$1" Gelu)/$(count "$1" RMSNormalization)"; }
-		printf '%-17s %5s | %5s %5s %5s %5s %5s | %-15s %-15s %-15s | %-5s | %s, %s\n' \
+		printf '%-25s %5s | %5s %5s %5s %5s %5s | %-15s %-15s %-15s | %-5s | %s, %s\n' \
 			"$model" "$opset" "$(awk '$1 == "total" { print $2 }' "$tmp/none.txt")" \
 			"$(count "$tmp/none.txt" total)" "$(count "$tmp/t17.txt" total)" \
 			"$(count "$tmp/t20.txt" total)" "$(count "$tmp/t23.txt" total)" \

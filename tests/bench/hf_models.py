@@ -24,6 +24,9 @@ exports have, which simpler hand-written models miss:
          the same with the rotary embedding of newer Hugging Face code: no
          tables; cos and sin of cat(freqs, freqs) computed at run time from
          position_ids (inv_freq @ position_ids), [batch, sequence, dim].
+  llama_interleaved_runtime
+         interleaved pairs with cos and sin computed at run time, of
+         stack((freqs, freqs), -1).flatten(-2).
   vit    ViT: Conv patch embedding, class token expanded by batch, position
          embeddings, pre-norm encoder blocks, GELU (erf).
 
@@ -34,7 +37,8 @@ decoders also "past_sequence" (past key/values) and "total_sequence"
 Usage:
   /usr/bin/python3 tests/bench/hf_models.py MODEL [options]
     MODEL                 bert | gpt2 | llama | llama_interleaved |
-                          llama_runtime | vit | all
+                          llama_runtime | llama_interleaved_runtime | vit |
+                          all
     --opset N             ONNX opset to export at (default 14; torch 1.13
                           exports 9..17). May be given several times.
     --size small|base     small: fixture-sized (tens of KB: 2 layers,
@@ -362,17 +366,22 @@ class InterleavedRotaryEmbedding(LlamaRotaryEmbedding):
 
 
 class RuntimeRotaryEmbedding(nn.Module):
-    """cos and sin [batch, seq, dim] computed from position_ids."""
+    """cos and sin [batch, seq, dim] computed from position_ids; angle i at
+    i and i + dim/2, or at 2i and 2i + 1 (interleaved)."""
 
-    def __init__(self, dim, base=10000.0):
+    def __init__(self, dim, interleaved, base=10000.0):
         super().__init__()
         inv_freq = 1.0 / (base ** (torch.arange(0, dim, 2).float() / dim))
         self.register_buffer("inv_freq", inv_freq)
+        self.interleaved = interleaved
 
     def forward(self, position_ids):
         inv = self.inv_freq[None, :, None].expand(position_ids.shape[0], -1, 1)
         freqs = (inv @ position_ids[:, None, :].float()).transpose(1, 2)
-        emb = torch.cat((freqs, freqs), dim=-1)
+        if self.interleaved:
+            emb = torch.stack((freqs, freqs), dim=-1).flatten(-2)
+        else:
+            emb = torch.cat((freqs, freqs), dim=-1)
         return emb.cos(), emb.sin()
 
 
@@ -397,8 +406,9 @@ class LlamaAttention(nn.Module):
         self.rotary = c.get("rotary", "half")
         if self.rotary == "interleaved":
             self.rotary_emb = InterleavedRotaryEmbedding(hd, c["max_positions"])
-        elif self.rotary == "runtime":
-            self.rotary_emb = RuntimeRotaryEmbedding(hd)
+        elif self.rotary in ("runtime", "interleaved_runtime"):
+            self.rotary_emb = RuntimeRotaryEmbedding(
+                hd, self.rotary == "interleaved_runtime")
         else:
             self.rotary_emb = LlamaRotaryEmbedding(hd, c["max_positions"])
 
@@ -411,11 +421,13 @@ class LlamaAttention(nn.Module):
         v = self.v_proj(h).view(bsz, q_len, self.kv_heads,
                                 self.head_dim).transpose(1, 2)
         kv_seq_len = k.shape[-2] + past_key.shape[-2]
-        if self.rotary == "runtime":
+        if self.rotary in ("runtime", "interleaved_runtime"):
             cos, sin = self.rotary_emb(position_ids)
             cos, sin = cos.unsqueeze(1), sin.unsqueeze(1)
-            q = (q * cos) + (rotate_half(q) * sin)
-            k = (k * cos) + (rotate_half(k) * sin)
+            rotate = (rotate_every_two if self.rotary == "interleaved_runtime"
+                      else rotate_half)
+            q = (q * cos) + (rotate(q) * sin)
+            k = (k * cos) + (rotate(k) * sin)
         else:
             cos, sin = self.rotary_emb(v, seq_len=kv_seq_len)
             q, k = apply_rotary_pos_emb(
@@ -593,7 +605,9 @@ class ViT(nn.Module):
 
 MODELS = {"bert": Bert, "gpt2": GPT2, "llama": Llama, "vit": ViT,
           "llama_interleaved": lambda c: Llama(dict(c, rotary="interleaved")),
-          "llama_runtime": lambda c: Llama(dict(c, rotary="runtime"))}
+          "llama_runtime": lambda c: Llama(dict(c, rotary="runtime")),
+          "llama_interleaved_runtime":
+              lambda c: Llama(dict(c, rotary="interleaved_runtime"))}
 
 
 def export(kind, config, opset, path, external_data, seed,
