@@ -116,6 +116,14 @@ typedef int (*op_eval_fn)(eval_call *call);
 #include "ops.def"
 #undef OP
 
+/* A double that converts to int64 without undefined behaviour: finite
+ * and within (-2^63, 2^63). Kernels check a computed size or index with it
+ * before the cast. */
+static inline bool eval_fits_int64(double v)
+{
+	return v > -9223372036854775808.0 && v < 9223372036854775808.0;
+}
+
 /* --------------------------------------------------------- running calls */
 
 /* Decode the inputs (NULL entries are absent) and prepare the outputs. A

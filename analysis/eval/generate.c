@@ -157,10 +157,12 @@ int eval_range(eval_call *c)
 		if (delta == 0 || !isfinite(start) || !isfinite(limit) ||
 		    !isfinite(delta))
 			return eval_error(c, "has a zero or non-finite input");
+		/* limit - start can overflow to inf: the count is checked
+		 * before it becomes an int64. */
 		double count = ceil((limit - start) / delta);
-		int64_t n = count > 0 ? (int64_t)count : 0;
-		if (count > 1e12)
+		if (!(count <= 1e12))
 			return eval_unsupported(c, "of %g elements", count);
+		int64_t n = count > 0 ? (int64_t)count : 0;
 		void *out = eval_output(c, 0, type, 1, &n);
 		if (!out)
 			return EVAL_UNSUPPORTED;

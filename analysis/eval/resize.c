@@ -218,8 +218,12 @@ static int resize_with(eval_call *c, const resize_params *p,
 			scale[a] = scales[a];
 			double span =
 			    p->coord == COORD_TF_CROP_AND_RESIZE ? re - rs : 1;
-			out_dims[a] = (int64_t)floor((double)x->dims[a] * span *
-			                             scale[a]);
+			double length =
+			    floor((double)x->dims[a] * span * scale[a]);
+			if (!eval_fits_int64(length))
+				return eval_error(c, "axis %d: bad size or scale",
+				                  a);
+			out_dims[a] = (int64_t)length;
 		}
 		if (out_dims[a] < 0 || scale[a] <= 0 || x->dims[a] == 0)
 			return eval_error(c, "axis %d: bad size or scale", a);

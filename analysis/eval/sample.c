@@ -253,8 +253,15 @@ int eval_roi_align(eval_call *c)
 			rh = fmax(rh, 1.0);
 		}
 		double bh = rh / (double)oh, bw = rw / (double)ow;
-		int64_t sy = ratio > 0 ? ratio : (int64_t)ceil(rh / (double)oh);
-		int64_t sx = ratio > 0 ? ratio : (int64_t)ceil(rw / (double)ow);
+		double ry = ceil(rh / (double)oh), rx = ceil(rw / (double)ow);
+		/* Adaptive sampling takes ceil(bin size) samples a bin: a
+		 * region past any sane size is not folded. */
+		if (ratio <= 0 && !(ry <= 4096 && rx <= 4096))
+			return eval_unsupported(c, "with a region of %g x %g "
+			                           "samples a bin",
+			                        ry, rx);
+		int64_t sy = ratio > 0 ? ratio : (int64_t)ry;
+		int64_t sx = ratio > 0 ? ratio : (int64_t)rx;
 		double count = (double)((sy > 0 ? sy : 1) * (sx > 0 ? sx : 1));
 		for (int64_t k = 0; k < ch; k++) {
 			const double *plane = v + (batch[i] * ch + k) * h * w;

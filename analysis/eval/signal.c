@@ -209,7 +209,11 @@ int eval_mel_weight_matrix(eval_call *c)
 	for (int64_t i = 0; i < mels + 2; i++) {
 		double hz =
 		    700 * (pow(10, ((double)i * mel_step + lo_mel) / 2595) - 1);
-		bin[i] = (int64_t)floor((double)(dft + 1) * hz / (double)rate);
+		double edge = floor((double)(dft + 1) * hz / (double)rate);
+		if (!eval_fits_int64(edge))
+			return eval_unsupported(c, "with filter edges outside "
+			                           "the spectrum");
+		bin[i] = (int64_t)edge;
 		if (bin[i] < 0 || bin[i] >= spectrum)
 			return eval_unsupported(c, "with filter edges outside "
 			                           "the spectrum");

@@ -84,9 +84,12 @@ void shape_infer_resize(infer_ctx *ctx)
 			double s = (double)want[i] / (double)in_dims[i];
 			scale = not_larger ? fmin(scale, s) : fmax(scale, s);
 		}
-		for (int i = 0; i < n_axes; i++)
-			out.dims[axis_of[i]] = dim_const(
-			    (int64_t)nearbyint(scale * (double)in_dims[i]));
+		for (int i = 0; i < n_axes; i++) {
+			double v = nearbyint(scale * (double)in_dims[i]);
+			out.dims[axis_of[i]] = v >= 0 && v < 9e18
+			                           ? dim_const((int64_t)v)
+			                           : dim_unknown();
+		}
 	} else if (upsample && scales_index < 0) {
 		const ir_attr *a = ir_node_attr(ctx->node, "scales");
 		if (!a || a->proto->n_floats != (size_t)x.rank)
