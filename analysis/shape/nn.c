@@ -56,20 +56,39 @@ static bool is_same_padding(const window *w)
 	       !strcmp(w->auto_pad, "SAME_LOWER");
 }
 
+/* The extent (kernel - 1) * dilation + 1 of window dim i; false for a
+ * kernel below 1 or an extent past int64 (attributes are untrusted). */
+static bool window_extent(const window *w, int i, int64_t *extent)
+{
+	int64_t k = w->kernel[i];
+	return k >= 1 &&
+	       !__builtin_mul_overflow(k - 1, w->dilations[i], extent) &&
+	       !__builtin_add_overflow(*extent, 1, extent);
+}
+
+/* a + b - c, false when it leaves int64. */
+static bool add_sub(int64_t a, int64_t b, int64_t c, int64_t *out)
+{
+	return !__builtin_add_overflow(a, b, out) &&
+	       !__builtin_sub_overflow(*out, c, out);
+}
+
 /* Output size of spatial dim i of a convolution or pool. */
 static dim_expr window_output(const window *w, int i, const dim_expr *in,
                               bool ceil_mode)
 {
 	int64_t stride = w->strides[i];
-	int64_t extent = (w->kernel[i] - 1) * w->dilations[i] + 1;
 	if (is_same_padding(w))
 		return dim_ceildiv(in, stride);
-	int64_t pad_begin = 0, pad_end = 0;
+	int64_t pad_begin = 0, pad_end = 0, extent, shift_by;
 	if (strcmp(w->auto_pad, "VALID") != 0) {
 		pad_begin = w->pads[i];
 		pad_end = w->pads[i + w->n];
 	}
-	dim_expr shift = dim_const(pad_begin + pad_end - extent);
+	if (!window_extent(w, i, &extent) ||
+	    !add_sub(pad_begin, pad_end, extent, &shift_by))
+		return dim_unknown();
+	dim_expr shift = dim_const(shift_by);
 	dim_expr span = dim_add(in, &shift);
 	dim_expr one = dim_const(1);
 	if (!ceil_mode) {
@@ -79,9 +98,12 @@ static dim_expr window_output(const window *w, int i, const dim_expr *in,
 	dim_expr q = dim_ceildiv(&span, stride);
 	dim_expr out = dim_add(&q, &one);
 	/* A window that would start in the end padding is dropped. */
-	int64_t n, size;
+	int64_t n, size, last_start, limit;
 	if (dim_is_const(&out, &n) && dim_is_const(in, &size)) {
-		if ((n - 1) * stride >= size + pad_begin)
+		if (__builtin_mul_overflow(n - 1, stride, &last_start) ||
+		    __builtin_add_overflow(size, pad_begin, &limit))
+			return dim_unknown();
+		if (last_start >= limit)
 			n--;
 		return dim_const(n);
 	}
@@ -184,12 +206,18 @@ void shape_infer_conv_transpose(infer_ctx *ctx)
 		if (!kernel_known)
 			continue;
 		bool valid = !strcmp(w.auto_pad, "VALID");
-		int64_t pads = valid ? 0 : w.pads[i] + w.pads[i + n];
-		int64_t extent = (w.kernel[i] - 1) * w.dilations[i] + 1;
+		int64_t pads = 0, extent, rest_by;
+		if ((!valid && __builtin_add_overflow(w.pads[i], w.pads[i + n],
+		                                      &pads)) ||
+		    !window_extent(&w, i, &extent) ||
+		    !add_sub(output_padding[i], extent, pads, &rest_by)) {
+			out.dims[i + 2] = dim_unknown();
+			continue;
+		}
 		dim_expr minus_one = dim_const(-1);
 		dim_expr grown = dim_add(&x.dims[i + 2], &minus_one);
 		grown = dim_mul(&grown, &stride);
-		dim_expr rest = dim_const(output_padding[i] + extent - pads);
+		dim_expr rest = dim_const(rest_by);
 		out.dims[i + 2] = dim_add(&grown, &rest);
 	}
 	infer_output(ctx, 0, &out);
@@ -296,8 +324,14 @@ void shape_infer_max_unpool(infer_ctx *ctx)
 		dim_expr minus_one = dim_const(-1);
 		dim_expr d = dim_add(&x.dims[i + 2], &minus_one);
 		d = dim_mul(&d, &stride);
-		dim_expr rest =
-		    dim_const(w.kernel[i] - w.pads[i] - w.pads[i + n]);
+		int64_t rest_by;
+		/* kernel - pad_begin - pad_end */
+		if (w.pads[i] == INT64_MIN ||
+		    !add_sub(w.kernel[i], -w.pads[i], w.pads[i + n], &rest_by)) {
+			out.dims[i + 2] = dim_unknown();
+			continue;
+		}
+		dim_expr rest = dim_const(rest_by);
 		out.dims[i + 2] = dim_add(&d, &rest);
 	}
 	infer_output(ctx, 0, &out);
