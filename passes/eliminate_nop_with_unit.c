@@ -113,7 +113,7 @@ static bool is_normalized_value(const ir_value *x)
 		return false;
 	for (int i = 0; i < 2; i++) {
 		const ir_value *r = n->inputs[i];
-		if (produced_by(r, "Reciprocal") &&
+		if (produced_by(r, "Reciprocal") && r->producer->n_inputs == 1 &&
 		    produced_by(r->producer->inputs[0], "Sqrt"))
 			return true;
 		if (produced_by(r, "Div") && r->producer->n_inputs == 2 &&
