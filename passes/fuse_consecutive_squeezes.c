@@ -13,7 +13,8 @@
  *    input from 13); a Squeeze without axes removes every 1-dim, which is
  *    unknown without shapes, so it is left alone;
  *  - t is read only by the second Squeeze and is not a graph output;
- *  - the merged axes are written in the form the second Squeeze uses.
+ *  - the merged axes are written in the form the second Squeeze uses;
+ *  - every axis is below MATCH_MAX_RANK.
  */
 #include "match.h"
 #include "pass.h"
@@ -32,6 +33,14 @@ static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 	    !match_node_axes(&m, node, rank < 0 ? -1 : rank - n1, a2, &n2) ||
 	    !match_check(&m, n1 + n2 <= MATCH_MAX_RANK) || !match_private(&m))
 		return 0;
+	/* An axis names one of at most MATCH_MAX_RANK dims: a larger one
+	 * (from a bad model; axes are untrusted) would make the count below
+	 * run that long. */
+	for (int i = 0; i < n1 + n2; i++) {
+		int64_t a = i < n1 ? a1[i] : a2[i - n1];
+		if (a < 0 || a >= MATCH_MAX_RANK)
+			return 0;
+	}
 	int64_t merged[MATCH_MAX_RANK];
 	int n = 0;
 	for (int i = 0; i < n1; i++)
