@@ -59,4 +59,24 @@ bool ir_tensor_proto_check(const Onnx__TensorProto *proto, char *problem,
                            size_t size);
 ir_graph *ir_graph_new(ir_model *model, ir_graph *parent, ir_node *owner);
 
+/* The node of `graph` that stands for `node` in ordering questions: the
+ * node itself, or the node whose subgraph (at any depth) holds it, since
+ * that node runs the body. NULL when `node` is not under `graph`. */
+static inline ir_node *ir_owner_in(const ir_graph *graph, ir_node *node)
+{
+	while (node && node->graph != graph)
+		node = node->graph->parent_node;
+	return node;
+}
+
+/* A subgraph's output may name a value of an enclosing graph. The node
+ * owning the subgraph then depends on that value's producer although no
+ * input records it. Calls `fn(owner, value, ctx)` for each output, at
+ * any depth under a node of `graph`, that names a node-defined value of
+ * `graph` itself; `owner` is that node of `graph`. */
+void ir_graph_each_output_dependency(ir_graph *graph,
+                                     void (*fn)(ir_node *owner,
+                                                ir_value *value, void *ctx),
+                                     void *ctx);
+
 #endif

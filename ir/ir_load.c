@@ -286,6 +286,13 @@ static bool load_subgraphs(loader *ld, ir_graph *g, ir_node *node)
 
 /* Is the file order already topological? Then keep it exactly, which is
  * what makes `-p none` reproduce the input. */
+static void check_output_dependency(ir_node *owner, ir_value *value,
+                                    void *in_order)
+{
+	if (value->producer->order >= owner->order)
+		*(bool *)in_order = false;
+}
+
 static bool in_topological_order(ir_graph *g)
 {
 	int64_t order = 0;
@@ -295,15 +302,15 @@ static bool in_topological_order(ir_graph *g)
 		for (int i = 0; i < n->n_outputs; i++) {
 			ir_value *v = n->outputs[i];
 			for (int u = 0; v && u < v->n_uses; u++) {
-				ir_node *user = v->uses[u].node;
-				while (user && user->graph != g)
-					user = user->graph->parent_node;
+				ir_node *user = ir_owner_in(g, v->uses[u].node);
 				if (user && user->order <= n->order)
 					return false;
 			}
 		}
 	}
-	return true;
+	bool in_order = true;
+	ir_graph_each_output_dependency(g, check_output_dependency, &in_order);
+	return in_order;
 }
 
 static bool load_graph(loader *ld, ir_graph *g, const Onnx__GraphProto *gp)

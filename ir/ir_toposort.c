@@ -4,19 +4,59 @@
  * name the node on a cycle when there is none.
  *
  * A read from inside a subgraph counts as a read by the node that owns the
- * subgraph, since that node runs the body.
+ * subgraph, since that node runs the body; so does a subgraph output that
+ * names a value of the graph being sorted (an If branch returning an
+ * outer value), which no use list records.
  */
 #include <stdlib.h>
 
 #include "ir_arena.h"
 #include "ir_impl.h"
 
-/* Map a use inside a subgraph to the node of `graph` that owns it. */
-static ir_node *owner_in(const ir_graph *graph, ir_node *node)
+static void walk_outputs(ir_graph *graph, ir_graph *sub, ir_node *owner,
+                         void (*fn)(ir_node *, ir_value *, void *), void *ctx)
 {
-	while (node && node->graph != graph)
-		node = node->graph->parent_node;
-	return node;
+	for (int i = 0; i < sub->n_outputs; i++) {
+		ir_value *v = sub->outputs[i];
+		if (v && v->graph == graph && v->def == IR_DEF_NODE)
+			fn(owner, v, ctx);
+	}
+	for (int i = 0; i < sub->n_subgraphs; i++)
+		walk_outputs(graph, sub->subgraphs[i], owner, fn, ctx);
+}
+
+void ir_graph_each_output_dependency(ir_graph *graph,
+                                     void (*fn)(ir_node *owner,
+                                                ir_value *value, void *ctx),
+                                     void *ctx)
+{
+	for (int i = 0; i < graph->n_subgraphs; i++) {
+		ir_graph *sub = graph->subgraphs[i];
+		if (sub->parent_node)
+			walk_outputs(graph, sub, sub->parent_node, fn, ctx);
+	}
+}
+
+/* Dependencies through subgraph outputs, as producer -> owner edges in
+ * compressed rows: the owners of producer k are
+ * owners[first[k] .. first[k + 1]). */
+typedef struct output_edges {
+	int64_t *pending;
+	int *first;
+	int *owners;
+	int counting; /* first pass counts, second fills */
+} output_edges;
+
+static void note_output_edge(ir_node *owner, ir_value *value, void *ctx)
+{
+	output_edges *e = ctx;
+	int from = (int)value->producer->order;
+	if (e->counting) {
+		e->first[from + 1]++;
+		e->pending[owner->order]++;
+	} else {
+		e->owners[e->first[from]++] = (int)owner->order;
+	}
 }
 
 bool ir_graph_toposort(ir_graph *graph, ir_status *status)
@@ -39,12 +79,24 @@ bool ir_graph_toposort(ir_graph *graph, ir_status *status)
 			ir_value *v = nodes[k]->outputs[o];
 			for (int u = 0; v && u < v->n_uses; u++) {
 				ir_node *owner =
-				    owner_in(graph, v->uses[u].node);
+				    ir_owner_in(graph, v->uses[u].node);
 				if (owner)
 					pending[owner->order]++;
 			}
 		}
 	}
+	output_edges edges = {pending, ir_xcalloc((size_t)n + 1, sizeof(int)),
+	                      NULL, 1};
+	ir_graph_each_output_dependency(graph, note_output_edge, &edges);
+	for (int k = 0; k < n; k++)
+		edges.first[k + 1] += edges.first[k];
+	edges.owners = ir_xmalloc(sizeof(int) * ((size_t)edges.first[n] + 1));
+	edges.counting = 0;
+	ir_graph_each_output_dependency(graph, note_output_edge, &edges);
+	/* Filling advanced each row start to the next row's: shift back. */
+	for (int k = n; k > 0; k--)
+		edges.first[k] = edges.first[k - 1];
+	edges.first[0] = 0;
 	/* Stable Kahn: always take the earliest ready node in file order. */
 	ir_node **sorted = ir_xmalloc(sizeof *sorted * (size_t)n);
 	int *heap = ir_xmalloc(sizeof *heap * (size_t)n);
@@ -85,11 +137,14 @@ bool ir_graph_toposort(ir_graph *graph, ir_status *status)
 			ir_value *v = node->outputs[o];
 			for (int u = 0; v && u < v->n_uses; u++) {
 				ir_node *owner =
-				    owner_in(graph, v->uses[u].node);
+				    ir_owner_in(graph, v->uses[u].node);
 				if (owner && --pending[owner->order] == 0)
 					HEAP_PUSH((int)owner->order);
 			}
 		}
+		for (int e = edges.first[top]; e < edges.first[top + 1]; e++)
+			if (--pending[edges.owners[e]] == 0)
+				HEAP_PUSH(edges.owners[e]);
 	}
 #undef HEAP_PUSH
 	bool ok = placed == n;
@@ -113,5 +168,7 @@ bool ir_graph_toposort(ir_graph *graph, ir_status *status)
 	free(pending);
 	free(sorted);
 	free(heap);
+	free(edges.first);
+	free(edges.owners);
 	return ok;
 }

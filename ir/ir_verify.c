@@ -33,12 +33,6 @@ static const char *nz(const char *s)
 	return s ? s : "";
 }
 
-static ir_node *owner_in(const ir_graph *graph, ir_node *node)
-{
-	while (node && node->graph != graph)
-		node = node->graph->parent_node;
-	return node;
-}
 
 /* Membership of a value in its graph's input and initializer lists, in
  * O(1): verify_graph marks the listed values through `scratch` (NULL
@@ -129,7 +123,7 @@ static bool verify_value(verifier *vf, const ir_graph *g, ir_value *v)
 			    "use list of '%s' has a stale entry (node "
 			    "'%s' input %d)",
 			    v->name, user ? nz(user->name) : "?", index);
-		if (!owner_in(g, user))
+		if (!ir_owner_in(g, user))
 			return ir_fail(
 			    vf->status, IR_ERR_PASS,
 			    "value '%s' is used by node '%s' outside "
@@ -175,7 +169,7 @@ static bool verify_node(verifier *vf, const ir_graph *g, ir_node *n)
 		/* The producer must come first in the graph that defines
 		 * the value; for a read from a subgraph, the owning node
 		 * stands in for the reader. */
-		ir_node *reader = owner_in(v->graph, n);
+		ir_node *reader = ir_owner_in(v->graph, n);
 		if (!reader || v->producer->order >= reader->order)
 			return ir_fail(vf->status, IR_ERR_PASS,
 			               "node '%s' (%s) reads '%s' before it is "
@@ -265,6 +259,18 @@ static bool verify_graph(verifier *vf, const ir_graph *g)
 			               "output '%s' of graph '%s' does not "
 			               "resolve",
 			               out->name, nz(g->name));
+		/* A body returning an outer value reads it when its node
+		 * runs: the producer must come before that node. The
+		 * enclosing graphs' orders are set already. */
+		if (out->graph != g && out->def == IR_DEF_NODE) {
+			ir_node *reader = ir_owner_in(out->graph, g->parent_node);
+			if (!reader || out->producer->order >= reader->order)
+				return ir_fail(
+				    vf->status, IR_ERR_PASS,
+				    "subgraph '%s' outputs '%s' before it is "
+				    "defined (not in topological order)",
+				    nz(g->name), out->name);
+		}
 	}
 	for (int i = 0; i < g->n_value_infos; i++) {
 		const ir_value *e = g->value_infos[i].value;
