@@ -84,6 +84,16 @@ onnxopt_status onnxopt_run(onnxopt_model *model, const char *passes,
 onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
                                            long long bytes);
 
+/* Where the runs that follow keep big tensors they compute (transposed,
+ * merged or folded weights): an unnamed file in `folder` instead of
+ * TMPDIR. Give the folder the output will be saved to: a save there with
+ * external data then keeps those tensors where they were written, so they
+ * reach the disk once and are never copied. NULL: TMPDIR. A folder that
+ * cannot hold such a file (not writable, no O_TMPFILE) falls back to
+ * TMPDIR. */
+onnxopt_status onnxopt_set_store_folder(onnxopt_model *model,
+                                        const char *folder);
+
 /* For the runs that follow, print a readable dump of the IR to `out` after
  * every run of the pass `pass` ("all": after every pass; NULL: never). An
  * unknown pass name is a usage error. */

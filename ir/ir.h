@@ -522,6 +522,10 @@ ir_tensor *ir_tensor_create(ir_model *model, int elem_type, int rank,
  * the heap and copied; NULL for a small one or without a store. Room that
  * no tensor takes is given back with ir_tensor_room_release. */
 void *ir_tensor_room(ir_model *model, size_t size);
+/* Make the store's file in `folder` (the output's, so that a save beside
+ * it can adopt the file as its data file) instead of TMPDIR; before the
+ * first big tensor is stored. */
+void ir_model_set_store_folder(ir_model *model, const char *folder);
 void ir_tensor_room_release(ir_model *model, void *room, size_t size);
 /* Remove an unused initializer, its graph-input entry and value_info. */
 void ir_initializer_remove(ir_value *value);

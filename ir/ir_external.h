@@ -60,6 +60,25 @@ void ir_store_release(ir_model *model, void *data, size_t size);
  * tensor's whole block). */
 void ir_store_move(ir_model *model, const void *data, size_t size,
                    const void *copy);
+/* Adoption (see ir_store.c): the store's file, when a save may give it a
+ * name as its data file (an O_TMPFILE with blocks), or -1. */
+int ir_store_adoptable_fd(const ir_model *model);
+/* The store file's size: where a data file adopting it appends. */
+uint64_t ir_store_end(const ir_model *model);
+/* If data/size is a tensor's whole block in an adoptable store, at an
+ * offset that is a multiple of align: mark it placed and give that
+ * offset. */
+bool ir_store_place(ir_model *model, const void *data, size_t size,
+                    uint64_t align, uint64_t *offset);
+/* Whether [data, data + size) lies in a store block of the current file
+ * (a room or a tensor's bytes), which adoption may give back. */
+bool ir_store_holds(const ir_model *model, const void *data, size_t size);
+/* Forget the marks of ir_store_place (a layout started over). */
+void ir_store_unplace(ir_model *model);
+/* The store's file has become a data file: placed blocks stay mapped
+ * there for their tensors, every other block is given back (no tensor
+ * of the saved model holds it), and new blocks go to a new file. */
+void ir_store_adopt(ir_model *model);
 /* Keep a read-only mapping of a written data file until the store closes
  * (ir_store_contains covers it, ir_memory_trim drops its pages). */
 void ir_store_keep_mapping(ir_model *model, const void *map, size_t size);
@@ -88,6 +107,7 @@ typedef struct ir_layout_entry {
 	const void *bytes;
 	size_t size;
 	uint64_t offset;
+	bool in_store; /* already at offset in the adopted store file */
 } ir_layout_entry;
 
 /* Which tensors go to the data file, and where. */
@@ -100,11 +120,22 @@ typedef struct ir_layout {
 	ir_layout_entry *entries;
 	size_t n, cap;
 	uint64_t end; /* the data file's size */
+	/* Adopting the store's file as the data file: computed tensors
+	 * keep their store offsets, the rest go after the store's end. */
+	bool adopt;
+	/* A tensor with its bytes in the store went inline (or stayed
+	 * where adoption cannot keep it): the store cannot be adopted. */
+	bool store_inlined;
 } ir_layout;
 
 void ir_layout_init(ir_layout *layout, ir_model *model, bool all,
                     uint64_t threshold, uint64_t align, const char *location);
 void ir_layout_free(ir_layout *layout);
+/* Start placing again, with no entries. */
+void ir_layout_reset(ir_layout *layout);
+/* Note that a tensor's data goes inline: adoption must not then give
+ * its store block back. */
+void ir_layout_note_inline(ir_layout *layout, const ir_tensor *tensor);
 /* Whether the tensor's data goes to the data file (layout NULL: no). */
 bool ir_layout_wants(const ir_layout *layout, const ir_tensor *tensor);
 /* Give the tensor a place in the data file and make tp refer to it;
@@ -114,7 +145,9 @@ bool ir_layout_place(ir_layout *layout, struct ir_arena *arena,
                      const ir_tensor *tensor, Onnx__TensorProto *tp);
 /* Make tp carry the tensor's (mapped) bytes inline as raw_data. */
 void ir_layout_inline(const ir_tensor *tensor, Onnx__TensorProto *tp);
-/* Write the data file to fd, in layout order. */
+/* Write the data file to fd, each entry at its offset (gaps are holes);
+ * with layout->adopt, fd is the store's file and the entries in it are
+ * there already. */
 bool ir_layout_write(const ir_layout *layout, int fd, ir_progress *progress,
                      ir_status *status);
 /* Copy size bytes at offset of file `from` to `to` (at its position) in

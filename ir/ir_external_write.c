@@ -8,6 +8,13 @@
  * external tensor is copied file to file with copy_file_range, never
  * passing through user memory where the OS allows it; any other is written
  * from its bytes, and pages mapped from an input are dropped once written.
+ *
+ * When the data file adopts the store's file (layout->adopt, see
+ * ir_store.c), a computed tensor keeps its store offset and is not
+ * written at all; everything else goes after the store's end. Adoption
+ * is off as soon as a tensor whose bytes sit in the store would not stay
+ * there (inline, or misaligned), since adopting gives back every store
+ * block the data file does not keep.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -16,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ir_arena.h"
@@ -31,6 +39,23 @@ void ir_layout_init(ir_layout *layout, ir_model *model, bool all,
 	layout->threshold = threshold;
 	layout->align = align ? align : 1;
 	layout->location = location;
+}
+
+void ir_layout_reset(ir_layout *layout)
+{
+	layout->n = 0;
+	layout->store_inlined = false;
+	ir_store_unplace(layout->model);
+	/* Adopting, the rest goes after the store's blocks (each entry
+	 * aligned when placed). */
+	layout->end = layout->adopt ? ir_store_end(layout->model) : 0;
+}
+
+void ir_layout_note_inline(ir_layout *layout, const ir_tensor *t)
+{
+	if (layout && layout->adopt && t->raw && t->elem_type != IR_STRING &&
+	    ir_store_holds(layout->model, t->raw, t->raw_size))
+		layout->store_inlined = true;
 }
 
 void ir_layout_free(ir_layout *layout)
@@ -104,16 +129,27 @@ bool ir_layout_place(ir_layout *layout, struct ir_arena *arena,
 	size_t size;
 	if (!ir_tensor_bytes(layout->model, t, &bytes, &size))
 		return false;
-	uint64_t offset =
-	    (layout->end + layout->align - 1) / layout->align * layout->align;
+	uint64_t offset;
+	bool in_store = layout->adopt &&
+	                ir_store_place(layout->model, bytes, size,
+	                               layout->align, &offset);
+	if (!in_store) {
+		offset = (layout->end + layout->align - 1) / layout->align *
+		         layout->align;
+		layout->end = offset + size;
+		/* Bytes in a store block that cannot stay where they are
+		 * (misaligned, or part of a block): adoption would give the
+		 * block back under a tensor that may still read it. */
+		if (layout->adopt && ir_store_holds(layout->model, bytes, size))
+			layout->store_inlined = true;
+	}
 	if (layout->n == layout->cap) {
 		layout->cap = layout->cap ? 2 * layout->cap : 64;
 		layout->entries = ir_xrealloc(
 		    layout->entries, sizeof *layout->entries * layout->cap);
 	}
 	layout->entries[layout->n++] =
-	    (ir_layout_entry){t, bytes, size, offset};
-	layout->end = offset + size;
+	    (ir_layout_entry){t, bytes, size, offset, in_store};
 
 	clear_typed_fields(tp);
 	tp->has_raw_data = 0;
@@ -170,18 +206,6 @@ static bool write_all(int fd, const void *data, size_t size)
 	return true;
 }
 
-static bool write_zeros(int fd, uint64_t count)
-{
-	static const uint8_t zeros[4096];
-	while (count > 0) {
-		size_t n = count > sizeof zeros ? sizeof zeros : (size_t)count;
-		if (!write_all(fd, zeros, n))
-			return false;
-		count -= n;
-	}
-	return true;
-}
-
 bool ir_copy_in_kernel(int from, uint64_t offset, size_t size, int to,
                        size_t *copied)
 {
@@ -214,14 +238,18 @@ bool ir_layout_write(const ir_layout *layout, int fd, ir_progress *progress,
 	const uint8_t *written = map == MAP_FAILED ? NULL : map;
 	if (written)
 		ir_store_keep_mapping(layout->model, written, layout->end);
-	uint64_t position = 0;
 	for (size_t i = 0; i < layout->n; i++) {
 		const ir_layout_entry *e = &layout->entries[i];
+		if (e->in_store) { /* written when it was computed */
+			ir_progress_add(progress, e->size);
+			continue;
+		}
 		/* The tensor's bytes may have moved to this file already (a
 		 * tensor placed twice). */
 		const uint8_t *bytes =
 		    e->tensor->raw ? e->tensor->raw : e->bytes;
-		if (!write_zeros(fd, e->offset - position))
+		/* Each entry at its offset: alignment gaps stay holes. */
+		if (lseek(fd, (off_t)e->offset, SEEK_SET) < 0)
 			goto failed;
 		size_t copied = 0;
 		if (ir_external_unchanged(e->tensor))
@@ -235,9 +263,13 @@ bool ir_layout_write(const ir_layout *layout, int fd, ir_progress *progress,
 		if (written)
 			ir_store_move(layout->model, bytes, e->size,
 			              written + e->offset);
-		position = e->offset + e->size;
 		ir_progress_add(progress, e->size);
 	}
+	struct stat st;
+	if (fstat(fd, &st) != 0 ||
+	    ((uint64_t)st.st_size < layout->end &&
+	     ftruncate(fd, (off_t)layout->end) != 0))
+		goto failed;
 	return true;
 failed:
 	return ir_fail(status, IR_ERR_WRITE,

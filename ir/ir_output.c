@@ -102,7 +102,26 @@ static void fill_template(char *template_path)
 	}
 }
 
-int ir_temp_create(char *template_path, int *slot)
+/* Create the temporary: a new empty file, or (link_fd >= 0) a name for
+ * the unnamed O_TMPFILE link_fd; returns an fd for it. */
+static int temp_make(const char *path, int link_fd)
+{
+	if (link_fd < 0)
+		return open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	char self[64];
+	snprintf(self, sizeof self, "/proc/self/fd/%d", link_fd);
+	if (linkat(AT_FDCWD, self, AT_FDCWD, path, AT_SYMLINK_FOLLOW) != 0)
+		return -1;
+	int fd = fcntl(link_fd, F_DUPFD_CLOEXEC, 0);
+	if (fd < 0) {
+		int saved = errno;
+		unlink(path);
+		errno = saved;
+	}
+	return fd;
+}
+
+static int temp_create(char *template_path, int *slot, int link_fd)
 {
 	install_cleanup_handlers();
 	/* The name is registered before the file exists. Blocking signals
@@ -119,8 +138,7 @@ int ir_temp_create(char *template_path, int *slot)
 		snprintf(template_path, len + 1, "%s", pattern);
 		fill_template(template_path);
 		*slot = ir_temp_register(template_path);
-		int fd = open(template_path,
-		              O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		int fd = temp_make(template_path, link_fd);
 		if (fd >= 0)
 			return fd;
 		int saved = errno;
@@ -133,6 +151,11 @@ int ir_temp_create(char *template_path, int *slot)
 	}
 	errno = EEXIST;
 	return -1;
+}
+
+int ir_temp_create(char *template_path, int *slot)
+{
+	return temp_create(template_path, slot, -1);
 }
 
 void ir_temp_unregister(int slot)
@@ -192,8 +215,23 @@ static void split_path(const char *path, char *folder, size_t size,
 	}
 }
 
+static bool open_output(ir_output *out, const char *path, bool regular_only,
+                        int link_fd, ir_status *status);
+
 bool ir_output_open(ir_output *out, const char *path, bool regular_only,
                     ir_status *status)
+{
+	return open_output(out, path, regular_only, -1, status);
+}
+
+bool ir_output_open_linked(ir_output *out, const char *path, int fd,
+                           ir_status *status)
+{
+	return open_output(out, path, true, fd, status);
+}
+
+static bool open_output(ir_output *out, const char *path, bool regular_only,
+                        int link_fd, ir_status *status)
 {
 	memset(out, 0, sizeof *out);
 	out->fd = -1;
@@ -241,7 +279,7 @@ bool ir_output_open(ir_output *out, const char *path, bool regular_only,
 		return ir_fail(status, IR_ERR_IO, "output path too long: '%s'",
 		               path);
 	}
-	out->fd = ir_temp_create(out->temp, &out->temp_slot);
+	out->fd = temp_create(out->temp, &out->temp_slot, link_fd);
 	if (out->fd < 0) {
 		out->temp[0] = '\0';
 		return ir_fail(status, IR_ERR_IO, "cannot create '%s': %s",

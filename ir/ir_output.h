@@ -24,6 +24,11 @@ typedef struct ir_output {
  * anything but a regular or absent file is an error. */
 bool ir_output_open(ir_output *out, const char *path, bool regular_only,
                     ir_status *status);
+/* Like ir_output_open with regular_only, but the temporary is a name
+ * given to `fd`, an unnamed file (O_TMPFILE) on the same file system,
+ * whose bytes are kept; false (errno EXDEV, ...) when it cannot be. */
+bool ir_output_open_linked(ir_output *out, const char *path, int fd,
+                           ir_status *status);
 /* False when written in place (stdout, FIFO, device). */
 bool ir_output_is_file(const ir_output *out);
 void ir_output_folder(const ir_output *out, char *folder, size_t size);

@@ -132,6 +132,8 @@ static Onnx__TensorProto *export_tensor(exporter *ex, const ir_tensor *t,
 {
 	const Onnx__TensorProto *origin = t->origin;
 	bool to_external = ir_layout_wants(ex->layout, t);
+	if (!to_external)
+		ir_layout_note_inline(ex->layout, t);
 	/* A tensor read from a data file is re-placed: inline, or in the
 	 * output's data file. */
 	if (origin && !t->modified && !t->data_file && !to_external &&
@@ -156,8 +158,10 @@ static Onnx__TensorProto *export_tensor(exporter *ex, const ir_tensor *t,
 			tp->raw_data.data = (uint8_t *)t->raw;
 		}
 	}
-	if (!(to_external && ir_layout_place(ex->layout, ex->arena, t, tp)) &&
-	    t->data_file)
+	if (to_external && ir_layout_place(ex->layout, ex->arena, t, tp))
+		return tp;
+	ir_layout_note_inline(ex->layout, t);
+	if (t->data_file)
 		ir_layout_inline(t, tp);
 	return tp;
 }
@@ -544,12 +548,45 @@ static const uint8_t *map_for_moves(ir_model *model, const ir_output *out,
 	return map;
 }
 
+/* Can a data file beside `out` adopt the store's file (a link on the
+ * same file system)? */
+static bool store_on_output_disk(const ir_model *model, const ir_output *out)
+{
+	int fd = ir_store_adoptable_fd(model);
+	char folder[PATH_MAX];
+	ir_output_folder(out, folder, sizeof folder);
+	struct stat store, dir;
+	return fd >= 0 && fstat(fd, &store) == 0 && stat(folder, &dir) == 0 &&
+	       store.st_dev == dir.st_dev;
+}
+
+/* Open the data file: the store's file under a temporary name when the
+ * layout adopts it, else a new one. If the link fails, the layout's
+ * offsets still hold for a new file; the tensors placed in the store are
+ * then written like the others. */
+static bool open_data_file(ir_model *model, ir_layout *layout, ir_output *data,
+                           const char *path, ir_status *status)
+{
+	if (layout->adopt) {
+		ir_status link_status = {0};
+		if (ir_output_open_linked(data, path,
+		                          ir_store_adoptable_fd(model),
+		                          &link_status))
+			return true;
+		layout->adopt = false;
+		for (size_t i = 0; i < layout->n; i++)
+			layout->entries[i].in_store = false;
+		ir_store_unplace(model);
+	}
+	return ir_output_open(data, path, true, status);
+}
+
 /* Export with tensors placed by `layout`, the 2 GB limit checked. */
 static Onnx__ModelProto *export_placed(ir_model *model, ir_layout *layout,
                                        struct ir_arena **arena, size_t *size)
 {
 	if (layout)
-		layout->n = 0, layout->end = 0;
+		ir_layout_reset(layout);
 	Onnx__ModelProto *mp = export_model(model, layout, arena);
 	*size = protobuf_c_message_get_packed_size(&mp->base);
 	return mp;
@@ -618,6 +655,7 @@ static bool save_file(ir_model *model, const char *path,
 	}
 	ir_layout_init(layout, model, o->external, o->external_threshold,
 	               o->external_align, name);
+	layout->adopt = beside && store_on_output_disk(model, out);
 	bool follow_input = beside && ir_model_has_external_data(model);
 	ir_layout *placing = o->external || follow_input ? layout : NULL;
 	struct ir_arena *arena;
@@ -642,16 +680,28 @@ static bool save_file(ir_model *model, const char *path,
 			    "%" PRIu64 " bytes or more go to '%s'\n",
 			    inline_size, o->external_threshold, name);
 	}
+	if (layout->adopt && layout->store_inlined) {
+		/* A store block must outlive this save: place again, for a
+		 * data file of its own. */
+		ir_export_free(arena);
+		layout->adopt = false;
+		mp = export_placed(model, layout, &arena, &size);
+	}
 	if (size > IR_PROTOBUF_LIMIT)
 		ok = fail_too_big(status, size);
+	uint64_t data_bytes = 0;
+	for (size_t i = 0; i < layout->n; i++)
+		data_bytes += layout->entries[i].size;
 	ir_progress progress = {o->progress, o->progress_ctx, 0,
-	                        layout->end + size};
+	                        data_bytes + size};
 	if (ok && layout->n > 0) {
 		char folder[PATH_MAX], data_path[PATH_MAX * 2];
 		ir_output_folder(out, folder, sizeof folder);
 		snprintf(data_path, sizeof data_path, "%s/%s", folder, name);
-		ok = ir_output_open(data, data_path, true, status) &&
+		ok = open_data_file(model, layout, data, data_path, status) &&
 		     ir_layout_write(layout, data->fd, &progress, status);
+		if (ok && layout->adopt)
+			ir_store_adopt(model);
 	}
 	ok = ok &&
 	     pack_model(model, mp, write_fd, &out->fd, out->fd,

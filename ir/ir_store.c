@@ -18,6 +18,14 @@
  * keeps the resident set near the tensors being worked on, not the whole
  * model.
  *
+ * The store's file is made in the folder the output will be written to
+ * when the caller names it (ir_model_set_store_folder), else in TMPDIR. A
+ * save that writes external data beside the output on the same file
+ * system adopts the store's file as its data file (ir_store_adopt): the
+ * computed tensors are already at their offsets, so they reach the disk
+ * once and are never copied, and the blocks no saved tensor holds become
+ * holes.
+ *
  * Blocks are reserved with fallocate before they are mapped, so a full
  * disk is an allocation that falls back to the heap, never a SIGBUS.
  *
@@ -53,11 +61,15 @@ typedef struct store_chunk {
 		CHUNK_OUTPUT,   /* a read-only mapping of a written data file */
 	} state;
 	ir_tensor *owner; /* CHUNK_TENSOR, CHUNK_MOVED */
+	uint64_t offset;  /* in the store's current file (ROOM, TENSOR) */
+	bool placed;      /* the save being written keeps it in place */
 	struct store_chunk *next;
 } store_chunk;
 
 struct ir_store {
 	int fd; /* -1: the store could not be created; use the heap */
+	bool linkable; /* fd is an O_TMPFILE: a save may give it a name */
+	const char *folder; /* where to make the file; NULL: TMPDIR */
 	uint64_t end;
 	store_chunk *chunks;
 	uint64_t since_trim; /* bytes stored since the last trim */
@@ -67,14 +79,23 @@ struct ir_store {
  * small, rarely enough that pages in use are seldom dropped. */
 enum { TRIM_EVERY = 64 << 20 };
 
-static int open_unnamed(void)
+static int open_unnamed(const char *folder, bool *linkable)
 {
+	*linkable = false;
+	int fd = folder ? open(folder, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)
+	                : -1;
+	if (fd >= 0) {
+		*linkable = true;
+		return fd;
+	}
 	const char *dir = getenv("TMPDIR");
 	if (!dir || !dir[0])
 		dir = "/tmp";
-	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-	if (fd >= 0)
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		*linkable = true;
 		return fd;
+	}
 	char path[4096];
 	snprintf(path, sizeof path, "%s/onnx-opt-store.XXXXXX", dir);
 	fd = mkostemp(path, O_CLOEXEC);
@@ -102,7 +123,7 @@ void *ir_store_alloc(ir_model *model, size_t size)
 		return NULL;
 	struct ir_store *s = store_of(model);
 	if (s->fd == STORE_NOT_OPENED)
-		s->fd = open_unnamed();
+		s->fd = open_unnamed(s->folder, &s->linkable);
 	if (s->fd < 0)
 		return NULL;
 	long page = sysconf(_SC_PAGESIZE);
@@ -115,10 +136,16 @@ void *ir_store_alloc(ir_model *model, size_t size)
 	if (p == MAP_FAILED)
 		return NULL;
 	store_chunk *c = ir_xmalloc(sizeof *c);
-	*c = (store_chunk){p, size, CHUNK_ROOM, NULL, s->chunks};
+	*c = (store_chunk){p, size, CHUNK_ROOM, NULL, offset, false, s->chunks};
 	s->chunks = c;
 	s->end = offset + size;
 	return p;
+}
+
+void ir_model_set_store_folder(ir_model *model, const char *folder)
+{
+	struct ir_store *s = store_of(model);
+	s->folder = folder ? ir_strdup(model, folder) : NULL;
 }
 
 /* The store block that starts at data and is size bytes long. */
@@ -177,8 +204,78 @@ void ir_store_keep_mapping(ir_model *model, const void *map, size_t size)
 {
 	store_chunk *c = ir_xmalloc(sizeof *c);
 	struct ir_store *s = store_of(model);
-	*c = (store_chunk){(uint8_t *)map, size, CHUNK_OUTPUT, NULL, s->chunks};
+	*c = (store_chunk){(uint8_t *)map, size, CHUNK_OUTPUT, NULL, 0, false,
+	                   s->chunks};
 	s->chunks = c;
+}
+
+/* ------------------------------------------------------------ adoption */
+
+int ir_store_adoptable_fd(const ir_model *model)
+{
+	const struct ir_store *s = model->store;
+	return s && s->fd >= 0 && s->linkable && s->chunks ? s->fd : -1;
+}
+
+uint64_t ir_store_end(const ir_model *model)
+{
+	return model->store ? model->store->end : 0;
+}
+
+bool ir_store_place(ir_model *model, const void *data, size_t size,
+                    uint64_t align, uint64_t *offset)
+{
+	if (ir_store_adoptable_fd(model) < 0)
+		return false;
+	store_chunk *c = block_at(model, data, size);
+	if (!c || c->state != CHUNK_TENSOR || c->owner->raw != data ||
+	    (align > 1 && c->offset % align != 0))
+		return false;
+	c->placed = true;
+	*offset = c->offset;
+	return true;
+}
+
+bool ir_store_holds(const ir_model *model, const void *data, size_t size)
+{
+	const uint8_t *p = data;
+	for (const store_chunk *c = model->store ? model->store->chunks : NULL;
+	     c; c = c->next)
+		if ((c->state == CHUNK_ROOM || c->state == CHUNK_TENSOR) &&
+		    p >= c->map && p + size <= c->map + c->size)
+			return true;
+	return false;
+}
+
+void ir_store_unplace(ir_model *model)
+{
+	for (store_chunk *c = model->store ? model->store->chunks : NULL; c;
+	     c = c->next)
+		c->placed = false;
+}
+
+void ir_store_adopt(ir_model *model)
+{
+	struct ir_store *s = model->store;
+	for (store_chunk *c = s->chunks; c; c = c->next) {
+		if (c->state != CHUNK_ROOM && c->state != CHUNK_TENSOR)
+			continue;
+		if (c->placed) {
+			/* Its tensor goes on reading the mapping, which is
+			 * now the data file's. */
+			c->state = CHUNK_OUTPUT;
+			c->placed = false;
+			continue;
+		}
+		/* No saved tensor holds it: a room nobody took, or the
+		 * bytes of a tensor no longer in the model. */
+		give_back(c);
+		c->state = c->state == CHUNK_ROOM ? CHUNK_RELEASED : CHUNK_MOVED;
+	}
+	/* The file is the data file's now: new blocks go to a new one. */
+	close(s->fd);
+	s->fd = STORE_NOT_OPENED;
+	s->end = 0;
 }
 
 void ir_memory_touched(ir_model *model, size_t size)

@@ -273,6 +273,15 @@ onnxopt_status onnxopt_set_fold_size_limit(onnxopt_model *model,
 	return onnxopt_set_option(model, "fold-size-limit", text);
 }
 
+onnxopt_status onnxopt_set_store_folder(onnxopt_model *model,
+                                        const char *folder)
+{
+	if (!model)
+		return usage_error("onnxopt_set_store_folder: NULL model");
+	ir_model_set_store_folder(model->ir, folder);
+	return ONNXOPT_OK;
+}
+
 onnxopt_status onnxopt_set_print_after(onnxopt_model *model, const char *pass,
                                        FILE *out)
 {

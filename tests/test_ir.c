@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "ir_external.h"
@@ -782,7 +783,12 @@ START_TEST(test_written_tensor_moves_to_the_output)
 		snprintf(data, sizeof data, "%s%s", path,
 		         options.external ? ".data" : "");
 		if (round == 0) {
-			ck_assert_ptr_ne(t->raw, stored);
+			/* A data file adopts the store's file: the bytes
+			 * stay where they are. Inline, they move. */
+			if (options.external)
+				ck_assert_ptr_eq(t->raw, stored);
+			else
+				ck_assert_ptr_ne(t->raw, stored);
 			read_file(data, &first, &first_size);
 		} else {
 			read_file(data, &second, &second_size);
@@ -799,6 +805,141 @@ START_TEST(test_written_tensor_moves_to_the_output)
 	free(second);
 	free(values);
 	ir_model_free(m);
+}
+END_TEST
+
+/* A big initializer w<k> = k + i/4 of n floats, computed into the store
+ * and added to the graph's first input. */
+static ir_tensor *add_big_weight(ir_model *m, int k, size_t n)
+{
+	ir_graph *g = m->graph;
+	float *room = ir_tensor_room(m, n * sizeof(float));
+	ck_assert_ptr_nonnull(room);
+	for (size_t i = 0; i < n; i++)
+		room[i] = (float)k + (float)i * 0.25f;
+	int64_t dims[] = {(int64_t)n};
+	ir_tensor *t =
+	    ir_tensor_create(m, IR_FLOAT, 1, dims, room, n * sizeof(float));
+	ck_assert_ptr_eq(t->raw, room);
+	char name[16];
+	snprintf(name, sizeof name, "w%d", k);
+	ir_value *w = ir_initializer_add(g, name, t);
+	ir_value *x = g->inputs[0];
+	tu_output(tu_node(g, "Add", TU_VALUES(x, w), 1)->outputs[0]);
+	return t;
+}
+
+/* Bytes saved inline are read from the model file, at any alignment. */
+static bool holds_weight(const void *data, int k, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		float v;
+		memcpy(&v, (const uint8_t *)data + i * sizeof v, sizeof v);
+		if (v != (float)k + (float)i * 0.25f)
+			return false;
+	}
+	return true;
+}
+
+/* Initializer k of the model saved at path holds w<k> of n floats. */
+static void assert_saved_weight(const char *path, int k, size_t n)
+{
+	ir_status status = {0};
+	ir_model *back = ir_model_load_file(path, &status);
+	ck_assert_msg(back, "%s", status.message);
+	const void *bytes;
+	size_t got;
+	ck_assert(ir_tensor_raw(back, back->graph->initializers[k]->tensor,
+	                        &bytes, &got));
+	ck_assert_uint_eq(got, n * sizeof(float));
+	ck_assert(holds_weight(bytes, k, n));
+	ir_model_free(back);
+}
+
+/* Saving with a data file beside the output adopts the store's file:
+ * the computed weight stays at its offset (never copied), the blocks no
+ * saved tensor holds (a tensor gone from the model, a room nobody took)
+ * become holes, the output loads with the right bytes, and the model
+ * saves again. */
+START_TEST(test_save_adopts_the_store)
+{
+	char dir[] = "/tmp/onnxopt-test-adopt-XXXXXX", path[80], data[96];
+	char again[96], again_data[112];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	size_t n = IR_STORE_MIN / sizeof(float) + 1, size = n * sizeof(float);
+	ir_model *m = tu_model(17);
+	ir_model_set_store_folder(m, dir);
+	tu_input(m->graph, "x", TU_DIMS((int64_t)n));
+	float *dead = malloc(size); /* a tensor never part of the model */
+	for (size_t i = 0; i < n; i++)
+		dead[i] = 9.0f;
+	int64_t dims[] = {(int64_t)n};
+	ir_tensor_create(m, IR_FLOAT, 1, dims, dead, size);
+	ir_tensor *t = add_big_weight(m, 0, n);
+	const void *stored = t->raw;
+	ck_assert_ptr_nonnull(ir_tensor_room(m, size)); /* never taken */
+
+	ir_save_options options;
+	ir_save_options_init(&options);
+	options.external = true;
+	ir_status status = {0};
+	snprintf(path, sizeof path, "%s/m.onnx", dir);
+	snprintf(data, sizeof data, "%s.data", path);
+	ck_assert_msg(ir_model_save_file_ex(m, path, &options, &status), "%s",
+	              status.message);
+	ck_assert_ptr_eq(t->raw, stored); /* adopted, not copied */
+	ck_assert(holds_weight(t->raw, 0, n));
+	struct stat st;
+	ck_assert_int_eq(stat(data, &st), 0);
+	/* Only the live weight takes disk blocks; the others are holes. */
+	ck_assert_int_le((long long)st.st_blocks * 512,
+	                 (long long)size + 64 * 1024);
+	assert_saved_weight(path, 0, n);
+	/* Saving again writes a data file of its own, with the same bytes. */
+	snprintf(again, sizeof again, "%s/again.onnx", dir);
+	snprintf(again_data, sizeof again_data, "%s.data", again);
+	ck_assert(ir_model_save_file_ex(m, again, &options, &status));
+	assert_saved_weight(again, 0, n);
+	ir_model_free(m);
+	unlink(path);
+	unlink(data);
+	unlink(again);
+	unlink(again_data);
+	ck_assert_int_eq(rmdir(dir), 0);
+	free(dead);
+}
+END_TEST
+
+/* A computed weight that goes inline while another goes to the data file
+ * keeps its bytes: the store is not adopted then (adoption would give the
+ * inline one's block back), and both read right after the save. */
+START_TEST(test_no_adoption_under_an_inline_store_tensor)
+{
+	char dir[] = "/tmp/onnxopt-test-noadopt-XXXXXX", path[80], data[96];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	size_t n = IR_STORE_MIN / sizeof(float) + 1;
+	ir_model *m = tu_model(17);
+	ir_model_set_store_folder(m, dir);
+	tu_input(m->graph, "x", TU_DIMS((int64_t)n));
+	ir_tensor *small = add_big_weight(m, 0, n);
+	ir_tensor *big = add_big_weight(m, 1, n + 1);
+	ir_save_options options;
+	ir_save_options_init(&options);
+	options.external = true;
+	options.external_threshold = n * sizeof(float) + 1; /* only w1 */
+	ir_status status = {0};
+	snprintf(path, sizeof path, "%s/m.onnx", dir);
+	snprintf(data, sizeof data, "%s.data", path);
+	ck_assert_msg(ir_model_save_file_ex(m, path, &options, &status), "%s",
+	              status.message);
+	ck_assert(holds_weight(small->raw, 0, n));
+	ck_assert(holds_weight(big->raw, 1, n + 1));
+	assert_saved_weight(path, 0, n);
+	assert_saved_weight(path, 1, n + 1);
+	ir_model_free(m);
+	unlink(path);
+	unlink(data);
+	ck_assert_int_eq(rmdir(dir), 0);
 }
 END_TEST
 
@@ -867,6 +1008,8 @@ static Suite *ir_suite(void)
 	tcase_add_loop_test(inits, test_written_tensor_moves_to_the_output, 0,
 	                    2);
 	tcase_add_test(inits, test_borrowed_payload_copies_file_to_file);
+	tcase_add_test(inits, test_save_adopts_the_store);
+	tcase_add_test(inits, test_no_adoption_under_an_inline_store_tensor);
 	suite_add_tcase(s, inits);
 	TCase *order = tcase_create("toposort");
 	tcase_add_test(order, test_toposort_restores_order);

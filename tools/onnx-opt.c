@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <malloc.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -387,6 +388,16 @@ int main(int argc, char **argv)
 			onnxopt_model_free(model);
 			return fail(st);
 		}
+	}
+	/* Computed weights are stored beside OUT, where saving can keep
+	 * them in place as the data file. */
+	if (strcmp(out, "-") != 0) {
+		char folder[PATH_MAX];
+		const char *slash = strrchr(out, '/');
+		snprintf(folder, sizeof folder, "%.*s",
+		         slash ? (slash == out ? 1 : (int)(slash - out)) : 1,
+		         slash ? out : ".");
+		onnxopt_set_store_folder(model, folder);
 	}
 	op_table op_rows = {0};
 	if (stats) {

@@ -85,6 +85,7 @@ _lib.onnxopt_save_buffer.argtypes = [_model_p,
                                      ctypes.POINTER(ctypes.c_void_p),
                                      ctypes.POINTER(ctypes.c_size_t)]
 _lib.onnxopt_save_file.argtypes = [_model_p, ctypes.c_char_p]
+_lib.onnxopt_set_store_folder.argtypes = [_model_p, ctypes.c_char_p]
 _lib.onnxopt_model_free.argtypes = [_model_p]
 _lib.onnxopt_free.argtypes = [ctypes.c_void_p]
 _PASS_INFO = ctypes.CFUNCTYPE(None, ctypes.c_char_p, ctypes.c_char_p,
@@ -183,6 +184,11 @@ def optimize_file(src, dst, passes=None, fixed_point=False, verify=False,
     _check(_lib.onnxopt_load_file(os.fsencode(src), ctypes.byref(model)))
     try:
         _apply_options(model, options)
+        # Computed weights are kept beside dst, where saving with external
+        # data can keep them in place as the data file.
+        if os.fspath(dst) != "-":
+            folder = os.path.dirname(os.fspath(dst)) or "."
+            _check(_lib.onnxopt_set_store_folder(model, os.fsencode(folder)))
         _check(_lib.onnxopt_run(model, _encode(passes),
                                 _flags(fixed_point, verify)))
         _check(_lib.onnxopt_save_file(model, os.fsencode(dst)))
