@@ -14,7 +14,8 @@
  *  - both Unsqueezes have constant axes (attribute before opset 13,
  *    input from 13), in range and without duplicates;
  *  - t is read only by the second Unsqueeze and is not a graph output;
- *  - the merged axes are written in the form the second Unsqueeze uses.
+ *  - the merged axes are written in the form the second Unsqueeze uses;
+ *  - every axis is below MATCH_MAX_RANK.
  */
 #include "match.h"
 #include "pass.h"
@@ -46,6 +47,14 @@ static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 	                         n1 + n2 <= MATCH_MAX_RANK) ||
 	    !match_private(&m))
 		return 0;
+	/* An axis names one of at most MATCH_MAX_RANK dims: a larger one
+	 * (from a bad model, where x's rank is unknown and nothing bounds
+	 * it) would make the count below run that long. */
+	for (int i = 0; i < n1 + n2; i++) {
+		int64_t a = i < n1 ? a1[i] : a2[i - n1];
+		if (a < 0 || a >= MATCH_MAX_RANK)
+			return 0;
+	}
 	int64_t merged[MATCH_MAX_RANK];
 	int n = 0;
 	for (int j = 0; j < n2; j++)
