@@ -277,6 +277,33 @@ END_TEST
 
 /* ---------------------------------------------------- other op families */
 
+/* Steps of INT64_MAX and INT64_MIN take one element; counting them must
+ * not overflow (a fuzzer found 8 + INT64_MAX). */
+START_TEST(test_slice_extreme_steps)
+{
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	ir_value *x = input(g, "x", IR_FLOAT, "10");
+	ir_value *forward = tu_op(
+	    g, "Slice", x, ints(g, (int64_t[]){0}, 1),
+	    ints(g, (int64_t[]){8}, 1), ints(g, (int64_t[]){0}, 1),
+	    ints(g, (int64_t[]){INT64_MAX}, 1));
+	ir_value *backward = tu_op(
+	    g, "Slice", x, ints(g, (int64_t[]){9}, 1),
+	    ints(g, (int64_t[]){INT64_MIN}, 1), ints(g, (int64_t[]){0}, 1),
+	    ints(g, (int64_t[]){INT64_MIN}, 1));
+	ir_value *every_third = tu_op(
+	    g, "Slice", x, ints(g, (int64_t[]){1}, 1),
+	    ints(g, (int64_t[]){10}, 1), ints(g, (int64_t[]){0}, 1),
+	    ints(g, (int64_t[]){3}, 1));
+	infer(m);
+	assert_type(forward, "float[1]");
+	assert_type(backward, "float[1]");
+	assert_type(every_third, "float[3]");
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(test_slice_and_squeeze_stay_exact)
 {
 	ir_model *m = tu_model(13);
@@ -525,6 +552,7 @@ int main(void)
 	tcase_add_test(tc, test_expand_with_minus_one_pattern);
 	tcase_add_test(tc, test_float_cast_of_known_size_feeds_range);
 	tcase_add_test(tc, test_slice_and_squeeze_stay_exact);
+	tcase_add_test(tc, test_slice_extreme_steps);
 	tcase_add_test(tc, test_never_contradicts_the_model);
 	tcase_add_test(tc, test_unknown_ops_are_left_alone);
 	tcase_add_test(tc, test_operator_table);

@@ -87,16 +87,21 @@ static dim_expr slice_length(const dim_expr *dim, int64_t start, int64_t end,
 		start += d;
 	if (end < 0)
 		end += d;
-	int64_t n;
+	int64_t span;
 	if (step > 0) {
 		start = clamp64(start, 0, d);
 		end = clamp64(end, 0, d);
-		n = end > start ? (end - start + step - 1) / step : 0;
+		span = end - start;
 	} else {
 		start = clamp64(start, 0, d - 1);
 		end = clamp64(end, -1, d - 1);
-		n = start > end ? (start - end + (-step) - 1) / (-step) : 0;
+		span = start - end;
 	}
+	/* ceil(span / |step|) as (span - 1) / |step| + 1: adding the step
+	 * to the span first overflows for steps near INT64_MAX, and -step
+	 * for INT64_MIN (steps are untrusted; the callers refuse 0). */
+	uint64_t magnitude = step > 0 ? (uint64_t)step : 0 - (uint64_t)step;
+	int64_t n = span > 0 ? (int64_t)((uint64_t)(span - 1) / magnitude) + 1 : 0;
 	return dim_const(n);
 }
 
