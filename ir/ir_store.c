@@ -236,15 +236,23 @@ bool ir_store_place(ir_model *model, const void *data, size_t size,
 	return true;
 }
 
-bool ir_store_holds(const ir_model *model, const void *data, size_t size)
+/* The chunk whose mapping holds [data, data + size), or NULL. Mappings
+ * never overlap in memory, so there is at most one. */
+static const store_chunk *chunk_holding(const ir_model *model,
+                                        const void *data, size_t size)
 {
 	const uint8_t *p = data;
 	for (const store_chunk *c = model->store ? model->store->chunks : NULL;
 	     c; c = c->next)
-		if ((c->state == CHUNK_ROOM || c->state == CHUNK_TENSOR) &&
-		    p >= c->map && p + size <= c->map + c->size)
-			return true;
-	return false;
+		if (p >= c->map && p + size <= c->map + c->size)
+			return c;
+	return NULL;
+}
+
+bool ir_store_holds(const ir_model *model, const void *data, size_t size)
+{
+	const store_chunk *c = chunk_holding(model, data, size);
+	return c && (c->state == CHUNK_ROOM || c->state == CHUNK_TENSOR);
 }
 
 void ir_store_unplace(ir_model *model)
@@ -301,12 +309,7 @@ bool ir_memory_is_mapped(const ir_model *model, const void *data, size_t size)
 
 bool ir_store_contains(const ir_model *model, const void *data, size_t size)
 {
-	const uint8_t *p = data;
-	for (const store_chunk *c = model->store ? model->store->chunks : NULL;
-	     c; c = c->next)
-		if (p >= c->map && p + size <= c->map + c->size)
-			return true;
-	return false;
+	return chunk_holding(model, data, size) != NULL;
 }
 
 void ir_memory_trim(ir_model *model)
