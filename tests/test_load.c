@@ -161,23 +161,38 @@ START_TEST(test_rejects_undefined_value)
 }
 END_TEST
 
+/* The If cases: a model with inputs cond (bool) and x (float[2]). */
+static proto_model *model_with_cond_and_x(Onnx__GraphProto **g)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	*g = proto_main_graph(pm);
+	proto_graph_add_input(pm, *g, "cond", IR_BOOL, NULL, 0);
+	proto_graph_add_input(pm, *g, "x", IR_FLOAT, (int64_t[]){2}, 1);
+	return pm;
+}
+
+/* Node "if": If(cond) -> y with the two branches. */
+static void add_if(proto_model *pm, Onnx__GraphProto *g,
+                   Onnx__GraphProto *then_g, Onnx__GraphProto *else_g)
+{
+	Onnx__NodeProto *n_if =
+	    proto_graph_add_node(pm, g, "If", "if", "cond", "y");
+	proto_node_set_attr_graph(pm, n_if, "then_branch", then_g);
+	proto_node_set_attr_graph(pm, n_if, "else_branch", else_g);
+}
+
 /* A body may read outer values, but not one that exists nowhere. */
 START_TEST(test_rejects_undefined_value_in_subgraph)
 {
-	proto_model *pm = proto_model_create(8, 17);
-	Onnx__GraphProto *g = proto_main_graph(pm);
-	proto_graph_add_input(pm, g, "cond", IR_BOOL, NULL, 0);
-	proto_graph_add_input(pm, g, "x", IR_FLOAT, (int64_t[]){2}, 1);
+	Onnx__GraphProto *g;
+	proto_model *pm = model_with_cond_and_x(&g);
 	Onnx__GraphProto *then_g = proto_graph_create(pm, "then");
 	proto_graph_add_node(pm, then_g, "Neg", "inner_neg", "ghost", "t");
 	proto_graph_add_output(pm, then_g, "t", IR_FLOAT, NULL, -1);
 	Onnx__GraphProto *else_g = proto_graph_create(pm, "else");
 	proto_graph_add_node(pm, else_g, "Neg", "inner_ok", "x", "e");
 	proto_graph_add_output(pm, else_g, "e", IR_FLOAT, NULL, -1);
-	Onnx__NodeProto *n_if =
-	    proto_graph_add_node(pm, g, "If", "if", "cond", "y");
-	proto_node_set_attr_graph(pm, n_if, "then_branch", then_g);
-	proto_node_set_attr_graph(pm, n_if, "else_branch", else_g);
+	add_if(pm, g, then_g, else_g);
 	proto_graph_add_output(pm, g, "y", IR_FLOAT, NULL, -1);
 	ir_status st = proto_load_fails(pm);
 	ck_assert_int_eq(st.code, IR_ERR_INVALID);
@@ -189,17 +204,12 @@ END_TEST
 /* A value defined inside a body is not visible to the outer graph. */
 START_TEST(test_rejects_read_of_inner_value)
 {
-	proto_model *pm = proto_model_create(8, 17);
-	Onnx__GraphProto *g = proto_main_graph(pm);
-	proto_graph_add_input(pm, g, "cond", IR_BOOL, NULL, 0);
-	proto_graph_add_input(pm, g, "x", IR_FLOAT, (int64_t[]){2}, 1);
+	Onnx__GraphProto *g;
+	proto_model *pm = model_with_cond_and_x(&g);
 	Onnx__GraphProto *body = proto_graph_create(pm, "then");
 	proto_graph_add_node(pm, body, "Neg", "inner", "x", "secret");
 	proto_graph_add_output(pm, body, "secret", IR_FLOAT, NULL, -1);
-	Onnx__NodeProto *n_if =
-	    proto_graph_add_node(pm, g, "If", "if", "cond", "y");
-	proto_node_set_attr_graph(pm, n_if, "then_branch", body);
-	proto_node_set_attr_graph(pm, n_if, "else_branch", body);
+	add_if(pm, g, body, body);
 	proto_graph_add_node(pm, g, "Relu", "outer", "secret", "z");
 	proto_graph_add_output(pm, g, "z", IR_FLOAT, NULL, -1);
 	ir_status st = proto_load_fails(pm);
@@ -234,19 +244,14 @@ END_TEST
  * then folding the If wrote a graph out of order.) */
 START_TEST(test_rejects_cycle_through_branch_output)
 {
-	proto_model *pm = proto_model_create(8, 17);
-	Onnx__GraphProto *g = proto_main_graph(pm);
-	proto_graph_add_input(pm, g, "cond", IR_BOOL, NULL, 0);
-	proto_graph_add_input(pm, g, "x", IR_FLOAT, (int64_t[]){2}, 1);
+	Onnx__GraphProto *g;
+	proto_model *pm = model_with_cond_and_x(&g);
 	Onnx__GraphProto *then_g = proto_graph_create(pm, "then");
 	proto_graph_add_output(pm, then_g, "later", IR_FLOAT, NULL, -1);
 	Onnx__GraphProto *else_g = proto_graph_create(pm, "else");
 	proto_graph_add_node(pm, else_g, "Neg", "inner", "x", "e");
 	proto_graph_add_output(pm, else_g, "e", IR_FLOAT, NULL, -1);
-	Onnx__NodeProto *n_if =
-	    proto_graph_add_node(pm, g, "If", "if", "cond", "y");
-	proto_node_set_attr_graph(pm, n_if, "then_branch", then_g);
-	proto_node_set_attr_graph(pm, n_if, "else_branch", else_g);
+	add_if(pm, g, then_g, else_g);
 	proto_graph_add_node(pm, g, "Relu", "from_if", "y", "later");
 	proto_graph_add_output(pm, g, "later", IR_FLOAT, NULL, -1);
 	ir_status st = proto_load_fails(pm);
@@ -664,18 +669,13 @@ END_TEST
  * which checks that order, accepts the result. */
 START_TEST(test_load_sorts_producer_of_branch_output)
 {
-	proto_model *pm = proto_model_create(8, 17);
-	Onnx__GraphProto *g = proto_main_graph(pm);
-	proto_graph_add_input(pm, g, "cond", IR_BOOL, NULL, 0);
-	proto_graph_add_input(pm, g, "x", IR_FLOAT, (int64_t[]){2}, 1);
+	Onnx__GraphProto *g;
+	proto_model *pm = model_with_cond_and_x(&g);
 	Onnx__GraphProto *then_g = proto_graph_create(pm, "then");
 	proto_graph_add_output(pm, then_g, "n", IR_FLOAT, NULL, -1);
 	Onnx__GraphProto *else_g = proto_graph_create(pm, "else");
 	proto_graph_add_output(pm, else_g, "x", IR_FLOAT, NULL, -1);
-	Onnx__NodeProto *n_if =
-	    proto_graph_add_node(pm, g, "If", "if", "cond", "y");
-	proto_node_set_attr_graph(pm, n_if, "then_branch", then_g);
-	proto_node_set_attr_graph(pm, n_if, "else_branch", else_g);
+	add_if(pm, g, then_g, else_g);
 	proto_graph_add_node(pm, g, "Neg", "producer", "x", "n");
 	proto_graph_add_output(pm, g, "y", IR_FLOAT, NULL, -1);
 	ir_model *m = tu_load_proto(pm);
