@@ -592,6 +592,16 @@ static Onnx__ModelProto *export_placed(ir_model *model, ir_layout *layout,
 	return mp;
 }
 
+/* Is some tensor saved at its offset in the store's file? Only then does
+ * adopting that file save a copy. */
+static bool keeps_a_store_tensor(const ir_layout *layout)
+{
+	for (size_t i = 0; i < layout->n; i++)
+		if (layout->entries[i].in_store)
+			return true;
+	return false;
+}
+
 /* What a save has open or allocated, for the cleanup below. */
 typedef struct save_files {
 	ir_output out, data;
@@ -680,9 +690,12 @@ static bool save_file(ir_model *model, const char *path,
 			    "%" PRIu64 " bytes or more go to '%s'\n",
 			    inline_size, o->external_threshold, name);
 	}
-	if (layout->adopt && layout->store_inlined) {
-		/* A store block must outlive this save: place again, for a
-		 * data file of its own. */
+	if (layout->adopt && layout->n > 0 &&
+	    (layout->store_inlined || !keeps_a_store_tensor(layout))) {
+		/* A store block must outlive this save, or no saved tensor
+		 * is in the store (the data file would begin with holes as
+		 * large as the store's dead blocks): place again, for a data
+		 * file of its own. */
 		ir_export_free(arena);
 		layout->adopt = false;
 		mp = export_placed(model, layout, &arena, &size);

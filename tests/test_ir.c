@@ -943,6 +943,46 @@ START_TEST(test_no_adoption_under_an_inline_store_tensor)
 }
 END_TEST
 
+/* When no saved tensor is in the store, the data file does not adopt it:
+ * it would begin with holes as large as the store's dead blocks. */
+START_TEST(test_no_adoption_when_only_dead_tensors_are_in_the_store)
+{
+	char dir[] = "/tmp/onnxopt-test-deadstore-XXXXXX", path[80], data[96];
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ir_model *m = tu_model(17);
+	ir_model_set_store_folder(m, dir);
+	size_t dead_size = IR_STORE_MIN + 4096;
+	ck_assert_ptr_nonnull(ir_tensor_room(m, dead_size)); /* never taken */
+	size_t n = 1000, size = n * sizeof(float);
+	float *values = malloc(size);
+	for (size_t i = 0; i < n; i++)
+		values[i] = (float)i * 0.25f; /* w0, as add_big_weight */
+	int64_t dims[] = {(int64_t)n};
+	ir_value *x = tu_input(m->graph, "x", TU_DIMS((int64_t)n));
+	ir_value *w = ir_initializer_add(
+	    m->graph, "w0", ir_tensor_create(m, IR_FLOAT, 1, dims, values, size));
+	tu_output(tu_node(m->graph, "Add", TU_VALUES(x, w), 1)->outputs[0]);
+	ir_save_options options;
+	ir_save_options_init(&options);
+	options.external = true;
+	options.external_threshold = 1024;
+	ir_status status = {0};
+	snprintf(path, sizeof path, "%s/m.onnx", dir);
+	snprintf(data, sizeof data, "%s.data", path);
+	ck_assert_msg(ir_model_save_file_ex(m, path, &options, &status), "%s",
+	              status.message);
+	struct stat st;
+	ck_assert_int_eq(stat(data, &st), 0);
+	ck_assert_int_lt((long long)st.st_size, (long long)dead_size);
+	assert_saved_weight(path, 0, n);
+	ir_model_free(m);
+	unlink(path);
+	unlink(data);
+	ck_assert_int_eq(rmdir(dir), 0);
+	free(values);
+}
+END_TEST
+
 /* A payload borrowed from the loaded file is copied file to file
  * (copy_file_range) when saved: the output's bytes are the input's. */
 START_TEST(test_borrowed_payload_copies_file_to_file)
@@ -1010,6 +1050,8 @@ static Suite *ir_suite(void)
 	tcase_add_test(inits, test_borrowed_payload_copies_file_to_file);
 	tcase_add_test(inits, test_save_adopts_the_store);
 	tcase_add_test(inits, test_no_adoption_under_an_inline_store_tensor);
+	tcase_add_test(inits,
+	               test_no_adoption_when_only_dead_tensors_are_in_the_store);
 	suite_add_tcase(s, inits);
 	TCase *order = tcase_create("toposort");
 	tcase_add_test(order, test_toposort_restores_order);
