@@ -70,8 +70,11 @@ static void type_from_proto(ir_model *model, ir_type *type,
 	type->dims = ir_alloc(model, sizeof(ir_dim) * (t->shape->n_dim + 1));
 	for (size_t i = 0; i < t->shape->n_dim; i++) {
 		const Onnx__TensorShapeProto__Dimension *d = t->shape->dim[i];
+		/* A negative size is no size: the dim is unknown (the value
+		 * keeps its type as loaded when saved unchanged). */
 		if (d->value_case ==
-		    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE)
+		        ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE &&
+		    d->dim_value >= 0)
 			type->dims[i] =
 			    (ir_dim){IR_DIM_VALUE, d->dim_value, NULL};
 		else if (

@@ -341,23 +341,31 @@ static bool convert_split(convert *c, ir_node *node)
 	int64_t n = ir_attr_int(node, "num_outputs", 0);
 	int rank = input_rank(node);
 	int64_t axis = ir_attr_int(node, "axis", 0);
-	if (axis < 0)
+	if (axis < 0 && rank >= 0)
 		axis += rank;
 	const ir_type *t = &node->inputs[0]->type;
 	if (n != node->n_outputs || rank < 0 || axis < 0 || axis >= rank ||
-	    t->dims[axis].kind != IR_DIM_VALUE || n < 1 || n > 64)
+	    t->dims[axis].kind != IR_DIM_VALUE || t->dims[axis].value < 0 ||
+	    n < 1 || n > 64)
 		return convert_refuse(c, node,
 		                      "num_outputs needs the size of "
 		                      "the split axis");
+	/* Parts of ceil(dim / n), the last one smaller: it must not come
+	 * out negative (5 in 4 parts of 2), which Split-18 rejects too. */
+	int64_t dim = t->dims[axis].value;
+	int64_t chunk = dim / n + (dim % n != 0), last = dim - chunk * (n - 1);
+	if (last < 0)
+		return convert_refuse(c, node,
+		                      "num_outputs parts of ceil(size / n) "
+		                      "overrun the split axis");
 	if (!c->apply)
 		return true;
-	int64_t dim = t->dims[axis].value;
 	ir_node_remove_attr(node, "num_outputs");
 	if (dim % n == 0)
 		return true; /* equal parts: the older default */
-	int64_t sizes[64], chunk = (dim + n - 1) / n;
+	int64_t sizes[64];
 	for (int64_t i = 0; i < n; i++)
-		sizes[i] = i + 1 < n ? chunk : dim - chunk * (n - 1);
+		sizes[i] = i + 1 < n ? chunk : last;
 	if (c->to >= 13)
 		convert_set_input(
 		    node, 1,
@@ -452,7 +460,7 @@ static bool convert_dft(convert *c, ir_node *node)
 			                      "axis is not a constant");
 		value = axis[0];
 	}
-	if (value < 0)
+	if (value < 0 && input_rank(node) >= 0)
 		value += input_rank(node);
 	if (value < 0 || input_rank(node) < 0)
 		return convert_refuse(c, node, "axis needs the input's rank");

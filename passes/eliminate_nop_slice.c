@@ -115,7 +115,7 @@ static bool read_args(const ir_node *node, int64_t opset, slice_args *args)
 static bool takes_whole_axis(int64_t start, int64_t end,
                              const dim_expr *computed_end, const ir_dim *dim)
 {
-	bool known = dim && dim->kind == IR_DIM_VALUE;
+	bool known = dim && dim->kind == IR_DIM_VALUE && dim->value >= 0;
 	int64_t d = known ? dim->value : 0;
 	bool from_first =
 	    start == 0 || start == INT64_MIN || (known && start <= -d);

@@ -40,6 +40,12 @@ static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 	    !match_constant(&m, bias_value, &bias) ||
 	    !match_check(&m, bias.elem_type == elem_type) ||
 	    (has_old && !match_constant(&m, conv->inputs[2], &old)) ||
+	    /* The new bias has `channels` elements: take that count from
+	     * data (W's own tensor, or a bias or old bias that long), never
+	     * from a declared dim alone, which may claim 2^61. */
+	    !match_check(&m, w->def == IR_DEF_INITIALIZER ||
+	                         bias.numel == channels ||
+	                         (has_old && old.numel == channels)) ||
 	    !match_private(&m))
 		return 0;
 	double *values = ir_xmalloc(sizeof(double) * (size_t)channels);

@@ -153,8 +153,10 @@ static ir_value *match_repeat_kv(match *m, ir_value *x, ir_value **shapes)
 	    n_axes == 1 && axes[0] == 2 && match_rank(kv) == 4 &&
 	    match_rank(expand->outputs[0]) == 5 && match_rank(x) == 4) {
 		ir_value *e = expand->outputs[0];
-		int64_t hkv = match_dim(kv, 1), r = match_dim(e, 2);
-		bool ok = hkv > 0 && r > 0 && match_dim(x, 1) == hkv * r &&
+		int64_t hkv = match_dim(kv, 1), r = match_dim(e, 2), heads;
+		bool ok = hkv > 0 && r > 0 &&
+		          !__builtin_mul_overflow(hkv, r, &heads) &&
+		          match_dim(x, 1) == heads &&
 		          same_dim(e, 0, kv, 0) && same_dim(e, 1, kv, 1) &&
 		          same_dim(e, 3, kv, 2) && same_dim(e, 4, kv, 3) &&
 		          same_dim(x, 0, kv, 0) && same_dim(x, 2, kv, 2) &&

@@ -170,8 +170,12 @@ static bool fold_into_conv(match *m, ir_node *conv, const bn_affine *bn,
 	                         b.numel == bn->channels)))
 		return false;
 	int64_t group = ir_attr_int(conv, "group", 1);
-	int64_t out_channels = transposed ? w.dims[1] * group : w.dims[0];
-	if (!match_check(m, group >= 1 && out_channels == bn->channels &&
+	int64_t out_channels = w.dims[0];
+	if (!match_check(m, group >= 1 &&
+	                        !(transposed &&
+	                          __builtin_mul_overflow(w.dims[1], group,
+	                                                 &out_channels)) &&
+	                        out_channels == bn->channels &&
 	                        (!transposed || w.dims[0] % group == 0)))
 		return false;
 	ir_value *new_w = scaled_weights(

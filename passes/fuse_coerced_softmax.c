@@ -42,7 +42,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	ir_value *shape = match_operand(&m, node, 1);
 	int rank = match_rank(x);
 	int64_t axis = flatten ? ir_attr_int(flatten, "axis", 1) : 0;
-	if (axis < 0)
+	if (axis < 0 && rank >= 0)
 		axis += rank;
 	int64_t op_axis = op ? ir_attr_int(op, "axis", -1) : 0;
 	const ir_node *shape_of =

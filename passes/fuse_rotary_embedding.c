@@ -270,7 +270,7 @@ static ir_value *stacked_pairs(const ir_value *e)
 	const ir_value *out = reshape->outputs[0];
 	int64_t half = f ? match_dim(f, 2) : -1;
 	if (!out || match_rank(f) != 3 || match_rank(out) != 3 || half <= 0 ||
-	    match_dim(out, 2) != 2 * half ||
+	    half > INT64_MAX / 2 || match_dim(out, 2) != 2 * half ||
 	    !match_dims_equal(&out->type.dims[0], &f->type.dims[0]) ||
 	    !match_dims_equal(&out->type.dims[1], &f->type.dims[1]))
 		return NULL;

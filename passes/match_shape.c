@@ -159,12 +159,18 @@ ir_node *match_pad_into_pads(match *m, ir_node *consumer, int rank,
 	                        n == 2 * spatial))
 		return NULL;
 	*consumer_padded = false;
-	for (int i = 0; i < 2 * spatial; i++)
+	for (int i = 0; i < 2 * spatial; i++) {
+		if (!match_check(m, out[i] >= 0))
+			return NULL;
 		*consumer_padded = *consumer_padded || out[i] != 0;
-	for (int i = 0; i < spatial; i++) {
-		out[i] += pads[2 + i];
-		out[spatial + i] += pads[rank + 2 + i];
 	}
+	for (int i = 0; i < spatial; i++)
+		if (!match_check(m, !__builtin_add_overflow(out[i], pads[2 + i],
+		                                            &out[i]) &&
+		                        !__builtin_add_overflow(
+		                            out[spatial + i], pads[rank + 2 + i],
+		                            &out[spatial + i])))
+			return NULL;
 	return pad;
 }
 
@@ -230,13 +236,16 @@ bool match_zero_pads(match *m, const ir_node *pad, int rank, int64_t *pads)
 		return false;
 	for (int i = 0; i < 2 * rank; i++)
 		pads[i] = 0;
+	bool seen[MATCH_MAX_RANK] = {false};
 	for (int i = 0; i < n_axes; i++) {
+		/* An axis named twice is an invalid Pad: leave it alone. */
 		if (!match_check(m, axes[i] >= 0 && axes[i] < rank &&
-		                        given[i] >= 0 &&
+		                        !seen[axes[i]] && given[i] >= 0 &&
 		                        given[n_axes + i] >= 0))
 			return false;
-		pads[axes[i]] += given[i];
-		pads[rank + axes[i]] += given[n_axes + i];
+		seen[axes[i]] = true;
+		pads[axes[i]] = given[i];
+		pads[rank + axes[i]] = given[n_axes + i];
 	}
 	return true;
 }
@@ -303,9 +312,11 @@ bool match_holds_dim(ir_model *model, ir_value *value, const ir_value *x,
 	    p->inputs[0]->def == IR_DEF_NODE ? p->inputs[0]->producer : NULL;
 	if (ir_node_is(p, "Shape") && p->n_inputs == 1) {
 		int rank = match_rank(p->inputs[0]);
+		if (rank < 0)
+			return false;
 		a = shape_axis(ir_attr_int(p, "start", 0), rank);
 		b = ir_attr_int(p, "end", rank);
-		return a >= 0 && shape_axis(b - 1, rank) == a &&
+		return a >= 0 && b > INT64_MIN && shape_axis(b - 1, rank) == a &&
 		       match_dims_equal(&p->inputs[0]->type.dims[a],
 		                        &x->type.dims[axis]);
 	}

@@ -197,20 +197,26 @@ for field in ModelProto.producer_name:producer_name \
 		"$m/nul_${field#*:}.onnx"
 done
 
-# Inputs the fuzzers once broke onnx-opt with (tests/fuzz/regressions):
-# any clean exit will do, never a signal or a sanitizer report, and never
-# a pass that leaves invalid IR (--verify checks after each pass, in
-# release builds too).
+# Inputs that once broke onnx-opt, found by the fuzzers or by reading for
+# the same bug classes (tests/fuzz/regressions): any clean exit will do,
+# never a signal or a sanitizer report, and never a pass that leaves
+# invalid IR (--verify checks after each pass, in release builds too).
+# NAME.args, when present, holds the options that reach the bug (a
+# pipeline, a target opset).
 for model in "$(dirname "$0")"/../fuzz/regressions/*.onnx; do
 	[ -f "$model" ] || continue
-	"$opt" --verify "$model" "$work/out.onnx" >/dev/null 2>"$work/stderr"
+	args=
+	[ -f "${model%.onnx}.args" ] && args=$(cat "${model%.onnx}.args")
+	# shellcheck disable=SC2086 # the options are words
+	"$opt" --verify $args "$model" "$work/out.onnx" >/dev/null \
+		2>"$work/stderr"
 	status=$?
 	n=$((n + 1))
 	if [ $status -le 2 ] && ! grep -q "IR invalid" "$work/stderr"; then
-		echo "ok $n - fuzz regression $(basename "$model"): exit $status"
+		echo "ok $n - fuzz regression $(basename "$model") $args: exit $status"
 	else
 		failed=$((failed + 1))
-		echo "not ok $n - fuzz regression $(basename "$model"): exit $status"
+		echo "not ok $n - fuzz regression $(basename "$model") $args: exit $status"
 		echo "# stderr: $(head -c 300 "$work/stderr")"
 	fi
 	rm -f "$work/out.onnx"
