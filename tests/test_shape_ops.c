@@ -296,10 +296,18 @@ START_TEST(test_slice_extreme_steps)
 	    g, "Slice", x, ints(g, (int64_t[]){1}, 1),
 	    ints(g, (int64_t[]){10}, 1), ints(g, (int64_t[]){0}, 1),
 	    ints(g, (int64_t[]){3}, 1));
+	/* An empty axis stays empty backwards too (the clamps would put
+	 * start at 0 of nothing). */
+	ir_value *empty = input(g, "empty", IR_FLOAT, "0,3");
+	ir_value *empty_backward = tu_op(
+	    g, "Slice", empty, ints(g, (int64_t[]){-1}, 1),
+	    ints(g, (int64_t[]){-10}, 1), ints(g, (int64_t[]){0}, 1),
+	    ints(g, (int64_t[]){-1}, 1));
 	infer(m);
 	assert_type(forward, "float[1]");
 	assert_type(backward, "float[1]");
 	assert_type(every_third, "float[3]");
+	assert_type(empty_backward, "float[0,3]");
 	ir_model_free(m);
 }
 END_TEST

@@ -15,7 +15,9 @@
  * a body is first inferred with the initial types; if a carried result
  * then differs from what went in, every type in the body is restored and
  * the body is inferred again from the types both agree on (at most a few
- * rounds, then from element types alone). Body inputs the model declares
+ * rounds, then from element types alone; one round from element types
+ * once the model's loops have used SHAPE_REPEAT_BUDGET). Body inputs the
+ * model declares
  * are refined like any value, never contradicted.
  */
 #include <stdlib.h>
@@ -160,7 +162,15 @@ static void infer_carried(shape_analysis *analysis, carried_body *cb,
 	memcpy(current, cb->initial,
 	       sizeof(shape_type) * (size_t)cb->n_carried);
 	shape_snapshot *snapshot = shape_snapshot_take(analysis, body);
+	/* Past the budget, one round with the carried types unknown, which
+	 * holds for any trip count: nested bodies would otherwise take up to
+	 * 4^depth rounds. */
+	bool widened = analysis->repeated > SHAPE_REPEAT_BUDGET;
 	for (int round = 0;; round++) {
+		if (widened)
+			for (int k = 0; k < cb->n_carried; k++)
+				shape_type_unknown(&current[k],
+				                   current[k].elem);
 		bind_rest(analysis, bind_ctx);
 		for (int k = 0; k < cb->n_carried; k++)
 			if (cb->is_tensor[k])
@@ -168,13 +178,12 @@ static void infer_carried(shape_analysis *analysis, carried_body *cb,
 				    analysis,
 				    body->inputs[cb->input_offset + k],
 				    &current[k]);
+		analysis->repeating += round > 0;
 		shape_infer_graph(analysis, body);
-		if (carried_stable(cb, current) || round == 3)
+		analysis->repeating -= round > 0;
+		if (carried_stable(cb, current) || widened)
 			break;
-		if (round == 2)
-			for (int k = 0; k < cb->n_carried; k++)
-				shape_type_unknown(&current[k],
-				                   current[k].elem);
+		widened = round == 2 || analysis->repeated > SHAPE_REPEAT_BUDGET;
 		shape_snapshot_restore(snapshot);
 	}
 	shape_snapshot_free(snapshot);
@@ -350,7 +359,9 @@ static IR_NOINLINE void scan_outputs(infer_ctx *ctx, const scan_state *st,
 			continue;
 		infer_output(ctx, k, &out);
 	}
-	for (int j = 0; n_states + j < ctx->node->n_outputs; j++) {
+	/* Scan outputs past MAX_CARRIED have no axis read: left unknown. */
+	for (int j = 0; n_states + j < ctx->node->n_outputs && j < MAX_CARRIED;
+	     j++) {
 		shape_type out;
 		if (n_states + j >= body->n_outputs ||
 		    !value_type(body->outputs[n_states + j], &out))
@@ -378,9 +389,11 @@ void shape_infer_scan(infer_ctx *ctx)
 	bool batched = ctx->opset < 9;
 	int first = batched ? 1 : 0;
 	int64_t n_scan = infer_attr_int(ctx, "num_scan_inputs", 0);
-	int n_states = ctx->node->n_inputs - first - (int)n_scan;
-	if (n_scan <= 0 || n_states < 0 || n_states > MAX_CARRIED ||
-	    n_scan > MAX_CARRIED || body->n_inputs != n_states + n_scan) {
+	int n_states = n_scan > 0 && n_scan <= MAX_CARRIED
+	                   ? ctx->node->n_inputs - first - (int)n_scan
+	                   : -1;
+	if (n_states < 0 || n_states > MAX_CARRIED ||
+	    body->n_inputs != n_states + n_scan) {
 		shape_infer_graph(ctx->analysis, body);
 		return;
 	}

@@ -96,18 +96,19 @@ static int term_qsort_cmp(const void *a, const void *b)
 	return term_cmp(a, b);
 }
 
+/* On magnitudes, unsigned: -INT64_MIN does not fit an int64_t. The
+ * result fits unless both are INT64_MIN or 0, which callers (a divisor
+ * > 1) never pass. */
 static int64_t gcd64(int64_t a, int64_t b)
 {
-	if (a < 0)
-		a = -a;
-	if (b < 0)
-		b = -b;
-	while (b) {
-		int64_t t = a % b;
-		a = b;
-		b = t;
+	uint64_t x = a < 0 ? 0 - (uint64_t)a : (uint64_t)a;
+	uint64_t y = b < 0 ? 0 - (uint64_t)b : (uint64_t)b;
+	while (y) {
+		uint64_t t = x % y;
+		x = y;
+		y = t;
 	}
-	return a;
+	return (int64_t)x;
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -351,7 +352,8 @@ dim_expr dim_ceildiv(const dim_expr *a, int64_t c)
  * and d's coefficient divides t's. */
 static bool term_divide(const dim_term *t, const dim_term *d, dim_term *out)
 {
-	if (d->coeff == 0 || t->coeff % d->coeff != 0)
+	if (d->coeff == 0 || (d->coeff == -1 && t->coeff == INT64_MIN) ||
+	    t->coeff % d->coeff != 0)
 		return false;
 	out->coeff = t->coeff / d->coeff;
 	out->n_factors = 0;

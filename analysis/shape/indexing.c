@@ -53,7 +53,8 @@ void shape_infer_gather_nd(infer_ctx *ctx)
 	int64_t batch = infer_attr_int(ctx, "batch_dims", 0), k;
 	if (data.rank >= 0 && indices.rank >= 1 &&
 	    dim_is_const(&indices.dims[indices.rank - 1], &k) && batch >= 0 &&
-	    batch + k <= data.rank) {
+	    k >= 0 && batch <= data.rank && k <= data.rank - batch &&
+	    indices.rank - 1 + (data.rank - batch - k) <= SHAPE_MAX_RANK) {
 		out.rank = 0;
 		for (int i = 0; i < indices.rank - 1; i++)
 			out.dims[out.rank++] = indices.dims[i];
@@ -83,6 +84,8 @@ static dim_expr slice_length(const dim_expr *dim, int64_t start, int64_t end,
 		                      end <= -SLICE_UNBOUNDED;
 		return whole || whole_reversed ? *dim : dim_unknown();
 	}
+	if (d <= 0) /* empty whatever the step: the clamps below need d >= 1 */
+		return dim_const(0);
 	if (start < 0)
 		start += d;
 	if (end < 0)

@@ -220,6 +220,8 @@ static void infer_bodies_as_declared(shape_analysis *analysis, ir_node *node)
 
 static void infer_node(shape_analysis *analysis, ir_node *node)
 {
+	if (analysis->repeating)
+		analysis->repeated++;
 	const op_info *op = op_lookup(node->domain, node->op_type);
 	/* A node runtimes reject (a mistyped attribute) claims nothing. */
 	if (op && op->infer && !op_node_mistyped_attribute(node)) {

@@ -20,6 +20,8 @@
 #include "shape.h"
 
 #define SHAPE_MAX_RANK 16
+/* Node inferences a model's loops may repeat: a tenth of a second. */
+#define SHAPE_REPEAT_BUDGET (1LL << 16)
 
 /* A tensor type during inference: element type and dims as expressions. */
 typedef struct shape_type {
@@ -35,6 +37,11 @@ typedef struct shape_analysis {
 	int refined;
 	struct value_memo *memo;
 	int depth; /* recursion guard for symbolic evaluation */
+	/* Nodes inferred again, in a Loop or Scan body's later rounds (and
+	 * the bodies nested in them): while repeating > 0, each node counts.
+	 * Past SHAPE_REPEAT_BUDGET, bodies get one round (control_flow.c). */
+	int repeating;
+	long long repeated;
 	/* Fresh symbols (see shape.h): the next number, found on first use. */
 	bool fresh_scanned;
 	long long next_fresh;

@@ -184,9 +184,16 @@ void shape_infer_einsum(infer_ctx *ctx)
 	out.rank = 0;
 	if (arrow) {
 		const char *rhs = arrow + 2;
+		int rhs_ellipsis = 0;
 		for (int i = 0; rhs[i]; i++) {
 			if (rhs[i] == '.') {
 				if (rhs[i + 1] == '.' && rhs[i + 2] == '.') {
+					/* One ellipsis, and room for it. */
+					if (rhs_ellipsis++ ||
+					    (st.has_ellipsis &&
+					     out.rank + st.ellipsis.rank >
+					         SHAPE_MAX_RANK))
+						return;
 					for (int k = 0; st.has_ellipsis &&
 					                k < st.ellipsis.rank;
 					     k++)

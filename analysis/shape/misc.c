@@ -60,7 +60,7 @@ void shape_infer_tfidf_vectorizer(infer_ctx *ctx)
 		for (size_t i = 0; i < a->proto->n_ints; i++)
 			if (a->proto->ints[i] > max)
 				max = a->proto->ints[i];
-		width = dim_const(max + 1);
+		width = max < INT64_MAX ? dim_const(max + 1) : dim_unknown();
 	}
 	if (in.rank == 1 || in.rank == 2) {
 		out.rank = in.rank;
@@ -88,12 +88,21 @@ static bool same_word(const ProtobufCBinaryData *a,
 	return true;
 }
 
-/* How many words of a constant input survive the stopwords, or -1. */
+/* Word-stopword comparisons count_kept_words makes before it gives up. */
+#define MAX_STOPWORD_COMPARISONS ((int64_t)1 << 24)
+
+/* How many words of a constant input survive the stopwords, or -1 (also
+ * when that takes more than MAX_STOPWORD_COMPARISONS: the count is
+ * words x stopwords, and a small file can hold many of both). */
 static int64_t count_kept_words(const infer_ctx *ctx)
 {
 	const ir_attr *stop = ir_node_attr(ctx->node, "stopwords");
 	const ir_tensor *t = infer_input_tensor(ctx, 0);
 	if (!t || t->elem_type != IR_STRING)
+		return -1;
+	int64_t n_stop = stop ? (int64_t)stop->proto->n_strings : 0;
+	if (n_stop > 0 &&
+	    ir_tensor_numel(t) > MAX_STOPWORD_COMPARISONS / n_stop)
 		return -1;
 	bool case_sensitive = infer_attr_int(ctx, "is_case_sensitive", 0) != 0;
 	int64_t n = ir_tensor_numel(t), kept = 0;

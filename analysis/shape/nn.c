@@ -355,9 +355,14 @@ void shape_infer_col2im(infer_ctx *ctx)
 			if (infer_input_ints(ctx, 2, block, SHAPE_MAX_RANK,
 			                     &n_block)) {
 				int64_t area = 1;
+				bool fits = true;
 				for (int i = 0; i < n_block; i++)
-					area *= block[i];
-				out.dims[1] = dim_floordiv(&x.dims[1], area);
+					fits = fits && block[i] > 0 &&
+					       !__builtin_mul_overflow(
+					           area, block[i], &area);
+				if (fits)
+					out.dims[1] =
+					    dim_floordiv(&x.dims[1], area);
 			}
 		}
 	}

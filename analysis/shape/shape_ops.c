@@ -427,7 +427,7 @@ static void rearrange_blocks(infer_ctx *ctx, bool to_space)
 	if (in.rank >= 0 && in.rank != 4)
 		return;
 	if (in.rank == 4) {
-		if (b <= 0)
+		if (b <= 0 || b > INT32_MAX) /* b * b must fit */
 			return;
 		dim_expr block = dim_const(b), area = dim_const(b * b);
 		if (to_space) {

@@ -146,16 +146,23 @@ static bool slice(value_env *env, shape_value *out)
 	int64_t start = starts[0] < 0 ? starts[0] + n : starts[0];
 	int64_t end = ends[0] < 0 ? ends[0] + n : ends[0];
 	int count = 0;
-	if (step > 0) {
+	/* Every element is visited and every |step|-th kept: adding a step
+	 * near INT64_MAX to the index would overflow, and n is small. */
+	uint64_t magnitude = step > 0 ? (uint64_t)step : 0 - (uint64_t)step;
+	if (n == 0) {
+		/* Nothing to take, whatever the step's sign. */
+	} else if (step > 0) {
 		start = start < 0 ? 0 : start > n ? n : start;
 		end = end < 0 ? 0 : end > n ? n : end;
-		for (int64_t i = start; i < end; i += step)
-			out->elems[count++] = data->elems[i];
+		for (int64_t i = start; i < end; i++)
+			if ((uint64_t)(i - start) % magnitude == 0)
+				out->elems[count++] = data->elems[i];
 	} else {
 		start = start < 0 ? 0 : start > n - 1 ? n - 1 : start;
 		end = end < -1 ? -1 : end > n - 1 ? n - 1 : end;
-		for (int64_t i = start; i > end; i += step)
-			out->elems[count++] = data->elems[i];
+		for (int64_t i = start; i > end; i--)
+			if ((uint64_t)(start - i) % magnitude == 0)
+				out->elems[count++] = data->elems[i];
 	}
 	out->elem_type = data->elem_type;
 	out->rank = 1;
