@@ -70,6 +70,21 @@ void *eval_alloc(eval_call *call, size_t size)
 
 /* --------------------------------------------------------------- calls */
 
+bool eval_extent_fits(const int64_t *dims, int rank)
+{
+	bool empty = false;
+	int64_t extent = 1;
+	for (int i = 0; i < rank; i++) {
+		if (dims[i] < 0)
+			return false;
+		empty = empty || dims[i] == 0;
+		if (dims[i] > 0 &&
+		    __builtin_mul_overflow(extent, dims[i], &extent))
+			return false;
+	}
+	return !empty || extent <= EVAL_MAX_EMPTY_EXTENT;
+}
+
 bool eval_decode(eval_call *call, const ir_tensor *t, eval_tensor *out)
 {
 	memset(out, 0, sizeof *out);
@@ -77,7 +92,7 @@ bool eval_decode(eval_call *call, const ir_tensor *t, eval_tensor *out)
 		return false;
 	size_t elem_size = eval_elem_size(t->elem_type);
 	int64_t numel = ir_tensor_numel(t);
-	if (!elem_size || numel < 0)
+	if (!elem_size || numel < 0 || !eval_extent_fits(t->dims, t->rank))
 		return false;
 	out->present = true;
 	out->elem_type = t->elem_type;
@@ -234,6 +249,13 @@ static void *make_output(eval_call *call, int index, int elem_type, int rank,
 			return NULL;
 		}
 		numel *= dims[i];
+	}
+	if (!eval_extent_fits(dims, rank)) {
+		eval_unsupported(call,
+		                 "output %d is empty, with other dims that "
+		                 "multiply past %lld",
+		                 index, (long long)EVAL_MAX_EMPTY_EXTENT);
+		return NULL;
 	}
 	long long bytes = (long long)(numel * (int64_t)elem_size);
 	if (call->size_limit >= 0 && bytes > call->size_limit &&
@@ -408,10 +430,13 @@ bool eval_axis(eval_call *call, int64_t axis, int rank, int *out)
 
 void eval_strides(const int64_t *dims, int rank, int64_t *strides)
 {
+	/* Saturating, like eval_numel: the callers' tensors are checked
+	 * (eval_extent_fits), but a kernel may ask about dims it made. */
 	int64_t s = 1;
 	for (int i = rank - 1; i >= 0; i--) {
 		strides[i] = s;
-		s *= dims[i];
+		if (__builtin_mul_overflow(s, dims[i], &s))
+			s = INT64_MAX;
 	}
 }
 

@@ -47,6 +47,16 @@ enum { EVAL_OK = 0, EVAL_UNSUPPORTED = 1, EVAL_ERROR = 2 };
 /* Ranks above this are refused (ONNX models stay far below it). */
 #define EVAL_MAX_RANK 16
 
+/* The most an empty tensor's non-zero dims may multiply to. [0, 2^40,
+ * 2^40] takes no bytes, but kernels loop over the dims before and after
+ * an axis, and size offsets and scratch by them. A tensor with elements
+ * has data (or an output budget) for each, which bounds its dims. Empty
+ * inputs and outputs past it are not folded. */
+#define EVAL_MAX_EMPTY_EXTENT ((int64_t)1 << 24)
+/* Are dims (each >= 0) those of a tensor with elements, or of an empty
+ * one within EVAL_MAX_EMPTY_EXTENT? */
+bool eval_extent_fits(const int64_t *dims, int rank);
+
 /* A constant seen as contiguous, little-endian elements. For STRING
  * tensors, data is an array of ProtobufCBinaryData. */
 typedef struct eval_tensor {
