@@ -9,6 +9,11 @@
  * the model again:
  *   - a tensor's dims (interesting values: 0, -1, 2^31, 2^61 + 1, 2^62,
  *     INT64_MAX, ...), its data type, or a dim added or dropped;
+ *   - one element of a tensor's data (an int64 or int32 set to such a
+ *     value: Slice steps, Reshape shapes, pads; a float or double set to
+ *     NaN, infinity or 1e30);
+ *   - a dim of a declared type (graph inputs, outputs, value_info), to
+ *     such a value, where passes read sizes without data behind them;
  *   - an attribute's value (ints, floats, int lists) or its type;
  *   - an edge: a node input renamed to another value, or to its own
  *     output (a cycle), or emptied;
@@ -23,6 +28,7 @@
  * lives in a scratch list, so after packing the unpacked tree is restored
  * exactly and freed with protobuf_c_message_free_unpacked.
  */
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -256,6 +262,83 @@ static bool edit_tensor(mutation *m)
 	}
 }
 
+static const float odd_floats[] = {0.0f,     -0.0f,     1e30f,  -1e30f,
+                                   1e-30f,   0.5f,      NAN,    INFINITY,
+                                   -INFINITY, 2147483648.0f};
+
+/* One element of a tensor's data, in raw_data or the typed field. */
+static bool edit_value(mutation *m)
+{
+	if (!m->n_tensors)
+		return false;
+	Onnx__TensorProto *t = m->tensors[pick(m, m->n_tensors)];
+	int type = t->has_data_type ? t->data_type : 0;
+	size_t width = type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 ||
+	                       type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE
+	                   ? 8
+	               : type == ONNX__TENSOR_PROTO__DATA_TYPE__INT32 ||
+	                       type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT
+	                   ? 4
+	                   : 0;
+	bool is_float = type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT ||
+	                type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE;
+	if (!width)
+		return false;
+	float f = odd_floats[pick(m, sizeof odd_floats / sizeof *odd_floats)];
+	int64_t i = interesting_int(m, 1);
+	if (t->has_raw_data && t->raw_data.len >= width) {
+		/* Little-endian elements at multiples of the width. */
+		uint8_t *at = t->raw_data.data +
+		              width * pick(m, t->raw_data.len / width);
+		if (width == 8 && is_float)
+			set(m, at, &(double){f}, 8);
+		else if (width == 8)
+			set(m, at, &i, 8);
+		else if (is_float)
+			set(m, at, &f, 4);
+		else
+			set(m, at, &(int32_t){(int32_t)i}, 4);
+		return true;
+	}
+	if (type == ONNX__TENSOR_PROTO__DATA_TYPE__INT64 && t->n_int64_data)
+		SET(m, t->int64_data[pick(m, t->n_int64_data)], i);
+	else if (type == ONNX__TENSOR_PROTO__DATA_TYPE__INT32 &&
+	         t->n_int32_data)
+		SET(m, t->int32_data[pick(m, t->n_int32_data)], (int32_t)i);
+	else if (type == ONNX__TENSOR_PROTO__DATA_TYPE__FLOAT &&
+	         t->n_float_data)
+		SET(m, t->float_data[pick(m, t->n_float_data)], f);
+	else if (type == ONNX__TENSOR_PROTO__DATA_TYPE__DOUBLE &&
+	         t->n_double_data)
+		SET(m, t->double_data[pick(m, t->n_double_data)], (double)f);
+	else
+		return false;
+	return true;
+}
+
+/* A dim of a value's declared tensor type: a size passes may trust. */
+static bool edit_declared_dim(mutation *m)
+{
+	if (!m->n_infos)
+		return false;
+	const Onnx__ValueInfoProto *vi = m->infos[pick(m, m->n_infos)];
+	const Onnx__TypeProto *type = vi->type;
+	if (!type || type->value_case != ONNX__TYPE_PROTO__VALUE_TENSOR_TYPE ||
+	    !type->tensor_type->shape || !type->tensor_type->shape->n_dim)
+		return false;
+	const Onnx__TensorShapeProto *shape = type->tensor_type->shape;
+	Onnx__TensorShapeProto__Dimension *d =
+	    shape->dim[pick(m, shape->n_dim)];
+	int64_t old = d->value_case ==
+	                      ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE
+	                  ? d->dim_value
+	                  : 1;
+	SET(m, d->value_case,
+	    ONNX__TENSOR_SHAPE_PROTO__DIMENSION__VALUE_DIM_VALUE);
+	SET(m, d->dim_value, interesting_int(m, old));
+	return true;
+}
+
 static bool edit_attr(mutation *m)
 {
 	if (!m->n_attrs)
@@ -266,13 +349,11 @@ static bool edit_attr(mutation *m)
 		SET(m, a->has_i, (protobuf_c_boolean)1);
 		SET(m, a->i, interesting_int(m, a->i));
 		return true;
-	case 1: {
-		static const float floats[] = {0.0f,   -0.0f,  1e30f,
-		                               -1e30f, 1e-30f, 0.5f};
+	case 1:
 		SET(m, a->has_f, (protobuf_c_boolean)1);
-		SET(m, a->f, floats[pick(m, 6)]);
+		SET(m, a->f, odd_floats[pick(m, sizeof odd_floats /
+		                                    sizeof *odd_floats)]);
 		return true;
-	}
 	case 2:
 		if (!a->n_ints)
 			return false;
@@ -428,7 +509,7 @@ static bool wrap_type(mutation *m)
 
 static bool edit_model(mutation *m, Onnx__ModelProto *model)
 {
-	switch (pick(m, 10)) {
+	switch (pick(m, 13)) {
 	case 0:
 	case 1:
 	case 2: return edit_tensor(m);
@@ -438,6 +519,9 @@ static bool edit_model(mutation *m, Onnx__ModelProto *model)
 	case 6: return edit_node(m);
 	case 7: return wrap_in_if(m, model);
 	case 8: return wrap_type(m);
+	case 9:
+	case 10: return edit_value(m);
+	case 11: return edit_declared_dim(m);
 	default:
 		if (!model->n_opset_import)
 			return false;
