@@ -17,8 +17,7 @@
  * the body is inferred again from the types both agree on (at most a few
  * rounds, then from element types alone; one round from element types
  * once the model's loops have used SHAPE_REPEAT_BUDGET). Body inputs the
- * model declares
- * are refined like any value, never contradicted.
+ * model declares are refined like any value, never contradicted.
  */
 #include <stdlib.h>
 #include <string.h>
