@@ -153,6 +153,8 @@ ir_wire_check_nesting(const ProtobufCMessageDescriptor *descriptor,
                       const uint8_t *data, size_t size, char *where,
                       size_t where_size)
 {
+	if (size == 0) /* an empty message; data may be NULL (no data + 0) */
+		return IR_WIRE_OK;
 	/* Between two counted levels there are at most two other messages
 	 * (node and attribute; or value info or attribute, and the type that
 	 * starts a type's nesting), plus a few above the first and below the
