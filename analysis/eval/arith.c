@@ -344,7 +344,8 @@ static bool legacy_broadcast(eval_call *c)
 	int64_t axis = eval_attr_int(c, "axis", a->rank - b->rank);
 	if (b->rank == 1 && b->dims[0] == 1)
 		return true; /* a scalar broadcasts either way */
-	if (axis < 0 || axis + b->rank > a->rank) {
+	/* untrusted attribute: axis + b->rank could overflow */
+	if (axis < 0 || axis > a->rank - b->rank) {
 		eval_error(c, "legacy axis %lld does not fit", (long long)axis);
 		return false;
 	}

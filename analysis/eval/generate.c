@@ -233,6 +233,10 @@ int eval_eye_like(eval_call *c)
 	if (!out)
 		return EVAL_UNSUPPORTED;
 	size_t es = eval_elem_size(type);
+	/* untrusted attribute: a k past the matrix leaves it all zeros,
+	 * and i + k could overflow */
+	if (k >= t->dims[1] || k <= -t->dims[0])
+		return EVAL_OK;
 	for (int64_t i = 0; i < t->dims[0]; i++) {
 		int64_t j = i + k;
 		if (j >= 0 && j < t->dims[1])
@@ -253,6 +257,9 @@ int eval_one_hot(eval_call *c)
 		return EVAL_ERROR;
 	if (values->numel != 2)
 		return eval_error(c, "values must hold [off, on]");
+	/* untrusted value: NaN or a huge depth has no int64 */
+	if (!eval_fits_int64(depth_value))
+		return eval_unsupported(c, "depth %g", depth_value);
 	int64_t depth = (int64_t)depth_value;
 	if (depth < 1 || depth > (1 << 24))
 		return eval_unsupported(c, "depth %lld", (long long)depth);
@@ -276,7 +283,10 @@ int eval_one_hot(eval_call *c)
 	const double *idx = eval_doubles(c, indices);
 	for (int64_t o = 0; o < outer; o++)
 		for (int64_t r = 0; r < inner; r++) {
-			int64_t v = (int64_t)idx[o * inner + r];
+			double x = idx[o * inner + r];
+			if (!eval_fits_int64(x))
+				continue; /* NaN or far out of range: all off */
+			int64_t v = (int64_t)x;
 			if (v < 0)
 				v += depth;
 			if (v < 0 || v >= depth)

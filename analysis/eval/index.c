@@ -150,7 +150,7 @@ static int64_t *nd_offsets(eval_call *c, const eval_tensor *data,
 		return NULL;
 	}
 	int64_t k = ind->dims[ind->rank - 1];
-	if (k < 1 || batch + k > data->rank) {
+	if (k < 1 || k > data->rank - batch) { /* batch + k could overflow */
 		eval_error(c, "index tuples of %lld for data of rank %d",
 		           (long long)k, data->rank);
 		return NULL;
@@ -190,7 +190,12 @@ int eval_gather_nd(eval_call *c)
 	int64_t *idx = (int64_t *)indices_of(c, 1);
 	if (!idx)
 		return EVAL_ERROR;
-	int batch = (int)eval_attr_int(c, "batch_dims", 0);
+	/* untrusted attribute: range-check before narrowing to int */
+	int64_t batch_dims = eval_attr_int(c, "batch_dims", 0);
+	if (batch_dims < 0 || batch_dims >= ind->rank)
+		return eval_error(c, "indices of rank %d with batch_dims %lld",
+		                  ind->rank, (long long)batch_dims);
+	int batch = (int)batch_dims;
 	int64_t tuples, slice;
 	const int64_t *offsets =
 	    nd_offsets(c, data, ind, idx, batch, &tuples, &slice);
@@ -259,7 +264,9 @@ static int scatter_into(eval_call *c, const eval_tensor *data,
 		                        ir_elem_name(data->elem_type));
 	void *acc = eval_widen(c, data);
 	const void *upd = eval_widen(c, updates);
-#define SCATTER_REDUCE(T)                                                      \
+	/* Add and mul are done in U: integers wrap around (in uint64, as
+	 * arith.c does) instead of overflowing a signed int64. */
+#define SCATTER_REDUCE(T, U)                                                   \
 	{                                                                      \
 		T *a = acc;                                                    \
 		const T *u = upd;                                              \
@@ -267,19 +274,19 @@ static int scatter_into(eval_call *c, const eval_tensor *data,
 			for (int64_t j = 0; j < run; j++) {                    \
 				T *x = &a[offsets[p] + j], y = u[p * run + j]; \
 				switch (reduction) {                           \
-				case SCATTER_ADD: *x += y; break;              \
-				case SCATTER_MUL: *x *= y; break;              \
+				case SCATTER_ADD: *x = (T)((U)*x + y); break;  \
+				case SCATTER_MUL: *x = (T)((U)*x * y); break;  \
 				case SCATTER_MAX: *x = y > *x ? y : *x; break; \
 				case SCATTER_MIN: *x = y < *x ? y : *x; break; \
 				}                                              \
 			}                                                      \
 	}
 	if (kind == EVAL_KIND_FLOAT)
-		SCATTER_REDUCE(double)
+		SCATTER_REDUCE(double, double)
 	else if (kind == EVAL_KIND_SIGNED)
-		SCATTER_REDUCE(int64_t)
+		SCATTER_REDUCE(int64_t, uint64_t)
 	else
-		SCATTER_REDUCE(uint64_t)
+		SCATTER_REDUCE(uint64_t, uint64_t)
 #undef SCATTER_REDUCE
 	eval_narrow(out, data->elem_type, acc, data->numel);
 	return EVAL_OK;
@@ -472,19 +479,26 @@ static int block_rearrange(eval_call *c, bool to_space)
 	if (to_space && !crd && strcmp(mode, "DCR"))
 		return eval_unsupported(c, "mode '%s'", mode);
 	int64_t n = x->dims[0], ch = x->dims[1], h = x->dims[2], w = x->dims[3];
-	int64_t dims[4];
+	int64_t dims[4], bb;
+	/* untrusted attribute: the block products could overflow */
+	if (__builtin_mul_overflow(b, b, &bb))
+		return eval_unsupported(c, "blocksize %lld", (long long)b);
 	if (to_space) {
-		if (ch % (b * b))
+		if (ch % bb)
 			return eval_error(c, "channels not divisible");
 		dims[0] = n;
-		dims[1] = ch / (b * b);
-		dims[2] = h * b;
-		dims[3] = w * b;
+		dims[1] = ch / bb;
+		if (__builtin_mul_overflow(h, b, &dims[2]) ||
+		    __builtin_mul_overflow(w, b, &dims[3]))
+			return eval_unsupported(c, "blocksize %lld",
+			                        (long long)b);
 	} else {
 		if (h % b || w % b)
 			return eval_error(c, "spatial dims not divisible");
 		dims[0] = n;
-		dims[1] = ch * b * b;
+		if (__builtin_mul_overflow(ch, bb, &dims[1]))
+			return eval_unsupported(c, "blocksize %lld",
+			                        (long long)b);
 		dims[2] = h / b;
 		dims[3] = w / b;
 	}

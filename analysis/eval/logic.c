@@ -14,8 +14,9 @@
 
 enum compare_op { CMP_EQ, CMP_LT, CMP_LE, CMP_GT, CMP_GE };
 
-static bool broadcast_two(eval_call *c, int *rank, int64_t *dims,
-                          int64_t **offsets_a, int64_t **offsets_b)
+/* The broadcast shape only: the offsets (8 bytes per output element)
+ * are made once eval_output has accepted the output's size. */
+static bool broadcast_two(eval_call *c, int *rank, int64_t *dims)
 {
 	if (c->n_inputs != 2 || !eval_has_input(c, 0) ||
 	    !eval_has_input(c, 1)) {
@@ -23,11 +24,7 @@ static bool broadcast_two(eval_call *c, int *rank, int64_t *dims,
 		return false;
 	}
 	const eval_tensor *ins[2] = {&c->in[0], &c->in[1]};
-	if (!eval_broadcast_shape(c, ins, 2, rank, dims))
-		return false;
-	*offsets_a = eval_broadcast_offsets(c, ins[0], *rank, dims);
-	*offsets_b = eval_broadcast_offsets(c, ins[1], *rank, dims);
-	return true;
+	return eval_broadcast_shape(c, ins, 2, rank, dims);
 }
 
 static int strings_compare(const ProtobufCBinaryData *a,
@@ -58,8 +55,8 @@ int eval_compare(eval_call *c)
 		return eval_unsupported(c, "is not a comparison");
 	enum compare_op op = ops[found].op;
 	int rank;
-	int64_t dims[EVAL_MAX_RANK], *oa, *ob;
-	if (!broadcast_two(c, &rank, dims, &oa, &ob))
+	int64_t dims[EVAL_MAX_RANK];
+	if (!broadcast_two(c, &rank, dims))
 		return EVAL_ERROR;
 	const eval_tensor *a = &c->in[0], *b = &c->in[1];
 	if (a->elem_type != b->elem_type)
@@ -69,6 +66,8 @@ int eval_compare(eval_call *c)
 	uint8_t *out = eval_output(c, 0, IR_BOOL, rank, dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	const int64_t *oa = eval_broadcast_offsets(c, a, rank, dims);
+	const int64_t *ob = eval_broadcast_offsets(c, b, rank, dims);
 	int64_t n = eval_numel(dims, rank);
 	eval_kind kind = eval_kind_of(a->elem_type);
 #define COMPARE(T, SIGN_OF)                                                    \
@@ -124,14 +123,16 @@ int eval_logical(eval_call *c)
 	if (op < 0)
 		return eval_unsupported(c, "is not logical");
 	int rank;
-	int64_t dims[EVAL_MAX_RANK], *oa, *ob;
-	if (!broadcast_two(c, &rank, dims, &oa, &ob))
+	int64_t dims[EVAL_MAX_RANK];
+	if (!broadcast_two(c, &rank, dims))
 		return EVAL_ERROR;
 	if (c->in[0].elem_type != IR_BOOL || c->in[1].elem_type != IR_BOOL)
 		return eval_error(c, "needs bool inputs");
 	uint8_t *out = eval_output(c, 0, IR_BOOL, rank, dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	const int64_t *oa = eval_broadcast_offsets(c, &c->in[0], rank, dims);
+	const int64_t *ob = eval_broadcast_offsets(c, &c->in[1], rank, dims);
 	const uint8_t *x = c->in[0].data, *y = c->in[1].data;
 	int64_t n = eval_numel(dims, rank);
 	for (int64_t i = 0; i < n; i++) {

@@ -151,6 +151,8 @@ static int batched_product(eval_call *c, const eval_tensor *ta,
 	void *out = eval_output_filled(c, 0, out_type, rank, dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	if (eval_numel(dims, rank) == 0)
+		return EVAL_OK; /* empty: no offsets for maybe huge batches */
 	const int64_t *oa = eval_broadcast_offsets(c, &ba, brank, bdims);
 	const int64_t *ob = eval_broadcast_offsets(c, &bb, brank, bdims);
 	void *acc = eval_alloc(c, 8 * (size_t)(batches * m * n));
@@ -192,14 +194,32 @@ int eval_matmul(eval_call *c)
 	                       is_float, a->elem_type);
 }
 
+/* Integers of at most 32 bits: their differences fit int64. The ops
+ * allow only 8-bit ones (float8 in QLinearMatMul-21 is not integer). */
+static bool narrow_int(int elem_type)
+{
+	return elem_type == IR_INT8 || elem_type == IR_UINT8 ||
+	       elem_type == IR_INT16 || elem_type == IR_UINT16 ||
+	       elem_type == IR_INT32 || elem_type == IR_UINT32;
+}
+
 /* x - zero point, per tensor or per row/column, as int64. */
 static int64_t *minus_zero_point(eval_call *c, const eval_tensor *x,
                                  int zp_index, bool per_row)
 {
+	const eval_tensor *zp =
+	    eval_has_input(c, zp_index) ? &c->in[zp_index] : NULL;
+	/* untrusted types: 64-bit or float values could overflow x - zp */
+	int bad = !narrow_int(x->elem_type)          ? x->elem_type
+	          : zp && !narrow_int(zp->elem_type) ? zp->elem_type
+	                                             : -1;
+	if (bad >= 0) {
+		eval_unsupported(c, "on %s", ir_elem_name(bad));
+		return NULL;
+	}
 	int64_t *v = eval_int64s(c, x);
-	if (!eval_has_input(c, zp_index))
+	if (!zp)
 		return v;
-	const eval_tensor *zp = &c->in[zp_index];
 	const int64_t *z = eval_int64s(c, zp);
 	if (zp->numel == 1) {
 		for (int64_t i = 0; i < x->numel; i++)
@@ -208,7 +228,7 @@ static int64_t *minus_zero_point(eval_call *c, const eval_tensor *x,
 	}
 	/* Per row of A (dim -2) or per column of B (dim -1). */
 	int64_t rows = x->rank >= 2 ? x->dims[x->rank - 2] : 1;
-	int64_t cols = x->dims[x->rank - 1];
+	int64_t cols = x->rank ? x->dims[x->rank - 1] : 1; /* scalar x */
 	if (zp->numel != (per_row ? rows : cols)) {
 		eval_unsupported(c, "zero point of %lld entries",
 		                 (long long)zp->numel);

@@ -108,9 +108,9 @@ int eval_flatten(eval_call *c)
 		axis += t->rank;
 	if (axis < 0 || axis > t->rank)
 		return eval_error(c, "axis out of range");
-	int64_t dims[2] = {eval_numel(t->dims, (int)axis), 1};
-	for (int i = (int)axis; i < t->rank; i++)
-		dims[1] *= t->dims[i];
+	/* eval_numel saturates: the dims of an empty input can be huge */
+	int64_t dims[2] = {eval_numel(t->dims, (int)axis),
+	                   eval_numel(t->dims + axis, t->rank - (int)axis)};
 	return copy_input(c, 2, dims);
 }
 
@@ -367,7 +367,9 @@ int eval_concat(eval_call *c)
 				                  "input %d differs in dim "
 				                  "%d",
 				                  k, i);
-		dims[axis] += t->dims[axis];
+		if (__builtin_add_overflow(dims[axis], t->dims[axis],
+		                           &dims[axis]))
+			return eval_unsupported(c, "concat dim overflows");
 	}
 	char *out =
 	    eval_output_filled(c, 0, first->elem_type, first->rank, dims);
@@ -399,6 +401,8 @@ int eval_split(eval_call *c)
 	if (!eval_axis(c, eval_attr_int(c, "axis", 0), t->rank, &axis))
 		return EVAL_ERROR;
 	int n = c->n_outputs;
+	if (n < 1) /* the equal parts divide by n */
+		return eval_error(c, "has no outputs");
 	int64_t *sizes = eval_alloc(c, sizeof *sizes * (size_t)(n + 1));
 	const int64_t *split = NULL;
 	int64_t n_split = -1;
@@ -419,6 +423,10 @@ int eval_split(eval_call *c)
 		for (int i = 0; i < n; i++) {
 			if (split[i] < 0)
 				return eval_error(c, "negative split");
+			/* untrusted split: a sum past d could overflow */
+			if (split[i] > d - total)
+				return eval_error(c, "split sums past dim %lld",
+				                  (long long)d);
 			sizes[i] = split[i];
 			total += split[i];
 		}
@@ -427,7 +435,8 @@ int eval_split(eval_call *c)
 			                  (long long)total, (long long)d);
 	} else {
 		/* Equal parts; from opset 18 the last may be smaller. */
-		int64_t part = (d + n - 1) / n;
+		/* not (d + n - 1) / n, which may overflow */
+		int64_t part = d / n + (d % n != 0);
 		if (d % n && c->opset < 18)
 			return eval_error(c, "dim %lld does not split in %d",
 			                  (long long)d, n);

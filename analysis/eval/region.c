@@ -161,6 +161,8 @@ int eval_slice(eval_call *c)
 	void *out = eval_output_filled(c, 0, t->elem_type, rank, dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	if (eval_numel(dims, rank) == 0)
+		return EVAL_OK; /* empty: no maps sized by huge dims */
 	int64_t in_strides[EVAL_MAX_RANK], out_strides[EVAL_MAX_RANK];
 	int64_t *maps[EVAL_MAX_RANK];
 	eval_strides(t->dims, rank, in_strides);
@@ -197,6 +199,8 @@ int eval_expand(eval_call *c)
 	void *out = eval_output_filled(c, 0, t->elem_type, rank, dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	if (eval_numel(dims, rank) == 0)
+		return EVAL_OK; /* empty: no maps sized by huge dims */
 	int64_t in_strides[EVAL_MAX_RANK], out_strides[EVAL_MAX_RANK];
 	int64_t *maps[EVAL_MAX_RANK];
 	eval_strides(t->dims, t->rank, in_strides);
@@ -228,11 +232,15 @@ int eval_tile(eval_call *c)
 	for (int i = 0; i < t->rank; i++) {
 		if (repeats[i] < 0)
 			return eval_error(c, "has a negative repeat");
-		dims[i] = t->dims[i] * repeats[i];
+		/* untrusted repeats: eval_output checks the size only after */
+		if (__builtin_mul_overflow(t->dims[i], repeats[i], &dims[i]))
+			return eval_unsupported(c, "tiled dim %d overflows", i);
 	}
 	void *out = eval_output_filled(c, 0, t->elem_type, t->rank, dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	if (eval_numel(dims, t->rank) == 0)
+		return EVAL_OK; /* empty: no maps sized by huge dims */
 	eval_strides(t->dims, t->rank, in_strides);
 	eval_strides(dims, t->rank, out_strides);
 	for (int i = 0; i < t->rank; i++) {
@@ -326,9 +334,16 @@ int eval_pad(eval_call *c)
 	int64_t dims[EVAL_MAX_RANK], in_strides[EVAL_MAX_RANK];
 	int64_t out_strides[EVAL_MAX_RANK], *maps[EVAL_MAX_RANK];
 	for (int i = 0; i < rank; i++) {
-		dims[i] = t->dims[i] + before[i] + after[i];
+		/* untrusted pads: the sums could overflow */
+		if (__builtin_add_overflow(t->dims[i], before[i], &dims[i]) ||
+		    __builtin_add_overflow(dims[i], after[i], &dims[i]))
+			return eval_unsupported(c, "pads overflow axis %d", i);
 		if (dims[i] < 0)
 			return eval_error(c, "crops axis %d below zero", i);
+		/* so that output index i reads from i - before[i] without
+		 * overflow */
+		if (before[i] < dims[i] - INT64_MAX)
+			return eval_unsupported(c, "pads overflow axis %d", i);
 		if (mode && t->dims[i] == 0 && dims[i] > 0)
 			return eval_error(c, "pads an empty axis by %s",
 			                  mode_name);
@@ -342,6 +357,8 @@ int eval_pad(eval_call *c)
 		return EVAL_UNSUPPORTED;
 	size_t es = t->elem_size;
 	int64_t numel = eval_numel(dims, rank);
+	if (numel == 0)
+		return EVAL_OK; /* empty: no maps sized by huge dims */
 	if (mode == 0) {
 		/* Fill with the pad value, then copy the kept box in. */
 		void *fill = eval_alloc(c, es);
@@ -358,8 +375,10 @@ int eval_pad(eval_call *c)
 	for (int i = 0; i < rank; i++) {
 		int64_t first = 0, count = dims[i];
 		if (mode == 0) {
-			/* Output indices that read the input. */
-			first = before[i] > 0 ? before[i] : 0;
+			/* Output indices that read the input; first is
+			 * clamped, as a huge before (leaving no box) would
+			 * overflow first * out_strides[i]. */
+			first = clamp(before[i], 0, dims[i]);
 			int64_t last = before[i] + t->dims[i];
 			if (last > dims[i])
 				last = dims[i];

@@ -190,13 +190,25 @@ int eval_tfidf_vectorizer(eval_call *c)
 	for (int i = 0; i < p.n_indexes; i++) {
 		if (p.indexes[i] < 0)
 			return eval_error(c, "has a negative ngram index");
-		if (p.indexes[i] + 1 > width)
-			width = p.indexes[i] + 1;
+		/* untrusted attribute: index + 1 could overflow */
+		if (p.indexes[i] >= width &&
+		    __builtin_add_overflow(p.indexes[i], 1, &width))
+			return eval_unsupported(c, "ngram index %lld",
+			                        (long long)p.indexes[i]);
 	}
 	if (n_weights >= 0 && n_weights < width)
 		return eval_error(c, "has too few weights");
 	int64_t rows = x->rank == 2 ? x->dims[0] : 1;
 	int64_t len = x->dims[x->rank - 1];
+	/* untrusted attributes: longer n-grams than the pool holds or the
+	 * row has, or skips past the row, match nothing, and would make
+	 * the loops below near-endless */
+	if (max_n > p.n_counts)
+		max_n = p.n_counts;
+	if (max_n > len)
+		max_n = len;
+	if (max_skip > len)
+		max_skip = len;
 	int64_t dims[2] = {rows, width};
 	float *out = x->rank == 2 ? eval_output(c, 0, IR_FLOAT, 2, dims)
 	                          : eval_output(c, 0, IR_FLOAT, 1, dims + 1);
