@@ -363,8 +363,11 @@ int eval_dynamic_quantize_linear(eval_call *c)
 	const double *v = eval_doubles(c, x);
 	float lo = 0, hi = 0;
 	for (int64_t i = 0; i < x->numel; i++) {
-		if (isnan(v[i]))
-			return eval_unsupported(c, "with NaN input");
+		/* An infinite range makes v / scale NaN, which has no
+		 * uint8. */
+		if (!isfinite(v[i]))
+			return eval_unsupported(c, "with NaN or infinite "
+			                           "input");
 		if ((float)v[i] < lo)
 			lo = (float)v[i];
 		if ((float)v[i] > hi)

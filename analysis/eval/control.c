@@ -493,6 +493,11 @@ static int scan_batched(eval_call *c, scan_plan *p)
 	for (int k = 0; k < p->n_state + p->n_in; k++)
 		if (c->in[first + k].dims[0] != batch)
 			return eval_error(c, "inputs differ in batch size");
+	/* Each batch runs the body and keeps a slot per output; empty
+	 * inputs give no data to bound it. */
+	if (batch > LOOP_MAX_ITERATIONS)
+		return eval_unsupported(c, "over %d batches",
+		                        LOOP_MAX_ITERATIONS);
 	if (eval_has_input(c, 0)) {
 		const int64_t *lens;
 		int64_t n;

@@ -41,7 +41,16 @@ static bool conv_setup(eval_call *c, int x_index, int w_index, conv_args *a)
 		eval_error(c, "channels do not match the groups");
 		return false;
 	}
-	return spatial_setup(c, a->x, a->w->dims + 2, false, &a->s);
+	if (!spatial_setup(c, a->x, a->w->dims + 2, false, &a->s))
+		return false;
+	/* The taps index W by the kernel dims, so kernel_shape must be
+	 * W's. */
+	for (int i = 0; i < a->s.n; i++)
+		if (a->s.kernel[i] != a->w->dims[2 + i]) {
+			eval_error(c, "kernel_shape does not match W");
+			return false;
+		}
+	return true;
 }
 
 /* out[N, M, outs] = sum over group channels and taps of x * w, in wide
@@ -178,10 +187,18 @@ int eval_conv(eval_call *c)
 		for (int64_t i = 0; i < total; i++)
 			acc[i] = b[(i / outs) % a.maps];
 	}
+	const int64_t *table = spatial_tap_table(c, &a.s);
+	if (!table)
+		return c->failure;
 	convolve(c, &a, true, eval_doubles(c, a.x), eval_doubles(c, a.w),
-	         spatial_tap_table(c, &a.s), acc);
+	         table, acc);
 	eval_store_doubles(out, type, acc, total);
 	return EVAL_OK;
+}
+
+static bool is_8bit(int elem_type)
+{
+	return elem_type == IR_INT8 || elem_type == IR_UINT8;
 }
 
 /* x or w minus its zero point (scalar, or per output map for w). */
@@ -192,6 +209,13 @@ static int64_t *shifted(eval_call *c, const eval_tensor *t, int zp_index,
 	if (!eval_has_input(c, zp_index))
 		return v;
 	const eval_tensor *zp = &c->in[zp_index];
+	/* Zero points are 8-bit like the data, which keeps v - z and
+	 * the sums of products exact in int64. */
+	if (!is_8bit(zp->elem_type)) {
+		eval_unsupported(c, "with a %s zero point",
+		                 ir_elem_name(zp->elem_type));
+		return NULL;
+	}
 	const int64_t *z = eval_int64s(c, zp);
 	if (zp->numel != 1 && zp->numel * per != t->numel) {
 		eval_unsupported(c, "zero point of %lld entries",
@@ -213,8 +237,11 @@ static int64_t *integer_conv(eval_call *c, const conv_args *a, int x_zp,
 	const int64_t *wv = shifted(c, a->w, w_zp, per_map);
 	if (!xv || !wv)
 		return NULL;
+	const int64_t *table = spatial_tap_table(c, &a->s);
+	if (!table)
+		return NULL;
 	int64_t *acc = eval_alloc(c, 8 * (size_t)(a->batch * a->maps * outs));
-	convolve(c, a, false, xv, wv, spatial_tap_table(c, &a->s), acc);
+	convolve(c, a, false, xv, wv, table, acc);
 	return acc;
 }
 
@@ -226,6 +253,11 @@ int eval_conv_integer(eval_call *c)
 	if (!eval_is_integer(a.x->elem_type) ||
 	    !eval_is_integer(a.w->elem_type))
 		return eval_error(c, "needs integer inputs");
+	/* ONNX allows only 8-bit inputs; wider ones could overflow the
+	 * int64 sums. */
+	if (!is_8bit(a.x->elem_type) || !is_8bit(a.w->elem_type))
+		return eval_unsupported(c, "on %s",
+		                        ir_elem_name(a.x->elem_type));
 	int64_t dims[EVAL_MAX_RANK];
 	conv_out_dims(&a, dims);
 	void *out = eval_output(c, 0, IR_INT32, a.x->rank, dims);
@@ -251,6 +283,12 @@ int eval_qlinear_conv(eval_call *c)
 	int type = c->in[7].elem_type;
 	if (type != IR_UINT8 && type != IR_INT8)
 		return eval_unsupported(c, "to %s", ir_elem_name(type));
+	/* 8-bit data and an int32 bias, as ONNX requires, keep the int64
+	 * sums exact. */
+	if (!is_8bit(a.x->elem_type) || !is_8bit(a.w->elem_type) ||
+	    (eval_has_input(c, 8) && c->in[8].elem_type != IR_INT32))
+		return eval_unsupported(c, "on %s",
+		                        ir_elem_name(a.x->elem_type));
 	if (c->in[1].numel != 1 || c->in[6].numel != 1 || c->in[7].numel != 1 ||
 	    (c->in[4].numel != 1 && c->in[4].numel != a.maps))
 		return eval_unsupported(c, "with these scale shapes");
@@ -328,19 +366,44 @@ int eval_conv_transpose(eval_call *c)
 	int64_t pads[2 * EVAL_MAX_RANK] = {0};
 	READ("pads", pads, 2 * n)
 #undef READ
+	/* The taps index W by its dims. Bounded attributes (with in <
+	 * 2^62, as tensors in memory have) keep the sums below in range;
+	 * the products with in are checked. */
+	for (int i = 0; i < n; i++) {
+		if (kernel[i] != w->dims[2 + i])
+			return eval_error(c, "kernel_shape does not match W");
+		if (stride[i] < 1 || stride[i] > SPATIAL_MAX_ATTR ||
+		    dil[i] < 1 || dil[i] > SPATIAL_MAX_ATTR ||
+		    out_pad[i] < -SPATIAL_MAX_ATTR ||
+		    out_pad[i] > SPATIAL_MAX_ATTR || pads[i] < -SPATIAL_MAX_ATTR ||
+		    pads[i] > SPATIAL_MAX_ATTR ||
+		    pads[i + n] < -SPATIAL_MAX_ATTR ||
+		    pads[i + n] > SPATIAL_MAX_ATTR || kernel[i] > SPATIAL_MAX_ATTR)
+			return eval_unsupported(c, "has a stride or dilation "
+			                           "< 1, or an attribute above "
+			                           "2^30");
+	}
 	const char *auto_pad = eval_attr_string(c, "auto_pad", "NOTSET");
 	const int64_t *shape;
 	int n_shape = eval_attr_ints(c, "output_shape", &shape);
 	if (n_shape >= 0 && n_shape != n && n_shape != n + 2)
 		return eval_error(c, "output_shape has %d entries", n_shape);
 	for (int i = 0; i < n; i++) {
-		int64_t in = x->dims[2 + i];
-		int64_t full = stride[i] * (in - 1) + out_pad[i] +
-		               (kernel[i] - 1) * dil[i] + 1;
+		int64_t in = x->dims[2 + i], full, scaled;
+		if (__builtin_mul_overflow(stride[i], in - 1, &full) ||
+		    __builtin_mul_overflow(stride[i], in, &scaled) ||
+		    full > INT64_MAX / 2 || full < -(INT64_MAX / 2))
+			return eval_unsupported(c, "output dim overflows");
+		full += out_pad[i] + (kernel[i] - 1) * dil[i] + 1;
 		bool same = !strncmp(auto_pad, "SAME", 4);
 		if (n_shape >= 0 || same) {
-			int64_t want = n_shape >= 0 ? shape[n_shape - n + i]
-			                            : in * stride[i];
+			int64_t want =
+			    n_shape >= 0 ? shape[n_shape - n + i] : scaled;
+			if (want < 0)
+				return eval_error(c, "output dim is negative");
+			if (want > INT64_MAX / 2)
+				return eval_unsupported(c, "output dim %lld",
+				                        (long long)want);
 			int64_t total = full - want;
 			if (total < 0)
 				total = 0;
@@ -382,7 +445,13 @@ int eval_conv_transpose(eval_call *c)
 	}
 	/* target[i * taps + t]: where input position i lands through tap t
 	 * (-1 outside the output). */
-	int64_t *target = eval_alloc(c, 8 * (size_t)(ins * taps));
+	int64_t entries;
+	if (__builtin_mul_overflow(ins, taps, &entries) ||
+	    entries > SPATIAL_MAX_TABLE)
+		return eval_unsupported(c, "needs a table of %lld x %lld "
+		                           "entries",
+		                        (long long)ins, (long long)taps);
+	int64_t *target = eval_alloc(c, 8 * (size_t)entries);
 	for (int64_t i = 0; i < ins; i++)
 		for (int64_t t = 0; t < taps; t++) {
 			int64_t pos = i, tap = t, at = 0, scale = 1;
@@ -394,8 +463,10 @@ int eval_conv_transpose(eval_call *c)
 				tap /= kernel[d];
 				int64_t o =
 				    p * stride[d] - begin[d] + q * dil[d];
-				if (o < 0 || o >= out[d])
+				if (o < 0 || o >= out[d]) {
 					inside = false;
+					break;
+				}
 				at += o * scale;
 				scale *= out[d];
 			}
@@ -467,12 +538,27 @@ int eval_col2im(eval_call *c)
 	}
 	int64_t taps = eval_numel(block, n), count = 1;
 	for (int i = 0; i < n; i++) {
+		if (block[i] < 1 || stride[i] < 1 || dil[i] < 1)
+			return eval_error(c, "blocks do not fit the image");
+		/* Bounded attributes keep span, room and the positions below
+		 * in range; the image dims are bounded by the output. */
+		if (block[i] > SPATIAL_MAX_ATTR || stride[i] > SPATIAL_MAX_ATTR ||
+		    dil[i] > SPATIAL_MAX_ATTR || pads[i] < -SPATIAL_MAX_ATTR ||
+		    pads[i] > SPATIAL_MAX_ATTR ||
+		    pads[i + n] < -SPATIAL_MAX_ATTR ||
+		    pads[i + n] > SPATIAL_MAX_ATTR || image[i] < 0 ||
+		    image[i] > INT64_MAX / 2)
+			return eval_unsupported(c, "has a block, stride, "
+			                           "dilation, pad or image dim "
+			                           "out of range");
 		int64_t span = (block[i] - 1) * dil[i] + 1;
 		int64_t room = image[i] + pads[i] + pads[i + n] - span;
-		if (block[i] < 1 || stride[i] < 1 || dil[i] < 1 || room < 0)
+		if (room < 0)
 			return eval_error(c, "blocks do not fit the image");
 		blocks[i] = room / stride[i] + 1;
-		count *= blocks[i];
+		if (__builtin_mul_overflow(count, blocks[i], &count))
+			return eval_error(c, "input does not hold C * K x L "
+			                     "blocks");
 	}
 	if (x->dims[1] % taps || x->dims[2] != count)
 		return eval_error(c, "input does not hold C * K x L blocks");
@@ -499,7 +585,10 @@ int eval_col2im(eval_call *c)
 				              (tt % block[d]) * dil[d];
 				bb /= blocks[d];
 				tt /= block[d];
-				inside = inside && pos >= 0 && pos < image[d];
+				if (pos < 0 || pos >= image[d]) {
+					inside = false;
+					break;
+				}
 				at += pos * scale;
 				scale *= image[d];
 			}

@@ -194,11 +194,13 @@ int eval_einsum(eval_call *c)
 	if (!result)
 		return EVAL_UNSUPPORTED;
 	int64_t total = eval_numel(dims, out.rank), work = 1;
+	/* Checked before the multiply, which could otherwise overflow. */
 	for (int j = 0; j < n_labels; j++) {
+		if (size[labels[j]] > 0 &&
+		    work > ((int64_t)1 << 32) / size[labels[j]])
+			return eval_unsupported(c, "with over %lld products",
+			                        (long long)1 << 32);
 		work *= size[labels[j]];
-		if (work > ((int64_t)1 << 32))
-			return eval_unsupported(c, "with %lld products",
-			                        (long long)work);
 	}
 	bool is_float = eval_is_float(type);
 	const void *v[MAX_OPERANDS];

@@ -323,16 +323,18 @@ int eval_lrn(eval_call *c)
 	for (int64_t n = 0; n < x->dims[0]; n++)
 		for (int64_t ch = 0; ch < channels; ch++)
 			for (int64_t s = 0; s < spatial; s++) {
+				/* The window clamped to the channels: size
+				 * may be far larger. */
+				int64_t lo = ch - below < 0 ? 0 : ch - below;
+				int64_t hi = above >= channels - ch
+				                 ? channels - 1
+				                 : ch + above;
 				double sq = 0;
-				for (int64_t k = ch - below; k <= ch + above;
-				     k++)
-					if (k >= 0 && k < channels) {
-						double e =
-						    v[(n * channels + k) *
-						          spatial +
-						      s];
-						sq += e * e;
-					}
+				for (int64_t k = lo; k <= hi; k++) {
+					double e =
+					    v[(n * channels + k) * spatial + s];
+					sq += e * e;
+				}
 				int64_t i = (n * channels + ch) * spatial + s;
 				y[i] =
 				    v[i] /
@@ -410,6 +412,10 @@ int eval_group_norm(eval_call *c)
 	void *out = eval_output_like(c, 0, x, x->elem_type);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	/* With no channels any num_groups divides them, and the loop over
+	 * groups would run that many times for nothing. */
+	if (x->numel == 0)
+		return EVAL_OK;
 	int64_t per_group = channels / groups;
 	int64_t spatial = eval_numel(x->dims + 2, x->rank - 2);
 	int64_t size = per_group * spatial;

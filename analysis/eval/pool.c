@@ -75,6 +75,8 @@ static int pool(eval_call *c, enum pool_kind kind)
 	int64_t outs = spatial_out_count(&s), taps = spatial_kernel_count(&s);
 	int64_t in_plane = eval_numel(s.in, s.n);
 	const int64_t *table = spatial_tap_table(c, &s);
+	if (!table)
+		return c->failure;
 	const double *v = eval_doubles(c, x);
 	double *y = eval_alloc(c, 8 * (size_t)(planes * outs));
 	int64_t *divisor = NULL;
@@ -192,9 +194,17 @@ int eval_max_unpool(eval_call *c)
 	int64_t dims[EVAL_MAX_RANK];
 	dims[0] = x->dims[0];
 	dims[1] = x->dims[1];
-	for (int i = 0; i < s.n; i++)
-		dims[2 + i] = (s.in[i] - 1) * s.stride[i] + s.kernel[i] -
-		              s.pad_begin[i] - s.pad_end[i];
+	/* The stride is bounded by spatial_setup but the input dim is not,
+	 * so the product is checked; the rest stays within range. */
+	for (int i = 0; i < s.n; i++) {
+		int64_t grown;
+		if (__builtin_mul_overflow(s.in[i] - 1, s.stride[i], &grown) ||
+		    grown > INT64_MAX / 2)
+			return eval_unsupported(c, "output dim %d overflows",
+			                        2 + i);
+		dims[2 + i] =
+		    grown + s.kernel[i] - s.pad_begin[i] - s.pad_end[i];
+	}
 	if (eval_has_input(c, 2)) {
 		const int64_t *shape;
 		int64_t n;

@@ -94,7 +94,9 @@ static int64_t clamp_index(int64_t i, int64_t n)
 	return i < 0 ? 0 : (i >= n ? n - 1 : i);
 }
 
-static void axis_setup(eval_call *c, const resize_params *p, axis_taps *t,
+/* False (with a reason) when a position is not a number or too far out
+ * to index (a hostile roi). */
+static bool axis_setup(eval_call *c, const resize_params *p, axis_taps *t,
                        int64_t in, int64_t out, double scale, double roi_start,
                        double roi_end)
 {
@@ -107,10 +109,17 @@ static void axis_setup(eval_call *c, const resize_params *p, axis_taps *t,
 		                           roi_start, roi_end);
 		int64_t *idx = t->index + o * t->n;
 		double *w = t->weight + o * t->n;
+		/* interpolate reads no taps of an outside coordinate. */
 		if (p->coord == COORD_TF_CROP_AND_RESIZE &&
-		    (x < 0 || x > (double)(in - 1)))
+		    (x < 0 || x > (double)(in - 1))) {
 			t->outside[o] = true;
+			continue;
+		}
 		double base = floor(x), r = x - base;
+		if (!eval_fits_int64(base)) {
+			eval_unsupported(c, "with a source position of %g", x);
+			return false;
+		}
 		int64_t f = (int64_t)base;
 		if (p->mode == MODE_NEAREST) {
 			int64_t pick = f;
@@ -146,6 +155,7 @@ static void axis_setup(eval_call *c, const resize_params *p, axis_taps *t,
 			for (int k = 0; k < 4; k++)
 				w[k] /= sum;
 	}
+	return true;
 }
 
 /* Interpolate x (doubles) into out_dims with per-axis taps. */
@@ -238,12 +248,16 @@ static int resize_with(eval_call *c, const resize_params *p,
 			return eval_unsupported(c, "with a fractional output "
 			                           "length (the reference and "
 			                           "ONNX Runtime disagree)");
-		axis_setup(c, p, &taps[a], x->dims[a], out_dims[a], scale[a],
-		           rs, re);
 	}
+	/* The output's size check bounds the tap tables. */
 	void *out = eval_output(c, 0, x->elem_type, rank, out_dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	for (int a = 0; a < rank; a++)
+		if (!axis_setup(c, p, &taps[a], x->dims[a], out_dims[a],
+		                scale[a], roi ? roi[a] : 0,
+		                roi ? roi[a + rank] : 1))
+			return c->failure;
 	double *y = interpolate(c, x, out_dims, taps, p->extrapolation);
 	eval_store_doubles(out, x->elem_type, y, eval_numel(out_dims, rank));
 	return EVAL_OK;

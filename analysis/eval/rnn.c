@@ -241,6 +241,8 @@ static void run_layer(eval_call *c, rnn *s)
 				    (s->batch_first ? b * T + t : t * B + b) *
 				        I;
 				cell(s, d, xt, h, cs, scratch);
+				if (!s->y)
+					continue;
 				double *yt =
 				    s->y + (s->batch_first
 				                ? ((b * T + t) * s->dirs + d)
@@ -297,10 +299,21 @@ static int recurrent(eval_call *c, enum layer layer)
 	s.clip = eval_has_attr(c, "clip") ? eval_attr_float(c, "clip", 0) : 0;
 	s.linear_before_reset = eval_attr_int(c, "linear_before_reset", 0);
 	s.input_forget = eval_attr_int(c, "input_forget", 0);
-	int64_t H = s.hidden, G = s.gates;
-	if (w->dims[0] != s.dirs || w->dims[1] != G * H ||
-	    w->dims[2] != s.input || c->in[2].numel != s.dirs * G * H * H)
+	int64_t H = s.hidden, G = s.gates, gh, r_count;
+	/* hidden_size is an attribute: a huge one must not wrap to the
+	 * dims of an empty W and R. */
+	if (H < 0 || __builtin_mul_overflow(G, H, &gh) ||
+	    __builtin_mul_overflow(s.dirs, gh, &r_count) ||
+	    __builtin_mul_overflow(r_count, H, &r_count) ||
+	    w->dims[0] != s.dirs || w->dims[1] != gh ||
+	    w->dims[2] != s.input || c->in[2].numel != r_count)
 		return eval_error(c, "W or R has the wrong shape");
+	/* An empty X has no data to bound its sequence and batch: bound
+	 * the steps of the recurrence (as Einsum bounds its work). */
+	double work = (double)s.seq * (double)s.batch * (double)s.dirs *
+	              (double)gh * ((double)s.input + (double)H + 1);
+	if (work > 0x1p32)
+		return eval_unsupported(c, "with %g steps of work", work);
 	if (!read_activations(c, &s))
 		return c->failure;
 	bool bad = false;
@@ -337,25 +350,32 @@ static int recurrent(eval_call *c, enum layer layer)
 		memcpy(ydims, yd, sizeof yd);
 		memcpy(hdims, hd, sizeof hd);
 	}
+	/* The outputs first: their size check bounds the scratch below. Y
+	 * is kept only when wanted (run_layer skips a NULL one); Y_h and Y_c
+	 * are as small as one step of it. */
+	void *outs[3] = {NULL, NULL, NULL};
+	for (int k = 0; k < 3; k++) {
+		if (!eval_wants_output(c, k))
+			continue;
+		if (k == 2 && layer != LAYER_LSTM)
+			return eval_error(c, "has no output %d", k);
+		outs[k] = k == 0 ? eval_output(c, 0, type, 4, ydims)
+		                 : eval_output(c, k, type, 3, hdims);
+		if (!outs[k])
+			return EVAL_UNSUPPORTED;
+	}
 	int64_t y_count = eval_numel(ydims, 4), h_count = eval_numel(hdims, 3);
-	s.y = eval_alloc(c, 8 * (size_t)y_count);
+	if (outs[0])
+		s.y = eval_alloc(c, 8 * (size_t)y_count);
 	s.yh = eval_alloc(c, 8 * (size_t)h_count);
 	if (layer == LAYER_LSTM)
 		s.yc = eval_alloc(c, 8 * (size_t)h_count);
 	run_layer(c, &s);
 	const double *results[3] = {s.y, s.yh, s.yc};
-	for (int k = 0; k < 3; k++) {
-		if (!eval_wants_output(c, k))
-			continue;
-		if (!results[k])
-			return eval_error(c, "has no output %d", k);
-		void *out = k == 0 ? eval_output(c, 0, type, 4, ydims)
-		                   : eval_output(c, k, type, 3, hdims);
-		if (!out)
-			return EVAL_UNSUPPORTED;
-		eval_store_doubles(out, type, results[k],
-		                   k == 0 ? y_count : h_count);
-	}
+	for (int k = 0; k < 3; k++)
+		if (outs[k])
+			eval_store_doubles(outs[k], type, results[k],
+			                   k == 0 ? y_count : h_count);
 	return EVAL_OK;
 }
 

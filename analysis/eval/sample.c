@@ -125,6 +125,13 @@ int eval_grid_sample(eval_call *c)
 				double fy =
 				    align ? (gp[1] + 1) / 2 * (double)(h - 1)
 				          : ((gp[1] + 1) * (double)h - 1) / 2;
+				/* Positions become int64 pixel indices (and
+				 * reflection counts); a NaN or one past 2^52
+				 * pixels is not a real grid. */
+				if (!(fabs(fx) <= 0x1p52 && fabs(fy) <= 0x1p52))
+					return eval_unsupported(
+					    c, "with a grid position of %g, %g",
+					    fx, fy);
 				if (p == PAD_BORDER && m != 2) {
 					fx = fmin(fmax(fx, 0), (double)(w - 1));
 					fy = fmin(fmax(fy, 0), (double)(h - 1));
@@ -179,7 +186,8 @@ int eval_grid_sample(eval_call *c)
 static double bilinear(const double *plane, int64_t h, int64_t w, double y,
                        double x)
 {
-	if (y < -1.0 || y > (double)h || x < -1.0 || x > (double)w)
+	/* Written so that NaN is outside too. */
+	if (!(y >= -1.0 && y <= (double)h && x >= -1.0 && x <= (double)w))
 		return 0;
 	y = y < 0 ? 0 : y;
 	x = x < 0 ? 0 : x;
@@ -227,6 +235,10 @@ int eval_roi_align(eval_call *c)
 	int64_t oh = eval_attr_int(c, "output_height", 1);
 	int64_t ow = eval_attr_int(c, "output_width", 1);
 	int64_t ratio = eval_attr_int(c, "sampling_ratio", 0);
+	/* The bound of adaptive sampling below. */
+	if (ratio > 4096)
+		return eval_unsupported(c, "with sampling_ratio %lld",
+		                        (long long)ratio);
 	double scale = eval_attr_float(c, "spatial_scale", 1.0f);
 	int64_t n_rois = rois->dims[0], ch = x->dims[1];
 	int64_t h = x->dims[2], w = x->dims[3];
@@ -247,6 +259,9 @@ int eval_roi_align(eval_call *c)
 		double y1 = r[i * 4 + 1] * scale - offset;
 		double x2 = r[i * 4 + 2] * scale - offset;
 		double y2 = r[i * 4 + 3] * scale - offset;
+		if (!isfinite(x2 - x1) || !isfinite(y2 - y1))
+			return eval_unsupported(c, "with a region that is not "
+			                           "finite");
 		double rw = x2 - x1, rh = y2 - y1;
 		if (offset == 0) { /* legacy: at least one pixel */
 			rw = fmax(rw, 1.0);
@@ -260,8 +275,10 @@ int eval_roi_align(eval_call *c)
 			return eval_unsupported(c, "with a region of %g x %g "
 			                           "samples a bin",
 			                        ry, rx);
-		int64_t sy = ratio > 0 ? ratio : (int64_t)ry;
-		int64_t sx = ratio > 0 ? ratio : (int64_t)rx;
+		/* A region of negative size takes no samples, however far
+		 * below zero it is. */
+		int64_t sy = ratio > 0 ? ratio : ry > 0 ? (int64_t)ry : 0;
+		int64_t sx = ratio > 0 ? ratio : rx > 0 ? (int64_t)rx : 0;
 		double count = (double)((sy > 0 ? sy : 1) * (sx > 0 ? sx : 1));
 		for (int64_t k = 0; k < ch; k++) {
 			const double *plane = v + (batch[i] * ch + k) * h * w;

@@ -109,6 +109,10 @@ int eval_dft(eval_call *c)
 	void *out = eval_output(c, 0, x->elem_type, x->rank, dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	/* An empty output bounds no dim, and dft_length sizes the
+	 * twiddles. */
+	if (eval_numel(dims, x->rank) == 0)
+		return EVAL_OK;
 	const double *z = as_complex(c, x);
 	double *cs, *sn;
 	twiddles(c, len, &cs, &sn);
@@ -162,6 +166,10 @@ int eval_stft(eval_call *c)
 	void *out = eval_output(c, 0, x->elem_type, 4, dims);
 	if (!out)
 		return EVAL_UNSUPPORTED;
+	/* An empty output bounds no dim, and frame_length sizes the frame
+	 * and the twiddles. */
+	if (eval_numel(dims, 4) == 0)
+		return EVAL_OK;
 	const double *z = as_complex(c, x);
 	double *cs, *sn, *buf = eval_alloc(c, 16 * (size_t)frame);
 	twiddles(c, frame, &cs, &sn);

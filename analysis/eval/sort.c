@@ -128,6 +128,10 @@ int eval_topk(eval_call *c)
 	int64_t *indices = eval_output(c, 1, IR_INT64, x->rank, dims);
 	if (!values || !indices)
 		return EVAL_UNSUPPORTED;
+	/* Nothing to sort, and the axis of an empty input may still be
+	 * long enough to make the scratch below costly. */
+	if (x->numel == 0)
+		return EVAL_OK;
 	int64_t outer = eval_numel(x->dims, axis);
 	int64_t inner = eval_numel(x->dims + axis + 1, x->rank - axis - 1);
 	sort_keys keys = {kind, sortable(c, x), 1, 1, 1, largest};

@@ -65,6 +65,18 @@ bool spatial_setup(eval_call *c, const eval_tensor *x, const int64_t *kernel,
 			eval_error(c, "has a kernel, stride or dilation < 1");
 			return false;
 		}
+		/* Inputs hold their dims in memory (or are empty within
+		 * EVAL_MAX_EMPTY_EXTENT), so in < 2^62; with the attributes
+		 * bounded too, no sum or product below can overflow. */
+		if (k > SPATIAL_MAX_ATTR || st > SPATIAL_MAX_ATTR ||
+		    d > SPATIAL_MAX_ATTR || pads[i] > SPATIAL_MAX_ATTR ||
+		    pads[i] < -SPATIAL_MAX_ATTR ||
+		    pads[i + s->n] > SPATIAL_MAX_ATTR ||
+		    pads[i + s->n] < -SPATIAL_MAX_ATTR) {
+			eval_unsupported(c, "has a kernel, stride, dilation "
+			                    "or pad above 2^30");
+			return false;
+		}
 		int64_t span = (k - 1) * d + 1;
 		if (!strcmp(auto_pad, "SAME_UPPER") ||
 		    !strcmp(auto_pad, "SAME_LOWER")) {
@@ -134,7 +146,14 @@ int64_t spatial_input_offset(const spatial *s, int64_t pos, int64_t tap)
 int64_t *spatial_tap_table(eval_call *c, const spatial *s)
 {
 	int64_t outs = spatial_out_count(s), taps = spatial_kernel_count(s);
-	int64_t *table = eval_alloc(c, sizeof *table * (size_t)(outs * taps));
+	int64_t entries;
+	if (__builtin_mul_overflow(outs, taps, &entries) ||
+	    entries > SPATIAL_MAX_TABLE) {
+		eval_unsupported(c, "needs a tap table of %lld x %lld entries",
+		                 (long long)outs, (long long)taps);
+		return NULL;
+	}
+	int64_t *table = eval_alloc(c, sizeof *table * (size_t)entries);
 	for (int64_t t = 0; t < taps; t++)
 		for (int64_t p = 0; p < outs; p++)
 			table[t * outs + p] = spatial_input_offset(s, p, t);

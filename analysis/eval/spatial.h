@@ -13,6 +13,15 @@
 
 #include "eval.h"
 
+/* The most a kernel dim, stride, dilation or pad may be: real models stay
+ * far below, and the geometry's arithmetic relies on it. */
+#define SPATIAL_MAX_ATTR ((int64_t)1 << 30)
+
+/* The most entries a tap table (or ConvTranspose's target table) may
+ * have, 2 GiB: past it the kernels' loops over taps and positions would
+ * run for minutes anyway. */
+#define SPATIAL_MAX_TABLE ((int64_t)1 << 28)
+
 typedef struct spatial {
 	int n;                     /* number of spatial dims */
 	int64_t in[EVAL_MAX_RANK]; /* input spatial dims */
@@ -41,7 +50,8 @@ int64_t spatial_input_offset(const spatial *s, int64_t pos, int64_t tap);
 
 /* Precomputed taps, tap-major: entry [tap * out_count + pos] is the input
  * offset of that tap at that output position (-1 in padding), so a loop
- * over positions for one tap reads the table contiguously. */
+ * over positions for one tap reads the table contiguously. NULL (with a
+ * reason) past SPATIAL_MAX_TABLE entries. */
 int64_t *spatial_tap_table(eval_call *c, const spatial *s);
 
 #endif
