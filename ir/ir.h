@@ -421,6 +421,10 @@ bool ir_value_is_constant(
     const ir_value *value); /* has data, not overridable */
 const ir_attr *ir_node_attr(const ir_node *node, const char *name);
 int64_t ir_attr_int(const ir_node *node, const char *name, int64_t fallback);
+/* An INT attribute that names an element type (Cast's `to`, `dtype`):
+ * IR_UNDEFINED when it does not fit an int32, where narrowing 2^32 + 1
+ * would read as FLOAT and make an invalid node look valid. */
+int ir_attr_elem_type(const ir_node *node, const char *name, int fallback);
 float ir_attr_float(const ir_node *node, const char *name, float fallback);
 const char *ir_attr_string(const ir_node *node, const char *name,
                            const char *fallback);

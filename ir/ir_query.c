@@ -165,6 +165,12 @@ int64_t ir_attr_int(const ir_node *node, const char *name, int64_t fallback)
 	return a && a->proto->has_i ? a->proto->i : fallback;
 }
 
+int ir_attr_elem_type(const ir_node *node, const char *name, int fallback)
+{
+	int64_t v = ir_attr_int(node, name, fallback);
+	return v >= 0 && v <= INT32_MAX ? (int)v : IR_UNDEFINED;
+}
+
 float ir_attr_float(const ir_node *node, const char *name, float fallback)
 {
 	const ir_attr *a = ir_node_attr(node, name);

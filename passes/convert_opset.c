@@ -429,10 +429,10 @@ static bool check_element_types(convert *c, const ir_node *node)
 		}
 	}
 	if (ir_node_is(node, "Cast") &&
-	    element_type_since((int)ir_attr_int(node, "to", 0)) > c->to)
+	    element_type_since(ir_attr_elem_type(node, "to", 0)) > c->to)
 		return convert_refuse(
 		    c, node, "casting to %s",
-		    ir_elem_name((int)ir_attr_int(node, "to", 0)));
+		    ir_elem_name(ir_attr_elem_type(node, "to", 0)));
 	return true;
 }
 

@@ -71,7 +71,7 @@ ir_value *match_scaled_operand(match *m, ir_node *scale, ir_value **gamma,
 		match_restore(m, mark);
 		return n;
 	}
-	*cast_to = (int)ir_attr_int(cast, "to", 0);
+	*cast_to = ir_attr_elem_type(cast, "to", 0);
 	return match_operand(m, cast, 0);
 }
 

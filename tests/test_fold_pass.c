@@ -405,6 +405,27 @@ START_TEST(mistyped_attribute_is_left_alone)
 }
 END_TEST
 
+/* A Cast to 2^32 + 1 names no type (ONNX Runtime rejects it); narrowed
+ * to an int it would read as 1, FLOAT, and fold. */
+START_TEST(out_of_range_element_type_is_left_alone)
+{
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	ir_value *a = tu_initializer_i64(g, "a", (int64_t[]){3}, TU_DIMS(1));
+	ir_node *cast = tu_node(g, "Cast", TU_VALUES(a), 1);
+	ir_node_set_attr_int(cast, "to", ((int64_t)1 << 32) + IR_FLOAT);
+	tu_output(cast->outputs[0]);
+	tu_run(m, "fold");
+	ck_assert(!ir_value_is_constant(g->outputs[0]));
+	ck_assert_int_eq(g->outputs[0]->type.elem_type, IR_UNDEFINED);
+	/* With to = FLOAT the same node folds. */
+	ir_node_set_attr_int(cast, "to", IR_FLOAT);
+	tu_run(m, "fold");
+	ck_assert(ir_value_is_constant(g->outputs[0]));
+	ir_model_free(m);
+}
+END_TEST
+
 /* 2048 x 1024 floats is 8 MiB: over the default 4 MiB limit. */
 START_TEST(size_limit_stops_expanding_ops)
 {
@@ -506,6 +527,7 @@ static Suite *fold_pass_suite(void)
 	tcase_add_test(neg, training_dropout_is_not_folded);
 	tcase_add_test(neg, non_default_domain_is_untouched);
 	tcase_add_test(neg, mistyped_attribute_is_left_alone);
+	tcase_add_test(neg, out_of_range_element_type_is_left_alone);
 	tcase_add_test(neg, size_limit_stops_expanding_ops);
 	tcase_add_test(neg, subgraph_folds_only_constants);
 	suite_add_tcase(s, neg);

@@ -209,7 +209,7 @@ int eval_cast(eval_call *c)
 		return eval_error(c, "has no 'to'");
 	if (c->opset < 6)
 		return eval_unsupported(c, "with a string 'to'");
-	return cast_to(c, (int)eval_attr_int(c, "to", 0));
+	return cast_to(c, ir_attr_elem_type(c->node, "to", 0));
 }
 
 int eval_cast_like(eval_call *c)
@@ -294,7 +294,7 @@ int eval_quantize_linear(eval_call *c)
 	const eval_tensor *zp = eval_has_input(c, 2) ? &c->in[2] : NULL;
 	int type = zp ? zp->elem_type : IR_UINT8;
 	if (c->opset >= 21 && eval_has_attr(c, "output_dtype") && !zp)
-		type = (int)eval_attr_int(c, "output_dtype", IR_UINT8);
+		type = ir_attr_elem_type(c->node, "output_dtype", IR_UINT8);
 	double lo, hi;
 	if (!quant_range(type, &lo, &hi))
 		return eval_unsupported(c, "to %s", ir_elem_name(type));

@@ -557,9 +557,10 @@ int eval_scan(eval_call *c)
 	p.body = body_of(c, "body");
 	int64_t n_in = eval_attr_int(c, "num_scan_inputs", -1);
 	int skip = c->opset < 9 ? 1 : 0; /* Scan-8's sequence_lens */
-	p.n_in = (int)n_in;
+	/* Range-checked before narrowing: 2^31 would make n_in negative. */
+	p.n_in = n_in >= 1 && n_in <= c->n_inputs ? (int)n_in : 0;
 	p.n_state = c->n_inputs - skip - p.n_in;
-	if (!p.body || n_in < 1 || p.n_state < 0 ||
+	if (!p.body || p.n_in < 1 || p.n_state < 0 ||
 	    p.body->n_inputs != p.n_state + p.n_in ||
 	    p.body->n_outputs < p.n_state)
 		return eval_error(c, "has a body that does not fit");

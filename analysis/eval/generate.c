@@ -224,7 +224,7 @@ int eval_eye_like(eval_call *c)
 	if (!eval_has_input(c, 0) || c->in[0].rank != 2)
 		return eval_error(c, "needs a 2-D input");
 	const eval_tensor *t = &c->in[0];
-	int type = (int)eval_attr_int(c, "dtype", t->elem_type);
+	int type = ir_attr_elem_type(c->node, "dtype", t->elem_type);
 	int64_t k = eval_attr_int(c, "k", 0);
 	char one[16];
 	if (!one_of_type(type, one))

@@ -202,7 +202,7 @@ static int normalize_trailing(eval_call *c, bool centre)
 	int64_t stat_dims[EVAL_MAX_RANK];
 	for (int i = 0; i < x->rank; i++)
 		stat_dims[i] = i < axis ? x->dims[i] : 1;
-	int stash = (int)eval_attr_int(c, "stash_type", IR_FLOAT);
+	int stash = ir_attr_elem_type(c->node, "stash_type", IR_FLOAT);
 	void *mean_out = NULL, *inv_out = NULL;
 	if (centre && eval_wants_output(c, 1) &&
 	    !(mean_out = eval_output(c, 1, stash, x->rank, stat_dims)))

@@ -58,7 +58,7 @@ static int pool(eval_call *c, enum pool_kind kind)
 		return c->failure;
 	bool include_pad = eval_attr_int(c, "count_include_pad", 0) != 0;
 	double p = (double)eval_attr_int(c, "p", 2);
-	int storage_order = (int)eval_attr_int(c, "storage_order", 0);
+	bool storage_order = eval_attr_int(c, "storage_order", 0) != 0;
 	bool want_indices = kind == POOL_MAX && eval_wants_output(c, 1);
 	if (want_indices && storage_order && s.n != 2)
 		return eval_unsupported(c, "column-major indices in %d-D", s.n);

@@ -202,7 +202,7 @@ int eval_mel_weight_matrix(eval_call *c)
 		return eval_error(c, "needs five scalars");
 	if (mels < 1 || dft < 1 || rate < 1 || mels > (1 << 16))
 		return eval_error(c, "has non-positive sizes");
-	int type = (int)eval_attr_int(c, "output_datatype", IR_FLOAT);
+	int type = ir_attr_elem_type(c->node, "output_datatype", IR_FLOAT);
 	int64_t spectrum = dft / 2 + 1;
 	int64_t dims[2] = {spectrum, mels};
 	void *out = eval_output(c, 0, type, 2, dims);
@@ -270,7 +270,7 @@ int eval_window(eval_call *c)
 	int64_t len = size[0];
 	if (len < 0)
 		return eval_error(c, "negative size");
-	int type = (int)eval_attr_int(c, "output_datatype", IR_FLOAT);
+	int type = ir_attr_elem_type(c->node, "output_datatype", IR_FLOAT);
 	if (eval_kind_of(type) == EVAL_KIND_NONE ||
 	    eval_kind_of(type) == EVAL_KIND_STRING)
 		return eval_unsupported(c, "output type %s",

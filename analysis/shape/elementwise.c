@@ -112,7 +112,7 @@ void shape_infer_cast(infer_ctx *ctx)
 	shape_type t;
 	if (!infer_input(ctx, 0, &t) || !infer_has_attr(ctx, "to"))
 		return;
-	t.elem = (int)infer_attr_int(ctx, "to", IR_UNDEFINED);
+	t.elem = ir_attr_elem_type(ctx->node, "to", IR_UNDEFINED);
 	infer_output(ctx, 0, &t);
 }
 
@@ -142,7 +142,7 @@ void shape_infer_eye_like(infer_ctx *ctx)
 	shape_type t;
 	if (!infer_input(ctx, 0, &t))
 		return;
-	t.elem = (int)infer_attr_int(ctx, "dtype", t.elem);
+	t.elem = ir_attr_elem_type(ctx->node, "dtype", t.elem);
 	infer_output(ctx, 0, &t);
 }
 
@@ -159,7 +159,7 @@ void shape_infer_quantize(infer_ctx *ctx)
 		elem = infer_input_elem(ctx, 2);
 	} else {
 		elem = ctx->opset >= 21
-		           ? (int)infer_attr_int(ctx, "output_dtype", 0)
+		           ? ir_attr_elem_type(ctx->node, "output_dtype", 0)
 		           : IR_UNDEFINED;
 		if (elem == IR_UNDEFINED)
 			elem = IR_UINT8;
@@ -179,7 +179,7 @@ void shape_infer_dequantize(infer_ctx *ctx)
 	if (ctx->opset >= 19)
 		elem = infer_input_elem(ctx, 1);
 	if (ctx->opset >= 23 && infer_attr_int(ctx, "output_dtype", 0))
-		elem = (int)infer_attr_int(ctx, "output_dtype", 0);
+		elem = ir_attr_elem_type(ctx->node, "output_dtype", 0);
 	t.elem = elem;
 	infer_output(ctx, 0, &t);
 }
@@ -205,7 +205,7 @@ void shape_infer_random_like(infer_ctx *ctx)
 	shape_type t;
 	if (!infer_input(ctx, 0, &t))
 		return;
-	t.elem = (int)infer_attr_int(ctx, "dtype", t.elem);
+	t.elem = ir_attr_elem_type(ctx->node, "dtype", t.elem);
 	infer_output(ctx, 0, &t);
 }
 
@@ -214,7 +214,7 @@ void shape_infer_random(infer_ctx *ctx)
 	int64_t dims[SHAPE_MAX_RANK];
 	int rank = infer_attr_ints(ctx, "shape", dims, SHAPE_MAX_RANK);
 	shape_type t;
-	shape_type_unknown(&t, (int)infer_attr_int(ctx, "dtype", IR_FLOAT));
+	shape_type_unknown(&t, ir_attr_elem_type(ctx->node, "dtype", IR_FLOAT));
 	if (rank >= 0) {
 		t.rank = rank;
 		for (int i = 0; i < rank; i++)
@@ -227,7 +227,7 @@ void shape_infer_random(infer_ctx *ctx)
 void shape_infer_multinomial(infer_ctx *ctx)
 {
 	shape_type in, t;
-	shape_type_rank(&t, (int)infer_attr_int(ctx, "dtype", IR_INT32), 2);
+	shape_type_rank(&t, ir_attr_elem_type(ctx->node, "dtype", IR_INT32), 2);
 	if (infer_input(ctx, 0, &in) && in.rank == 2)
 		t.dims[0] = in.dims[0];
 	t.dims[1] = dim_const(infer_attr_int(ctx, "sample_size", 1));

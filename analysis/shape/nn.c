@@ -388,7 +388,7 @@ void shape_infer_layer_norm(infer_ctx *ctx)
 	infer_output(ctx, 0, &x);
 	/* Mean and InvStdDev keep the leading dims and reduce the rest to 1,
 	 * in the stash type. */
-	x.elem = (int)infer_attr_int(ctx, "stash_type", IR_FLOAT);
+	x.elem = ir_attr_elem_type(ctx->node, "stash_type", IR_FLOAT);
 	int axis;
 	if (x.rank >= 0 &&
 	    shape_axis(infer_attr_int(ctx, "axis", -1), x.rank, &axis)) {

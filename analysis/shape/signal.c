@@ -248,7 +248,7 @@ void shape_infer_window(infer_ctx *ctx)
 {
 	shape_type out;
 	shape_type_rank(
-	    &out, (int)infer_attr_int(ctx, "output_datatype", IR_FLOAT), 1);
+	    &out, ir_attr_elem_type(ctx->node, "output_datatype", IR_FLOAT), 1);
 	out.dims[0] = scalar_input(ctx, 0);
 	infer_output(ctx, 0, &out);
 }
@@ -257,7 +257,7 @@ void shape_infer_mel_weight_matrix(infer_ctx *ctx)
 {
 	shape_type out;
 	shape_type_rank(
-	    &out, (int)infer_attr_int(ctx, "output_datatype", IR_FLOAT), 2);
+	    &out, ir_attr_elem_type(ctx->node, "output_datatype", IR_FLOAT), 2);
 	dim_expr dft = scalar_input(ctx, 1);
 	dim_expr half = dim_floordiv(&dft, 2);
 	dim_expr one = dim_const(1);

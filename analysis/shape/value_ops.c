@@ -245,7 +245,7 @@ static bool exact_in_float(int to, int64_t c)
 static bool cast(value_env *env, shape_value *out)
 {
 	const shape_value *in = operand(env, 0);
-	int to = (int)ir_attr_int(env->node, "to", 0);
+	int to = ir_attr_elem_type(env->node, "to", 0);
 	if (!in)
 		return false;
 	/* A float or double cast of known integers is those integers
