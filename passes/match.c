@@ -103,8 +103,11 @@ void match_restore(match *m, match_mark mark)
 ir_node *match_commuted(match *m, ir_node *node, const char *op,
                         ir_value **other)
 {
+	/* A node reading one value twice (Add(t, t)) has no other operand
+	 * outside the pattern: the replacement would read t, which the
+	 * commit removes with its producer. */
 	if (m->failed || !node || node->n_inputs != 2 || !node->inputs[0] ||
-	    !node->inputs[1]) {
+	    !node->inputs[1] || node->inputs[0] == node->inputs[1]) {
 		m->failed = true;
 		return NULL;
 	}

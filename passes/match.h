@@ -159,7 +159,8 @@ ir_node *match_producer(match *m, ir_value *value, const char *op);
 /* match_producer of node's input `index`. */
 ir_node *match_input(match *m, ir_node *node, int index, const char *op);
 /* For a two-input commutative node: the producer (of type `op`) of one
- * operand, trying input 0 first; *other receives the remaining operand. */
+ * operand, trying input 0 first; *other receives the remaining operand.
+ * Fails on a node that reads one value twice. */
 ir_node *match_commuted(match *m, ir_node *node, const char *op,
                         ir_value **other);
 /* The operand of a two-input node that is not `known` (for a node reading

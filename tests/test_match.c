@@ -86,6 +86,15 @@ START_TEST(test_commuted_finds_either_operand)
 	match_begin(&mt, m, first, "Add");
 	ck_assert_ptr_null(match_commuted(&mt, first, "Neg", NULL));
 	ck_assert(!match_ok(&mt));
+	/* Add(r, r): the other operand is the pattern's own output, which
+	 * no replacement may read (the fuzzer's MatMul + itself, a Gemm
+	 * whose bias was the removed MatMul). */
+	ir_node *twice = tu_node(g, "Add", TU_VALUES(r, r), 1);
+	tu_output(twice->outputs[0]);
+	ir_value *other = NULL;
+	match_begin(&mt, m, twice, "Add");
+	ck_assert_ptr_null(match_commuted(&mt, twice, "Relu", &other));
+	ck_assert(!match_ok(&mt));
 	ir_model_free(m);
 }
 END_TEST
