@@ -205,18 +205,18 @@ done
 # pipeline, a target opset).
 for model in "$(dirname "$0")"/../fuzz/regressions/*.onnx; do
 	[ -f "$model" ] || continue
-	args=
-	[ -f "${model%.onnx}.args" ] && args=$(cat "${model%.onnx}.args")
+	options=
+	[ -f "${model%.onnx}.args" ] && options=$(cat "${model%.onnx}.args")
 	# shellcheck disable=SC2086 # the options are words
-	"$opt" --verify $args "$model" "$work/out.onnx" >/dev/null \
+	"$opt" --verify $options "$model" "$work/out.onnx" >/dev/null \
 		2>"$work/stderr"
 	status=$?
 	n=$((n + 1))
 	if [ $status -le 2 ] && ! grep -q "IR invalid" "$work/stderr"; then
-		echo "ok $n - fuzz regression $(basename "$model") $args: exit $status"
+		echo "ok $n - fuzz regression $(basename "$model") $options: exit $status"
 	else
 		failed=$((failed + 1))
-		echo "not ok $n - fuzz regression $(basename "$model") $args: exit $status"
+		echo "not ok $n - fuzz regression $(basename "$model") $options: exit $status"
 		echo "# stderr: $(head -c 300 "$work/stderr")"
 	fi
 	rm -f "$work/out.onnx"
