@@ -50,11 +50,15 @@ if [ ! -d "$seeds" ]; then
 	# 1,000 levels of If takes seconds under ASan, and hostile.sh runs it
 	# already; the mutator makes its own nesting.
 	rm -f "$seeds.tmp/if_nested_1000.onnx"
-	/usr/bin/python3 "$root/tests/fuzz/seeds.py" "$seeds.tmp" >/dev/null 2>&1 ||
-		echo "run.sh: torch exports failed; seeding without them" >&2
+	# torch's export chatter goes to a log; the scripts' own notes (a
+	# skipped seed) and failures reach the terminal.
+	/usr/bin/python3 "$root/tests/fuzz/seeds.py" "$seeds.tmp" \
+		>"$build/seeds.log" 2>&1 ||
+		echo "run.sh: torch exports failed (see $build/seeds.log); seeding without them" >&2
+	grep '^seeds.py:' "$build/seeds.log" >&2 || true
 	/usr/bin/python3 "$root/tests/bench/hf_models.py" all --size small \
-		--opset 14 --opset 17 --out "$seeds.tmp" >/dev/null 2>&1 ||
-		echo "run.sh: hf_models.py failed; seeding without it" >&2
+		--opset 14 --opset 17 --out "$seeds.tmp" >>"$build/seeds.log" 2>&1 ||
+		echo "run.sh: hf_models.py failed (see $build/seeds.log); seeding without it" >&2
 	mv "$seeds.tmp" "$seeds"
 fi
 cp "$root"/fixtures/*.onnx "$seeds"/*.onnx "$root"/tests/fuzz/regressions/*.onnx \
