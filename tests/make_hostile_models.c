@@ -20,6 +20,8 @@
  *                         the last
  *   concat_chain.onnx     40 Concats of a constant with itself
  *   constant_of_shape.onnx 200 ConstantOfShape nodes of 4 MB each
+ *   empty_unique.onnx     Unique along axis 1 of an empty float constant
+ *                         [0, 2^24]: no elements, but 2^24 positions
  *   if_nested_1000.onnx   If inside If ... 1,000 levels deep
  *   if_nested_2000.onnx   2,000 levels deep, past the loader's limit
  *   fold_cast_float.onnx  Cast of a constant float tensor holding NaN,
@@ -346,6 +348,23 @@ static proto_model *constant_of_shape_model(void)
 	return pm;
 }
 
+/* Folding Unique sizes its scratch by positions along the axis, and an
+ * empty tensor may have 2^24 of them. */
+static proto_model *empty_unique_model(void)
+{
+	proto_model *pm = proto_model_create(8, 17);
+	Onnx__GraphProto *g = proto_main_graph(pm);
+	add_tensor(pm, g, "x", IR_FLOAT, (int64_t[]){0, (int64_t)1 << 24}, 2);
+	Onnx__NodeProto *n = proto_graph_add_node(
+	    pm, g, "Unique", "unique", "x", "y,indices,inverse,counts");
+	proto_node_set_attr_int(pm, n, "axis", 1);
+	proto_graph_add_output(pm, g, "y", IR_FLOAT, NULL, -1);
+	proto_graph_add_output(pm, g, "indices", IR_INT64, NULL, -1);
+	proto_graph_add_output(pm, g, "inverse", IR_INT64, NULL, -1);
+	proto_graph_add_output(pm, g, "counts", IR_INT64, NULL, -1);
+	return pm;
+}
+
 /* ----------------------------------------------------------- deep Ifs */
 
 /* Level k's graph holds If(c) whose then_branch is level k+1 and whose
@@ -597,6 +616,7 @@ int main(int argc, char **argv)
 	rc |= write_model(dir, "concat_chain.onnx", concat_chain_model());
 	rc |= write_model(dir, "constant_of_shape.onnx",
 	                  constant_of_shape_model());
+	rc |= write_model(dir, "empty_unique.onnx", empty_unique_model());
 	rc |= write_model(dir, "if_nested_1000.onnx", nested_if_model(1000));
 	rc |= write_model(dir, "if_nested_2000.onnx", nested_if_model(2000));
 	rc |= write_model(dir, "fold_cast_float.onnx", cast_model(IR_FLOAT));

@@ -225,6 +225,19 @@ bool eval_wants_output(const eval_call *call, int index)
 
 /* ------------------------------------------------------------- outputs */
 
+bool eval_output_size_allowed(eval_call *call, int index, long long bytes)
+{
+	if (call->size_limit >= 0 && bytes > call->size_limit &&
+	    bytes > call->input_bytes) {
+		eval_unsupported(call,
+		                 "output %d of %lld bytes is over the "
+		                 "fold size limit (%lld)",
+		                 index, bytes, call->size_limit);
+		return false;
+	}
+	return true;
+}
+
 static void *make_output(eval_call *call, int index, int elem_type, int rank,
                          const int64_t *dims, bool zeroed)
 {
@@ -258,14 +271,8 @@ static void *make_output(eval_call *call, int index, int elem_type, int rank,
 		return NULL;
 	}
 	long long bytes = (long long)(numel * (int64_t)elem_size);
-	if (call->size_limit >= 0 && bytes > call->size_limit &&
-	    bytes > call->input_bytes) {
-		eval_unsupported(call,
-		                 "output %d of %lld bytes is over the "
-		                 "fold size limit (%lld)",
-		                 index, bytes, call->size_limit);
+	if (!eval_output_size_allowed(call, index, bytes))
 		return NULL;
-	}
 	if (call->memory_left >= 0 && bytes > call->memory_left) {
 		call->over_memory_limit = true;
 		eval_unsupported(call,

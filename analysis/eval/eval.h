@@ -188,6 +188,11 @@ int eval_error(eval_call *call, const char *format, ...)
 
 void *eval_alloc(eval_call *call, size_t size); /* zeroed scratch */
 bool eval_has_input(const eval_call *call, int index);
+/* Would the fold size limit let output `index` have `bytes` bytes? When
+ * not, says why (unsupported). Kernels whose scratch grows with an output
+ * they only make at the end ask this first, so that scratch stays within
+ * a few times the limit. */
+bool eval_output_size_allowed(eval_call *call, int index, long long bytes);
 /* The output tensor for slot `index`; NULL (with a reason) when the size
  * limit refuses it or the dims are invalid. Data is zeroed. */
 void *eval_output(eval_call *call, int index, int elem_type, int rank,

@@ -179,6 +179,12 @@ int eval_unique(eval_call *c)
 	int64_t inner =
 	    flat ? 1 : eval_numel(x->dims + axis + 1, x->rank - axis - 1);
 	int64_t outer = flat ? 1 : eval_numel(x->dims, axis);
+	/* The scratch below is five int64 per position, and an empty input
+	 * can still have 2^24 positions ([0, 2^24] along axis 1): ask for
+	 * the inverse_indices output (one int64 per position) up front, so
+	 * that scratch stays a small multiple of the fold size limit. */
+	if (!eval_output_size_allowed(c, 2, 8 * (long long)len))
+		return EVAL_UNSUPPORTED;
 	int64_t *order = eval_alloc(c, sizeof *order * (size_t)(len + 1));
 	int64_t *tmp = eval_alloc(c, sizeof *tmp * (size_t)(len + 1));
 	int64_t *group = eval_alloc(c, sizeof *group * (size_t)(len + 1));

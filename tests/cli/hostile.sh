@@ -140,6 +140,8 @@ run_case "Concat doubling chain, default budget" 0 "$note" \
 	"$m/concat_chain.onnx"
 run_case "200 x 4 MB ConstantOfShape, default budget" 0 "$note" \
 	"$m/constant_of_shape.onnx"
+run_case "Unique over an empty [0, 2^24] constant" 0 "" \
+	"$m/empty_unique.onnx"
 run_case "negative --fold-memory-limit other than -1" 2 \
 	"--fold-memory-limit must be a size in bytes or -1" \
 	--fold-memory-limit -5 "$m/mul_chain.onnx"
