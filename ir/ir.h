@@ -429,6 +429,10 @@ float ir_attr_float(const ir_node *node, const char *name, float fallback);
 const char *ir_attr_string(const ir_node *node, const char *name,
                            const char *fallback);
 bool ir_node_is(const ir_node *node, const char *op_type); /* ONNX domain */
+/* The node that defines `value`; NULL when the value is absent (an
+ * optional input left out: NULL in node->inputs), a graph input or an
+ * initializer. The node may belong to an enclosing graph. */
+ir_node *ir_value_producer(const ir_value *value);
 int ir_node_count(const ir_graph *graph, bool recursive);
 
 /* The default ONNX domain: NULL, "" or "ai.onnx". */

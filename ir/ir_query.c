@@ -118,6 +118,11 @@ bool ir_node_is(const ir_node *node, const char *op_type)
 	       !strcmp(node->op_type, op_type);
 }
 
+ir_node *ir_value_producer(const ir_value *value)
+{
+	return value && value->def == IR_DEF_NODE ? value->producer : NULL;
+}
+
 bool ir_value_is_live(const ir_value *value)
 {
 	return value->n_uses > 0 || ir_value_is_graph_output(value);

@@ -343,8 +343,9 @@ static bool convert_split(convert *c, ir_node *node)
 	int64_t axis = ir_attr_int(node, "axis", 0);
 	if (axis < 0 && rank >= 0)
 		axis += rank;
-	const ir_type *t = &node->inputs[0]->type;
-	if (n != node->n_outputs || rank < 0 || axis < 0 || axis >= rank ||
+	/* A known rank means input 0 is present (input_rank). */
+	const ir_type *t = rank >= 0 ? &node->inputs[0]->type : NULL;
+	if (n != node->n_outputs || !t || axis < 0 || axis >= rank ||
 	    t->dims[axis].kind != IR_DIM_VALUE || t->dims[axis].value < 0 ||
 	    n < 1 || n > 64)
 		return convert_refuse(c, node,

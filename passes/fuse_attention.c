@@ -290,7 +290,7 @@ static bool const_int_is(ir_model *model, ir_value *v, int64_t a, int64_t b)
 /* Slice(x, start, end, axes = [axis], steps absent or [1]). */
 static const ir_node *slice_on(ir_model *model, const ir_value *v, int axis)
 {
-	const ir_node *s = v && v->def == IR_DEF_NODE ? v->producer : NULL;
+	const ir_node *s = ir_value_producer(v);
 	if (!s || !ir_node_is(s, "Slice") || s->n_inputs < 4 ||
 	    !const_int_is(model, s->inputs[3], axis, axis - 4) ||
 	    (s->n_inputs > 4 && s->inputs[4] &&
@@ -305,7 +305,7 @@ static bool key_covers_query(const attention *a)
 {
 	if (same_dim(a->k, 2, a->q, 2))
 		return true;
-	const ir_node *c = a->k->def == IR_DEF_NODE ? a->k->producer : NULL;
+	const ir_node *c = ir_value_producer(a->k);
 	return c && ir_node_is(c, "Concat") && c->n_inputs == 2 &&
 	       (ir_attr_int(c, "axis", 0) == 2 ||
 	        ir_attr_int(c, "axis", 0) == -2) &&
@@ -334,11 +334,10 @@ static bool is_causal_slice(const attention *a, ir_value *c)
 		return false;
 	/* start = [Unsqueeze(0)] Sub(T, Sq) */
 	ir_value *start = rows->inputs[1];
-	const ir_node *p = start->def == IR_DEF_NODE ? start->producer : NULL;
+	const ir_node *p = ir_value_producer(start);
 	if (p && ir_node_is(p, "Unsqueeze") && p->n_inputs == 2 &&
 	    const_int_is(model, p->inputs[1], 0, 0))
-		p = p->inputs[0]->def == IR_DEF_NODE ? p->inputs[0]->producer
-		                                     : NULL;
+		p = ir_value_producer(p->inputs[0]);
 	return p && ir_node_is(p, "Sub") && p->n_inputs == 2 &&
 	       match_holds_dim(model, p->inputs[0], a->k, 2) &&
 	       match_holds_dim(model, p->inputs[1], a->q, 2);
@@ -356,7 +355,7 @@ static bool mask_dim_proven(const attention *a, const ir_value *mask, bool key,
 		return true;
 	if (is_causal_slice(a, (ir_value *)mask))
 		return true;
-	const ir_node *p = mask->def == IR_DEF_NODE ? mask->producer : NULL;
+	const ir_node *p = ir_value_producer(mask);
 	if (!p || depth == 0 ||
 	    !(ir_node_is(p, "Add") || ir_node_is(p, "Sub") ||
 	      ir_node_is(p, "Mul") || ir_node_is(p, "Div") ||
@@ -510,7 +509,7 @@ static ir_value *emit_mask(match *m, attention_run *run, const attention *a,
 /* x = Concat(past, new, axis 2) of 4-D tensors, read only by Attention. */
 static bool cache_concat(ir_value *x, ir_value **past, ir_value **new_part)
 {
-	ir_node *c = x->def == IR_DEF_NODE ? x->producer : NULL;
+	ir_node *c = ir_value_producer(x);
 	if (!c || !ir_node_is(c, "Concat") || c->n_inputs != 2 ||
 	    x->n_uses != 1 || match_rank(x) != 4 || !c->inputs[0] ||
 	    !c->inputs[1] || match_rank(c->inputs[0]) != 4 ||

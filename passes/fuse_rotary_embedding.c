@@ -56,10 +56,8 @@
  * not recorded (shared nodes may be read). */
 static ir_node *producer_is(const ir_value *v, const char *op)
 {
-	if (!v || v->def != IR_DEF_NODE || !v->producer ||
-	    !ir_node_is(v->producer, op))
-		return NULL;
-	return v->producer;
+	ir_node *p = ir_value_producer(v);
+	return p && ir_node_is(p, op) ? p : NULL;
 }
 
 static bool ints_are(const ir_value *v, const int64_t *want, int n)

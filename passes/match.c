@@ -62,7 +62,7 @@ ir_node *match_producer(match *m, ir_value *value, const char *op)
 	if (m->failed)
 		return NULL;
 	ir_node *p =
-	    value && value->def == IR_DEF_NODE ? value->producer : NULL;
+	    ir_value_producer(value);
 	if (!p || p->graph != m->graph || !ir_node_is(p, op) ||
 	    op_node_mistyped_attribute(p)) {
 		m->failed = true;
@@ -315,7 +315,7 @@ void match_drop_if_unused(ir_value *value)
 			ir_initializer_remove(value);
 		return;
 	}
-	ir_node *p = value->def == IR_DEF_NODE ? value->producer : NULL;
+	ir_node *p = ir_value_producer(value);
 	if (!p || p->removed || !ir_node_is(p, "Constant"))
 		return;
 	for (int i = 0; i < p->n_outputs; i++)
@@ -332,7 +332,7 @@ void match_remove_dead_producers(ir_value *value)
 		match_drop_if_unused(value);
 		return;
 	}
-	ir_node *p = value->def == IR_DEF_NODE ? value->producer : NULL;
+	ir_node *p = ir_value_producer(value);
 	if (!p || p->removed || !ir_node_is_dead(p))
 		return;
 	for (int a = 0; a < p->n_attrs; a++)

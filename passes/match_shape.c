@@ -298,7 +298,7 @@ bool match_holds_dim(ir_model *model, ir_value *value, const ir_value *x,
                      int axis)
 {
 	const ir_node *p =
-	    value && value->def == IR_DEF_NODE ? value->producer : NULL;
+	    ir_value_producer(value);
 	if (!p || !p->n_inputs || !p->inputs[0] || axis < 0 ||
 	    axis >= match_rank(x))
 		return false;
@@ -309,7 +309,7 @@ bool match_holds_dim(ir_model *model, ir_value *value, const ir_value *x,
 	    zero == 0)
 		return match_holds_dim(model, p->inputs[0], x, axis);
 	const ir_node *shape =
-	    p->inputs[0]->def == IR_DEF_NODE ? p->inputs[0]->producer : NULL;
+	    ir_value_producer(p->inputs[0]);
 	if (ir_node_is(p, "Shape") && p->n_inputs == 1) {
 		int rank = match_rank(p->inputs[0]);
 		if (rank < 0)

@@ -459,6 +459,20 @@ START_TEST(test_causal_slice_other_start_stays)
 }
 END_TEST
 
+/* The Unsqueeze that makes the slice's start reads an absent input
+ * (the structure-aware fuzzer): the causal-slice check must not step
+ * through it, and nothing fuses. */
+START_TEST(test_causal_slice_absent_start_input_stays)
+{
+	ir_model *m = build_causal_slice(16, 16, false);
+	ir_node *unsqueeze = tu_find_node(m->graph, "Unsqueeze");
+	ck_assert_ptr_nonnull(unsqueeze);
+	ir_node_set_input(unsqueeze, 0, NULL);
+	ck_assert_int_eq(tu_run(m, "fuse_attention"), 0);
+	ir_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fuse_attention");
@@ -479,6 +493,7 @@ int main(void)
 	tcase_add_test(tc, test_causal_slice_mask);
 	tcase_add_test(tc, test_causal_slice_short_buffer_stays);
 	tcase_add_test(tc, test_causal_slice_other_start_stays);
+	tcase_add_test(tc, test_causal_slice_absent_start_input_stays);
 	tcase_add_test(tc, test_too_low_opset);
 	tcase_add_test(tc, test_scores_read_outside);
 	tcase_add_test(tc, test_in_default_fuse_group);
