@@ -92,6 +92,35 @@ START_TEST(bfloat16_rounds_to_nearest_even)
 }
 END_TEST
 
+/* Doubles near DBL_MAX round past it on the way to float16 and bfloat16:
+ * infinity of their sign, as a cast through float gives too (the
+ * byte-level fuzzer). */
+START_TEST(huge_doubles_narrow_to_infinity)
+{
+	ir_model *m = tu_model(13);
+	ir_graph *g = m->graph;
+	double v[] = {1.7976931348623157e308, -1.7976931348623157e308, 1e300};
+	ir_value *x =
+	    initializer(g, IR_DOUBLE, v, sizeof v, (int64_t[]){3}, 1);
+	static const struct {
+		int to;
+		uint16_t inf, minus_inf;
+	} cases[] = {{IR_FLOAT16, 0x7C00, 0xFC00}, {IR_BFLOAT16, 0x7F80, 0xFF80}};
+	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+		ir_node *cast = tu_node(g, "Cast", TU_VALUES(x), 1);
+		ir_node_set_attr_int(cast, "to", cases[k].to);
+		evaluation e;
+		evaluate(&e, cast, -1);
+		const uint16_t *r = output_data(&e, 0, cases[k].to, 3);
+		ck_assert_uint_eq(r[0], cases[k].inf);
+		ck_assert_uint_eq(r[1], cases[k].minus_inf);
+		ck_assert_uint_eq(r[2], cases[k].inf);
+		eval_call_end(&e.call);
+	}
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(floats_format_like_the_reference)
 {
 	ir_model *m = tu_model(13);
@@ -489,6 +518,7 @@ static Suite *kernel_suite(void)
 	TCase *formats = tcase_create("formats");
 	tcase_add_test(formats, float16_rounds_to_nearest_even);
 	tcase_add_test(formats, bfloat16_rounds_to_nearest_even);
+	tcase_add_test(formats, huge_doubles_narrow_to_infinity);
 	tcase_add_test(formats, floats_format_like_the_reference);
 	suite_add_tcase(s, formats);
 	TCase *semantics = tcase_create("semantics");

@@ -105,6 +105,10 @@ static inline uint16_t small_float_encode(double x, small_float f)
 	double r = nearbyint(x / quantum) * quantum;
 	if (r == 0)
 		return sign;
+	/* Doubles within a quantum of DBL_MAX round up past it: infinity,
+	 * which frexp cannot take apart. */
+	if (isinf(r))
+		return sign | exp_all;
 	frexp(r, &e);
 	exponent = e - 1;
 	if (exponent > f.max_exp)
