@@ -77,8 +77,10 @@ static bool convert_softmax(convert *c, ir_node *node)
 	if (convert_upgrades_past(c, 13)) {
 		int64_t axis = ir_attr_int(node, "axis", 1);
 		bool last = axis == -1 || (rank > 0 && axis == rank - 1);
-		if (!last && node->n_outputs != 1)
-			return convert_refuse(c, node, "unexpected outputs");
+		if (!last && (node->n_outputs != 1 || node->n_inputs != 1 ||
+		              !node->inputs[0]))
+			return convert_refuse(c, node,
+			                      "unexpected inputs or outputs");
 		if (!c->apply)
 			return true;
 		if (last)

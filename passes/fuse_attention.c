@@ -147,6 +147,8 @@ static ir_value *match_repeat_kv(match *m, ir_value *x, ir_value **shapes)
 	ir_node *expand = match_input(m, reshape, 0, "Expand");
 	ir_node *unsqueeze = match_input(m, expand, 0, "Unsqueeze");
 	ir_value *kv = match_operand(m, unsqueeze, 0);
+	ir_value *expand_shape = match_operand(m, expand, 1);
+	ir_value *reshape_shape = match_operand(m, reshape, 1);
 	int64_t axes[8];
 	int n_axes = 0;
 	if (match_ok(m) && match_node_axes(m, unsqueeze, 5, axes, &n_axes) &&
@@ -162,8 +164,8 @@ static ir_value *match_repeat_kv(match *m, ir_value *x, ir_value **shapes)
 		          same_dim(x, 0, kv, 0) && same_dim(x, 2, kv, 2) &&
 		          same_dim(x, 3, kv, 3);
 		if (ok) {
-			shapes[0] = expand->inputs[1];
-			shapes[1] = reshape->inputs[1];
+			shapes[0] = expand_shape;
+			shapes[1] = reshape_shape;
 			return kv;
 		}
 	}
@@ -235,7 +237,11 @@ static bool match_masked(match *m, ir_value *masked, attention *a)
 {
 	match_mark mark = match_save(m);
 	ir_node *add = match_producer(m, masked, "Add");
+	/* Both operands present: an absent bias would read as "no mask" and
+	 * turn an Add that ONNX Runtime rejects into a valid Attention. */
 	if (add && add->n_inputs == 2) {
+		if (!match_check(m, add->inputs[0] && add->inputs[1]))
+			return false;
 		for (int side = 0; side < 2; side++) {
 			match_mark inner = match_save(m);
 			a->bias = add->inputs[1 - side];

@@ -31,8 +31,11 @@ static int fuse_operand(ir_model *model, ir_node *gemm, int index,
 	match m;
 	match_begin(&m, model, gemm, "Gemm");
 	ir_node *transpose = match_input(&m, gemm, index, "Transpose");
+	/* One output: the value Gemm reads is outputs[0] (a second, invalid
+	 * output could leave outputs[0] absent). */
 	if (!match_check(&m, transpose && transpose->n_inputs == 1 &&
 	                         transpose->inputs[0] &&
+	                         transpose->n_outputs == 1 &&
 	                         transpose->outputs[0]->n_uses == 1 &&
 	                         swaps_two_axes(transpose)) ||
 	    !match_private(&m))

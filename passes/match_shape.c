@@ -144,7 +144,10 @@ ir_node *match_pad_into_pads(match *m, ir_node *consumer, int rank,
 {
 	ir_node *pad = match_input(m, consumer, 0, "Pad");
 	int64_t pads[2 * MATCH_MAX_RANK];
-	if (!match_check(m, rank >= 3 && rank <= MATCH_MAX_RANK) ||
+	/* The Pad's data becomes the consumer's input: it must be there (an
+	 * opset-10 Pad with no inputs at all has no inputs array). */
+	if (!match_operand(m, pad, 0) ||
+	    !match_check(m, rank >= 3 && rank <= MATCH_MAX_RANK) ||
 	    !match_zero_pads(m, pad, rank, pads) ||
 	    !match_check(m, pads[0] == 0 && pads[1] == 0 && pads[rank] == 0 &&
 	                        pads[rank + 1] == 0) ||

@@ -145,6 +145,20 @@ START_TEST(test_additive_square_mask_with_div)
 }
 END_TEST
 
+/* Add(absent, scores): not "no mask" but an Add that ONNX Runtime
+ * rejects, which must not become a valid Attention. */
+START_TEST(test_absent_additive_mask_stays)
+{
+	ir_value *y, *q;
+	ir_model *m = build(&(attn_options){.mask = 1, .divide = true}, &y, &q);
+	ir_node *add = tu_find_node(m->graph, "Add");
+	ck_assert_ptr_nonnull(add);
+	ir_node_set_input(add, 0, NULL); /* the mask; input 1 is the scores */
+	ck_assert_int_eq(tu_run(m, "fuse_attention"), 0);
+	ir_model_free(m);
+}
+END_TEST
+
 /* Where(allowed, s, lowest) -> additive Where(allowed, 0, lowest), never a
  * boolean mask (whose -inf gives fully masked rows NaN). */
 START_TEST(test_where_mask_becomes_additive)
@@ -479,6 +493,7 @@ int main(void)
 	TCase *tc = tcase_create("fuse_attention");
 	tcase_add_test(tc, test_no_mask);
 	tcase_add_test(tc, test_additive_square_mask_with_div);
+	tcase_add_test(tc, test_absent_additive_mask_stays);
 	tcase_add_test(tc, test_where_mask_becomes_additive);
 	tcase_add_test(tc, test_k_from_bshd_layout);
 	tcase_add_test(tc, test_broadcast_mask_expands_over_rows);
