@@ -16,7 +16,8 @@
  *     such a value, where passes read sizes without data behind them;
  *   - an attribute's value (ints, floats, int lists) or its type;
  *   - an edge: a node input renamed to another value, or to its own
- *     output (a cycle), or emptied;
+ *     output (a cycle); a node's last input or output dropped, all its
+ *     inputs dropped, or one input or output named "" (absent);
  *   - an op type swapped for another;
  *   - nesting: the main graph wrapped in If(c) { graph } else { graph },
  *     or a value's type wrapped in sequence(...);
@@ -413,14 +414,35 @@ static bool edit_node(mutation *m)
 		SET(m, n->op_type,
 		    (char *)ops[pick(m, sizeof ops / sizeof ops[0])]);
 		return true;
-	default: /* drop an input or an output */
-		if (n->n_input && pick(m, 2)) {
-			SET(m, n->n_input, n->n_input - 1);
-			return true;
-		}
+	default:
+		break;
+	}
+	/* Inputs and outputs that are not there: the last one dropped, all
+	 * inputs dropped (a node with no inputs has no inputs array in the
+	 * IR), or one named "" (absent, also where the op requires it). */
+	switch (pick(m, 4)) {
+	case 0:
+		if (!n->n_input)
+			return false;
+		SET(m, n->n_input, n->n_input - 1);
+		return true;
+	case 1:
+		if (!n->n_input)
+			return false;
+		SET(m, n->n_input, (size_t)0);
+		return true;
+	case 2:
+		if (!n->n_input)
+			return false;
+		SET(m, n->input[pick(m, n->n_input)], (char *)"");
+		return true;
+	default:
 		if (!n->n_output)
 			return false;
-		SET(m, n->n_output, n->n_output - 1);
+		if (pick(m, 2))
+			SET(m, n->n_output, n->n_output - 1);
+		else
+			SET(m, n->output[pick(m, n->n_output)], (char *)"");
 		return true;
 	}
 }
