@@ -146,7 +146,10 @@ ir_node *match_pad_into_pads(match *m, ir_node *consumer, int rank,
 	int64_t pads[2 * MATCH_MAX_RANK];
 	/* The Pad's data becomes the consumer's input: it must be there (an
 	 * opset-10 Pad with no inputs at all has no inputs array). */
+	/* The consumer keeps its other inputs: reading the Pad there too
+	 * (Conv(Pad(x), Pad(x))) would leave them on the removed Pad. */
 	if (!match_operand(m, pad, 0) ||
+	    !match_check(m, consumer->inputs[0]->n_uses == 1) ||
 	    !match_check(m, rank >= 3 && rank <= MATCH_MAX_RANK) ||
 	    !match_zero_pads(m, pad, rank, pads) ||
 	    !match_check(m, pads[0] == 0 && pads[1] == 0 && pads[rank] == 0 &&

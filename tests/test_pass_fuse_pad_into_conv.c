@@ -202,6 +202,25 @@ START_TEST(test_pad_read_twice)
 }
 END_TEST
 
+/* Conv(Pad(x), Pad(x)): the Conv is kept and only its input 0 edited, so
+ * its weight would go on reading the removed Pad (the structure-aware
+ * fuzzer; an assertion in debug builds). */
+START_TEST(test_pad_read_twice_by_the_conv)
+{
+	ir_node *c;
+	ir_model *m = build(&(pad_options){0}, &c);
+	/* A rank for the "weight", as shape inference would give it. */
+	ir_dim dims[4] = {{IR_DIM_VALUE, 1, NULL},
+	                  {IR_DIM_VALUE, 2, NULL},
+	                  {IR_DIM_VALUE, 9, NULL},
+	                  {IR_DIM_VALUE, 8, NULL}};
+	ir_value_set_type(c->inputs[0], IR_FLOAT, 4, dims);
+	ir_node_set_input(c, 1, c->inputs[0]);
+	ck_assert_int_eq(tu_run(m, "fuse_pad_into_conv"), 0);
+	ir_model_free(m);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("fuse_pad_into_conv");
@@ -220,6 +239,7 @@ int main(void)
 	tcase_add_test(tc, test_max_pool_never);
 	tcase_add_test(tc, test_pool_ceil_mode);
 	tcase_add_test(tc, test_pad_read_twice);
+	tcase_add_test(tc, test_pad_read_twice_by_the_conv);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
