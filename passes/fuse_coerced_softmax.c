@@ -45,8 +45,7 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	if (axis < 0 && rank >= 0)
 		axis += rank;
 	int64_t op_axis = op ? ir_attr_int(op, "axis", -1) : 0;
-	const ir_node *shape_of =
-	    ir_value_producer(shape);
+	const ir_node *shape_of = ir_value_producer(shape);
 	if (!match_check(
 	        &m, match_opset_at_least(&m, 13) && op && rank >= 1 &&
 	                axis == rank - 1 && (op_axis == 1 || op_axis == -1) &&

@@ -61,8 +61,7 @@ ir_node *match_producer(match *m, ir_value *value, const char *op)
 {
 	if (m->failed)
 		return NULL;
-	ir_node *p =
-	    ir_value_producer(value);
+	ir_node *p = ir_value_producer(value);
 	if (!p || p->graph != m->graph || !ir_node_is(p, op) ||
 	    op_node_mistyped_attribute(p)) {
 		m->failed = true;

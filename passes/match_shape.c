@@ -144,10 +144,10 @@ ir_node *match_pad_into_pads(match *m, ir_node *consumer, int rank,
 {
 	ir_node *pad = match_input(m, consumer, 0, "Pad");
 	int64_t pads[2 * MATCH_MAX_RANK];
-	/* The Pad's data becomes the consumer's input: it must be there (an
-	 * opset-10 Pad with no inputs at all has no inputs array). */
-	/* The consumer keeps its other inputs: reading the Pad there too
-	 * (Conv(Pad(x), Pad(x))) would leave them on the removed Pad. */
+	/* The Pad's data becomes the consumer's input, so it must be there
+	 * (an opset-10 Pad with no inputs at all has no inputs array); the
+	 * consumer keeps its other inputs, so none may read the Pad too
+	 * (Conv(Pad(x), Pad(x)) would leave its weight on the removed Pad). */
 	if (!match_operand(m, pad, 0) ||
 	    !match_check(m, consumer->inputs[0]->n_uses == 1) ||
 	    !match_check(m, rank >= 3 && rank <= MATCH_MAX_RANK) ||
@@ -303,8 +303,7 @@ static int64_t shape_axis(int64_t a, int rank)
 bool match_holds_dim(ir_model *model, ir_value *value, const ir_value *x,
                      int axis)
 {
-	const ir_node *p =
-	    ir_value_producer(value);
+	const ir_node *p = ir_value_producer(value);
 	if (!p || !p->n_inputs || !p->inputs[0] || axis < 0 ||
 	    axis >= match_rank(x))
 		return false;
@@ -314,8 +313,7 @@ bool match_holds_dim(ir_model *model, ir_value *value, const ir_value *x,
 	    p->n_inputs == 2 && single_int(model, p->inputs[1], &zero) &&
 	    zero == 0)
 		return match_holds_dim(model, p->inputs[0], x, axis);
-	const ir_node *shape =
-	    ir_value_producer(p->inputs[0]);
+	const ir_node *shape = ir_value_producer(p->inputs[0]);
 	if (ir_node_is(p, "Shape") && p->n_inputs == 1) {
 		int rank = match_rank(p->inputs[0]);
 		if (rank < 0)

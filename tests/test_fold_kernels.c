@@ -100,12 +100,12 @@ START_TEST(huge_doubles_narrow_to_infinity)
 	ir_model *m = tu_model(13);
 	ir_graph *g = m->graph;
 	double v[] = {1.7976931348623157e308, -1.7976931348623157e308, 1e300};
-	ir_value *x =
-	    initializer(g, IR_DOUBLE, v, sizeof v, (int64_t[]){3}, 1);
+	ir_value *x = initializer(g, IR_DOUBLE, v, sizeof v, (int64_t[]){3}, 1);
 	static const struct {
 		int to;
 		uint16_t inf, minus_inf;
-	} cases[] = {{IR_FLOAT16, 0x7C00, 0xFC00}, {IR_BFLOAT16, 0x7F80, 0xFF80}};
+	} cases[] = {{IR_FLOAT16, 0x7C00, 0xFC00},
+	             {IR_BFLOAT16, 0x7F80, 0xFF80}};
 	for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
 		ir_node *cast = tu_node(g, "Cast", TU_VALUES(x), 1);
 		ir_node_set_attr_int(cast, "to", cases[k].to);
