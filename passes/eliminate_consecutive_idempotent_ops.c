@@ -40,11 +40,8 @@ static bool is_idempotent_unary(const ir_node *node)
  * outer node's op type and domain. */
 static ir_node *same_op_producer(const ir_node *outer)
 {
-	ir_value *y = outer->inputs[0];
-	if (!y || y->def != IR_DEF_NODE || !y->producer)
-		return NULL;
-	ir_node *inner = y->producer;
-	if (!ir_node_is(inner, outer->op_type))
+	ir_node *inner = ir_value_producer(outer->inputs[0]);
+	if (!inner || !ir_node_is(inner, outer->op_type))
 		return NULL;
 	return inner;
 }

@@ -66,12 +66,10 @@ static bool is_exact_widening(int from, int to)
 static ir_node *skippable_cast(const ir_node *index_op)
 {
 	ir_value *t = index_op->inputs[0];
-	if (!t || t->def != IR_DEF_NODE || !pass_value_has_one_use(t))
-		return NULL;
-	ir_node *cast = t->producer;
-	if (!ir_node_is(cast, "Cast") || cast->n_inputs != 1 ||
-	    op_node_mistyped_attribute(cast) || !cast->inputs[0] ||
-	    cast->n_outputs != 1)
+	ir_node *cast = ir_value_producer(t);
+	if (!cast || !pass_value_has_one_use(t) || !ir_node_is(cast, "Cast") ||
+	    cast->n_inputs != 1 || op_node_mistyped_attribute(cast) ||
+	    !cast->inputs[0] || cast->n_outputs != 1)
 		return NULL;
 	const ir_attr *to = ir_node_attr(cast, "to");
 	if (!to || to->type != ONNX__ATTRIBUTE_PROTO__ATTRIBUTE_TYPE__INT ||

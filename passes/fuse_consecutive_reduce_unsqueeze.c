@@ -33,9 +33,9 @@ static int try_fuse(ir_model *model, ir_node *node, pass_context *ctx)
 	if (!match_begin(&m, model, node, "Unsqueeze"))
 		return 0;
 	ir_value *t = node->n_inputs > 0 ? node->inputs[0] : NULL;
-	ir_node *reduce = t && t->def == IR_DEF_NODE && t->producer &&
-	                          op_node_has(t->producer, OP_REDUCTION)
-	                      ? match_input(&m, node, 0, t->producer->op_type)
+	ir_node *producer = ir_value_producer(t);
+	ir_node *reduce = producer && op_node_has(producer, OP_REDUCTION)
+	                      ? match_input(&m, node, 0, producer->op_type)
 	                      : NULL;
 	if (!match_check(&m, reduce && ir_attr_int(reduce, "keepdims", 1) == 0))
 		return 0;

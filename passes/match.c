@@ -373,9 +373,9 @@ static bool edits_read_outside(const match *m)
 {
 	for (int i = 0; i < m->n_edits; i++) {
 		const ir_value *v = m->edits[i].value;
-		if (m->edits[i].kind == MATCH_EDIT_INPUT && v &&
-		    v->def == IR_DEF_NODE && v->producer &&
-		    match_is_recorded(m, v->producer))
+		if (m->edits[i].kind == MATCH_EDIT_INPUT &&
+		    ir_value_producer(v) &&
+		    match_is_recorded(m, ir_value_producer(v)))
 			return false;
 	}
 	return true;

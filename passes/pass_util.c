@@ -81,8 +81,7 @@ ir_tensor *pass_constant_tensor(const ir_value *value)
 		return NULL;
 	if (ir_value_is_constant(value))
 		return value->sparse ? NULL : value->tensor;
-	if (value->def == IR_DEF_NODE && value->producer &&
-	    value->producer_index == 0)
+	if (ir_value_producer(value) && value->producer_index == 0)
 		return pass_constant_node_tensor(value->producer);
 	return NULL;
 }
@@ -270,7 +269,7 @@ bool pass_can_redirect_output(const ir_node *node, int index,
 		return ir_value_readers_see(out, replacement);
 	/* The output keeps its name by taking over the replacement's
 	 * definition; that needs a producer in the output's own graph. */
-	return replacement->def == IR_DEF_NODE && replacement->producer &&
+	return ir_value_producer(replacement) &&
 	       replacement->graph == out->graph &&
 	       !ir_value_is_graph_output(replacement) &&
 	       ir_value_readers_see(replacement, out);

@@ -27,10 +27,9 @@ static int rewrite_where(ir_model *model, ir_node *node, pass_context *ctx)
 	    !node->inputs[1] || !node->inputs[2])
 		return 0;
 	ir_value *negated = node->inputs[0];
-	if (negated->def != IR_DEF_NODE || !negated->producer ||
-	    !pass_value_has_one_use(negated))
+	ir_node *not_node = ir_value_producer(negated);
+	if (!not_node || !pass_value_has_one_use(negated))
 		return 0;
-	ir_node *not_node = negated->producer;
 	if (!ir_node_is(not_node, "Not") || not_node->n_inputs != 1 ||
 	    op_node_mistyped_attribute(not_node) || !not_node->inputs[0] ||
 	    not_node->n_outputs != 1)

@@ -149,8 +149,7 @@ static bool evaluate(shape_analysis *analysis, ir_value *value,
 		return false;
 	if (ir_value_is_constant(value))
 		return value_read_tensor(analysis->model, value->tensor, out);
-	if (value->def != IR_DEF_NODE || !value->producer ||
-	    value->producer_index != 0)
+	if (!ir_value_producer(value) || value->producer_index != 0)
 		return false;
 	value_env env = {
 	    analysis, value->producer,
