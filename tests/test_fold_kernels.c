@@ -3,10 +3,11 @@
  * formats written once (float16, bfloat16, float -> string), the corners
  * where ONNX semantics differ from C (integer Mod's sign, Slice with a
  * negative step, reflect padding, division by zero), data movement
- * against a naive reference, and the size limit refusing before it
- * allocates.
+ * against a naive reference, and the size and work limits refusing
+ * before the kernel allocates or computes.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "eval/eval.h"
@@ -414,6 +415,38 @@ START_TEST(size_limit_refuses_before_allocating)
 }
 END_TEST
 
+/* A DFT is a direct sum: 2^16 samples into 2^16 bins is 2^34 multiply-
+ * adds (seconds) from a 256 KB input whose output is within a 4 MB size
+ * limit, so the work limit refuses it; 8 samples still fold (bin 0 of
+ * 1..8 is 36 + 0i). */
+START_TEST(work_limit_refuses_a_long_direct_dft)
+{
+	ir_model *m = tu_model(17);
+	ir_graph *g = m->graph;
+	int64_t n = 1 << 16;
+	float *samples = calloc((size_t)n, sizeof *samples);
+	ck_assert_ptr_nonnull(samples);
+	ir_value *x = initializer(g, IR_FLOAT, samples, 4 * (size_t)n,
+	                          (int64_t[]){1, n, 1}, 3);
+	free(samples);
+	evaluation e;
+	evaluate(&e, tu_node(g, "DFT", TU_VALUES(x), 1), 4 << 20);
+	ck_assert_int_eq(e.code, EVAL_UNSUPPORTED);
+	ck_assert_ptr_nonnull(strstr(e.call.reason, "multiply-adds"));
+	eval_call_end(&e.call);
+
+	float eight[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+	ir_value *small = initializer(g, IR_FLOAT, eight, sizeof eight,
+	                              (int64_t[]){1, 8, 1}, 3);
+	evaluate(&e, tu_node(g, "DFT", TU_VALUES(small), 1), 4 << 20);
+	const float *y = output_data(&e, 0, IR_FLOAT, 16);
+	ck_assert_float_eq_tol(y[0], 36, 1e-5);
+	ck_assert_float_eq_tol(y[1], 0, 1e-5);
+	eval_call_end(&e.call);
+	ir_model_free(m);
+}
+END_TEST
+
 START_TEST(unknown_and_random_ops_say_why)
 {
 	ir_model *m = tu_model(13);
@@ -539,6 +572,7 @@ static Suite *kernel_suite(void)
 	suite_add_tcase(s, movement);
 	TCase *limits = tcase_create("limits");
 	tcase_add_test(limits, size_limit_refuses_before_allocating);
+	tcase_add_test(limits, work_limit_refuses_a_long_direct_dft);
 	tcase_add_test(limits, unknown_and_random_ops_say_why);
 	suite_add_tcase(s, limits);
 	return s;

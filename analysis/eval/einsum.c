@@ -193,15 +193,17 @@ int eval_einsum(eval_call *c)
 	void *result = eval_output(c, 0, type, out.rank, dims);
 	if (!result)
 		return EVAL_UNSUPPORTED;
-	int64_t total = eval_numel(dims, out.rank), work = 1;
-	/* Checked before the multiply, which could otherwise overflow. */
-	for (int j = 0; j < n_labels; j++) {
-		if (size[labels[j]] > 0 &&
-		    work > ((int64_t)1 << 32) / size[labels[j]])
-			return eval_unsupported(c, "with over %lld products",
-			                        (long long)1 << 32);
-		work *= size[labels[j]];
-	}
+	int64_t total = eval_numel(dims, out.rank);
+	/* One product (and add) per combination of label values, counted
+	 * in double: the int64 count could overflow before it is checked.
+	 * A zero size stops the count, so that infinity * 0 (dims of empty
+	 * tensors can be huge) never makes a NaN that passes the check. */
+	double products = 1;
+	for (int j = 0; j < n_labels && products > 0; j++)
+		products *= (double)size[labels[j]];
+	if (!eval_work_allowed(c, products))
+		return EVAL_UNSUPPORTED;
+	int64_t work = (int64_t)products;
 	bool is_float = eval_is_float(type);
 	const void *v[MAX_OPERANDS];
 	for (int i = 0; i < n; i++)

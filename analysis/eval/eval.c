@@ -238,6 +238,21 @@ bool eval_output_size_allowed(eval_call *call, int index, long long bytes)
 	return true;
 }
 
+/* 2^32 multiply-adds: a few seconds of one core. */
+#define EVAL_MAX_WORK 0x1p32
+
+bool eval_work_allowed(eval_call *call, double multiply_adds)
+{
+	if (multiply_adds > EVAL_MAX_WORK) {
+		eval_unsupported(call,
+		                 "with %g multiply-adds, over the %g one fold "
+		                 "may do",
+		                 multiply_adds, EVAL_MAX_WORK);
+		return false;
+	}
+	return true;
+}
+
 static void *make_output(eval_call *call, int index, int elem_type, int rank,
                          const int64_t *dims, bool zeroed)
 {

@@ -193,6 +193,12 @@ bool eval_has_input(const eval_call *call, int index);
  * they only make at the end ask this first, so that scratch stays within
  * a few times the limit. */
 bool eval_output_size_allowed(eval_call *call, int index, long long bytes);
+/* Is `multiply_adds` (real multiply-adds, counted in double so that the
+ * count itself cannot overflow) within the work one fold may do? When
+ * not, says why (unsupported). The output size limit does not bound the
+ * time of kernels whose work grows faster than their output and input
+ * (DFT, Einsum, recurrences), so these ask before they compute. */
+bool eval_work_allowed(eval_call *call, double multiply_adds);
 /* The output tensor for slot `index`; NULL (with a reason) when the size
  * limit refuses it or the dims are invalid. Data is zeroed. */
 void *eval_output(eval_call *call, int index, int elem_type, int rank,

@@ -309,11 +309,11 @@ static int recurrent(eval_call *c, enum layer layer)
 	    w->dims[2] != s.input || c->in[2].numel != r_count)
 		return eval_error(c, "W or R has the wrong shape");
 	/* An empty X has no data to bound its sequence and batch: bound
-	 * the steps of the recurrence (as Einsum bounds its work). */
+	 * the steps of the recurrence by the fold work limit. */
 	double work = (double)s.seq * (double)s.batch * (double)s.dirs *
 	              (double)gh * ((double)s.input + (double)H + 1);
-	if (work > 0x1p32)
-		return eval_unsupported(c, "with %g steps of work", work);
+	if (!eval_work_allowed(c, work))
+		return EVAL_UNSUPPORTED;
 	if (!read_activations(c, &s))
 		return c->failure;
 	bool bad = false;

@@ -113,11 +113,18 @@ int eval_dft(eval_call *c)
 	 * twiddles. */
 	if (eval_numel(dims, x->rank) == 0)
 		return EVAL_OK;
+	int64_t outer = eval_numel(x->dims, axis);
+	int64_t inner = eval_numel(x->dims + axis + 1, last - axis - 1);
+	/* A direct sum: each of the bins reads every sample, 4 real
+	 * multiply-adds per complex term, so a 256 KB signal would mean
+	 * seconds of work for an output within the size limit. */
+	if (!eval_work_allowed(c, 4.0 * (double)outer * (double)inner *
+	                              (double)bins *
+	                              (double)(avail < len ? avail : len)))
+		return EVAL_UNSUPPORTED;
 	const double *z = as_complex(c, x);
 	double *cs, *sn;
 	twiddles(c, len, &cs, &sn);
-	int64_t outer = eval_numel(x->dims, axis);
-	int64_t inner = eval_numel(x->dims + axis + 1, last - axis - 1);
 	int64_t total = eval_numel(dims, x->rank);
 	double *y = eval_alloc(c, 8 * (size_t)total);
 	for (int64_t o = 0; o < outer; o++)
@@ -170,6 +177,10 @@ int eval_stft(eval_call *c)
 	 * and the twiddles. */
 	if (eval_numel(dims, 4) == 0)
 		return EVAL_OK;
+	/* Each frame is a direct DFT (see eval_dft). */
+	if (!eval_work_allowed(c, 4.0 * (double)x->dims[0] * (double)frames *
+	                              (double)bins * (double)frame))
+		return EVAL_UNSUPPORTED;
 	const double *z = as_complex(c, x);
 	double *cs, *sn, *buf = eval_alloc(c, 16 * (size_t)frame);
 	twiddles(c, frame, &cs, &sn);
