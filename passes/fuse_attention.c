@@ -574,6 +574,13 @@ static int try_fuse(ir_model *model, ir_node *node, void *ctx)
 	                         match_elem_type(model, a.q) == IR_FLOAT) ||
 	    !match_private(&m))
 		return 0;
+	/* MatMul(Softmax(Q K^T), K^T) reads V from K's Transpose, which the
+	 * fusion removes. */
+	const ir_value *k_read = a.k_needs_transpose ? a.k_source : a.k;
+	const ir_value *read[] = {a.q, k_read, a.v, a.bias, a.allowed, a.fill};
+	for (int i = 0; i < 6; i++)
+		if (!match_from_outside(&m, read[i]))
+			return 0;
 	ir_value *k = a.k;
 	if (a.k_needs_transpose) {
 		ir_node *t = match_emit(&m, "Transpose", &a.k_source, 1, 1);

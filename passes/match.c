@@ -186,6 +186,11 @@ bool match_private(match *m)
 	return true;
 }
 
+bool match_from_outside(match *m, const ir_value *value)
+{
+	return match_check(m, !match_is_recorded(m, ir_value_producer(value)));
+}
+
 /* ------------------------------------------------------------ rewriting */
 
 ir_node *match_emit(match *m, const char *op, ir_value *const *inputs,

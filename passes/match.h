@@ -292,6 +292,12 @@ ir_node *match_pad_into_pads(match *m, ir_node *consumer, int rank,
 
 /* The intermediates check described at the top of this file. */
 bool match_private(match *m);
+/* Is `value` absent or defined outside the recorded pattern? Fails the
+ * match otherwise. A value the replacement will read must be: the commit
+ * removes the pattern's nodes. Patterns whose operands can be reached
+ * through the pattern itself (attention's V read from K's Transpose) ask
+ * this before emitting. */
+bool match_from_outside(match *m, const ir_value *value);
 /* True when any output of `node` other than slot 0 is used or is a graph
  * output. */
 bool match_extra_outputs_used(const ir_node *node);

@@ -17,6 +17,7 @@ typedef struct attn_options {
 	bool rows_other;    /* mask 2 as [B, 1, rows, S]: may grow the scores */
 	bool k_bshd;        /* K^T from one Transpose [0, 2, 3, 1] */
 	bool scores_output; /* the scores are a graph output */
+	bool v_is_kt;       /* the second MatMul reads K^T as V */
 } attn_options;
 
 static ir_value *input4(ir_graph *g, const char *name, const char *d2,
@@ -77,7 +78,8 @@ static ir_model *build(const attn_options *o, ir_value **y, ir_value **q)
 	}
 	ir_node *softmax = tu_node(g, "Softmax", TU_VALUES(masked), 1);
 	ir_node_set_attr_int(softmax, "axis", -1);
-	*y = tu_op(g, "MatMul", softmax->outputs[0], v);
+	*y = tu_op(g, "MatMul", softmax->outputs[0],
+	           o->v_is_kt ? kt->outputs[0] : v);
 	tu_output(*y);
 	if (o->scores_output)
 		tu_output(s);
@@ -229,6 +231,15 @@ START_TEST(test_scores_read_outside)
 {
 	assert_not_fused(&(attn_options){.scores_output = true},
 	                 "fuse_attention");
+}
+END_TEST
+
+/* V read from K's Transpose, a node of the pattern the fusion removes
+ * (the structure-aware fuzzer, 176,037 inputs on fed8645: an assertion in
+ * match_commit). */
+START_TEST(test_v_read_from_the_k_transpose_stays)
+{
+	assert_not_fused(&(attn_options){.v_is_kt = true}, "fuse_attention");
 }
 END_TEST
 
@@ -511,6 +522,7 @@ int main(void)
 	tcase_add_test(tc, test_causal_slice_absent_start_input_stays);
 	tcase_add_test(tc, test_too_low_opset);
 	tcase_add_test(tc, test_scores_read_outside);
+	tcase_add_test(tc, test_v_read_from_the_k_transpose_stays);
 	tcase_add_test(tc, test_in_default_fuse_group);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
