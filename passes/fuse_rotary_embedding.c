@@ -321,8 +321,9 @@ typedef struct trig_cache {
 static ir_value *new_trig(ir_value *f, const char *op)
 {
 	ir_node *node = ir_node_create(f->graph, op, "", &f, 1, 1);
-	if (ir_value_producer(f))
-		ir_node_insert_after(ir_value_producer(f), node);
+	ir_node *producer = ir_value_producer(f);
+	if (producer)
+		ir_node_insert_after(producer, node);
 	else if (f->graph->first)
 		ir_node_insert_before(f->graph->first, node);
 	else

@@ -186,9 +186,16 @@ bool match_private(match *m)
 	return true;
 }
 
+/* Is `value` the output of a recorded node? (An absent value, a graph
+ * input or an initializer is not.) */
+static bool defined_in_pattern(const match *m, const ir_value *value)
+{
+	return match_is_recorded(m, ir_value_producer(value));
+}
+
 bool match_from_outside(match *m, const ir_value *value)
 {
-	return match_check(m, !match_is_recorded(m, ir_value_producer(value)));
+	return match_check(m, !defined_in_pattern(m, value));
 }
 
 /* ------------------------------------------------------------ rewriting */
@@ -379,8 +386,7 @@ static bool edits_read_outside(const match *m)
 	for (int i = 0; i < m->n_edits; i++) {
 		const ir_value *v = m->edits[i].value;
 		if (m->edits[i].kind == MATCH_EDIT_INPUT &&
-		    ir_value_producer(v) &&
-		    match_is_recorded(m, ir_value_producer(v)))
+		    defined_in_pattern(m, v))
 			return false;
 	}
 	return true;
